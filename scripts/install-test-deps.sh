@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# Install everything the tests need (idempotent): the build's system packages
+# and the independent parsers and validators the tests run our output through.
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+"$here/install-deps.sh"
+python3 - <<'PY' 2>/dev/null || python3 -m pip install --quiet --disable-pip-version-check -r "$here/../tests/python/requirements.txt"
+import pyshacl, rdflib
+PY

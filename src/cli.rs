@@ -1,0 +1,287 @@
+//! Command line: `serve`, `import`, `query`, `stats`.
+
+use crate::error::Error;
+use crate::import::{self, SourceFile};
+use crate::rdf::Iris;
+use crate::store::Store;
+use clap::{Parser, Subcommand, ValueEnum};
+use oxigraph::io::{RdfFormat, RdfSerializer};
+use oxigraph::sparql::QueryResults;
+use oxigraph::sparql::results::{QueryResultsFormat, QueryResultsSerializer};
+use std::io::Write;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "palermo",
+    version,
+    about = "Linked-data catalogue and citation service for publications on human trafficking and migrant smuggling"
+)]
+pub struct Cli {
+    /// Directory of the RocksDB store.
+    #[arg(
+        long,
+        global = true,
+        env = "PALERMO_DATA_DIR",
+        default_value = "./palermo-data"
+    )]
+    pub data_dir: PathBuf,
+    /// Base IRI of every IRI the service mints.
+    #[arg(
+        long,
+        global = true,
+        env = "PALERMO_BASE_IRI",
+        default_value = "http://localhost:8080/"
+    )]
+    pub base_iri: String,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the catalogue over HTTP. An empty store first loads the shipped catalogue.
+    Serve {
+        #[arg(long, env = "PALERMO_BIND", default_value = "127.0.0.1:8080")]
+        bind: SocketAddr,
+        /// Deadline of one SPARQL query, in seconds.
+        #[arg(long, default_value_t = 10.0)]
+        query_timeout: f64,
+    },
+    /// Import source files (listing pages, curated TOML) or directories of them.
+    Import {
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Print the report as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Run a SPARQL query against the store and print the results.
+    Query {
+        query: String,
+        #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
+        format: OutputFormat,
+        /// Deadline, in seconds.
+        #[arg(long, default_value_t = 60.0)]
+        timeout: f64,
+    },
+    /// Counts: records, sources, types, categories, triples.
+    Stats,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum OutputFormat {
+    Table,
+    Json,
+    Xml,
+    Csv,
+    Tsv,
+}
+
+/// Run the CLI; returns the process exit code.
+pub fn run(cli: Cli) -> Result<(), Error> {
+    let iris = Iris::new(&cli.base_iri);
+    oxigraph::model::NamedNode::new(iris.base()).map_err(|e| {
+        Error::BadRequest(format!(
+            "--base-iri {} is not an absolute IRI: {e}",
+            cli.base_iri
+        ))
+    })?;
+    match cli.command {
+        Command::Serve {
+            bind,
+            query_timeout,
+        } => {
+            let store = Store::open(&cli.data_dir)?;
+            let config = crate::http::Config {
+                bind,
+                iris,
+                query_timeout: Duration::from_secs_f64(query_timeout),
+            };
+            let runtime = tokio::runtime::Runtime::new()?;
+            runtime.block_on(crate::http::serve(store, config))
+        }
+        Command::Import { files, json } => {
+            let store = Store::open(&cli.data_dir)?;
+            let sources = collect_files(&files)?;
+            let report = import::import(&store, &iris, &sources, time::OffsetDateTime::now_utc())?;
+            store.flush()?;
+            if json {
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&report).map_err(|e| Error::Io(e.to_string()))?
+                );
+            } else {
+                print!("{report}");
+            }
+            Ok(())
+        }
+        Command::Query {
+            query,
+            format,
+            timeout,
+        } => {
+            let store = Store::open(&cli.data_dir)?;
+            let out = std::io::stdout().lock();
+            print_query(
+                &store,
+                &query,
+                format,
+                Duration::from_secs_f64(timeout),
+                out,
+            )
+        }
+        Command::Stats => {
+            let store = Store::open(&cli.data_dir)?;
+            print!("{}", crate::stats::Stats::compute(&store, &iris)?);
+            Ok(())
+        }
+    }
+}
+
+/// Expand directories (sorted, recursively) and read every file.
+fn collect_files(paths: &[PathBuf]) -> Result<Vec<SourceFile>, Error> {
+    let mut files = Vec::new();
+    for p in paths {
+        if p.is_dir() {
+            let mut found = Vec::new();
+            walk(p, &mut found)?;
+            found.sort();
+            files.extend(found);
+        } else {
+            files.push(p.clone());
+        }
+    }
+    let cwd = std::env::current_dir().ok();
+    files
+        .iter()
+        .map(|f| {
+            let mut source = SourceFile::read(f)?;
+            // Provenance records the path relative to where the import runs,
+            // so the same files give the same triples from any checkout.
+            if let Some(rel) = cwd.as_ref().and_then(|c| f.strip_prefix(c).ok()) {
+                source.path = rel.display().to_string();
+            }
+            source.path = source.path.trim_start_matches("./").to_string();
+            Ok(source)
+        })
+        .collect()
+}
+
+fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), Error> {
+    for entry in std::fs::read_dir(dir)? {
+        let path = entry?.path();
+        if path.is_dir() {
+            walk(&path, out)?;
+        } else if path.extension().is_some_and(|e| e == "txt" || e == "toml") {
+            out.push(path);
+        }
+    }
+    Ok(())
+}
+
+/// Print query results: a table for people, or a standard SPARQL results format.
+pub fn print_query(
+    store: &Store,
+    query: &str,
+    format: OutputFormat,
+    timeout: Duration,
+    mut out: impl Write,
+) -> Result<(), Error> {
+    store.query(query, timeout, |results| {
+        let io = |e: std::io::Error| Error::Io(e.to_string());
+        let results_format = match format {
+            OutputFormat::Table => None,
+            OutputFormat::Json => Some(QueryResultsFormat::Json),
+            OutputFormat::Xml => Some(QueryResultsFormat::Xml),
+            OutputFormat::Csv => Some(QueryResultsFormat::Csv),
+            OutputFormat::Tsv => Some(QueryResultsFormat::Tsv),
+        };
+        match (results, results_format) {
+            (QueryResults::Boolean(b), None) => writeln!(out, "{b}").map_err(io),
+            (QueryResults::Boolean(b), Some(f)) => {
+                QueryResultsSerializer::from_format(f)
+                    .serialize_boolean_to_writer(&mut out, b)
+                    .map_err(io)?;
+                Ok(())
+            }
+            (QueryResults::Solutions(solutions), None) => {
+                let vars: Vec<String> = solutions
+                    .variables()
+                    .iter()
+                    .map(|v| v.as_str().to_string())
+                    .collect();
+                let mut rows = Vec::new();
+                for s in solutions {
+                    let s = s?;
+                    rows.push(
+                        vars.iter()
+                            .map(|v| s.get(v.as_str()).map(|t| t.to_string()).unwrap_or_default())
+                            .collect::<Vec<_>>(),
+                    );
+                }
+                write_table(&mut out, &vars, &rows).map_err(io)
+            }
+            (QueryResults::Solutions(solutions), Some(f)) => {
+                let mut ser = QueryResultsSerializer::from_format(f)
+                    .serialize_solutions_to_writer(&mut out, solutions.variables().to_vec())
+                    .map_err(io)?;
+                for s in solutions {
+                    ser.serialize(&s?).map_err(io)?;
+                }
+                ser.finish().map_err(io)?;
+                Ok(())
+            }
+            (QueryResults::Graph(triples), _) => {
+                let mut ser = RdfSerializer::from_format(RdfFormat::NTriples).for_writer(&mut out);
+                for t in triples {
+                    ser.serialize_triple(&t?).map_err(io)?;
+                }
+                ser.finish().map_err(io)?;
+                Ok(())
+            }
+        }
+    })
+}
+
+fn write_table(out: &mut impl Write, vars: &[String], rows: &[Vec<String>]) -> std::io::Result<()> {
+    let widths: Vec<usize> = (0..vars.len())
+        .map(|i| {
+            rows.iter()
+                .map(|r| r[i].chars().count())
+                .chain([vars[i].len() + 1])
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    let line = |cells: Vec<String>| -> String {
+        cells
+            .iter()
+            .zip(&widths)
+            .map(|(c, w)| format!("{c:<w$}"))
+            .collect::<Vec<_>>()
+            .join(" | ")
+            .trim_end()
+            .to_string()
+    };
+    writeln!(
+        out,
+        "{}",
+        line(vars.iter().map(|v| format!("?{v}")).collect())
+    )?;
+    writeln!(
+        out,
+        "{}",
+        widths
+            .iter()
+            .map(|w| "-".repeat(*w))
+            .collect::<Vec<_>>()
+            .join("-+-")
+    )?;
+    for r in rows {
+        writeln!(out, "{}", line(r.clone()))?;
+    }
+    writeln!(out, "({} rows)", rows.len())
+}

@@ -1,0 +1,855 @@
+//! Import: source files -> normalised, merged records -> one store transaction.
+//!
+//! Everything that can fail (parsing, validation, id clashes) happens before
+//! the transaction starts, and the transaction replaces each source's graph
+//! atomically, so a failed import leaves the store exactly as it was.
+
+use crate::error::Error;
+use crate::ingest::{ParseError, SourceLayout, curated, listing};
+use crate::normalize::agents::{organization, parse_author_lines};
+use crate::normalize::casing::repair_title_casing;
+use crate::normalize::languages::{LanguageValue, parse_language};
+use crate::normalize::places::{PlaceField, parse_places};
+use crate::normalize::{clean_space, kind, short_slug, slug, title_key};
+use crate::rdf::mapping::{Mapper, Role};
+use crate::rdf::{Iris, ns, term};
+use crate::record::{Agent, Provenance, Record, Repair};
+use crate::report::{ImportReport, Merge, SourceReport};
+use crate::store::Store;
+use oxigraph::io::{RdfFormat, RdfParser};
+use oxigraph::model::vocab::{rdf, xsd};
+use oxigraph::model::{GraphName, GraphNameRef, Literal, NamedNode, NamedOrBlankNode, Quad, Term};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+/// Source id of the knowledge portal's listing pages: they form one source.
+pub const PORTAL_SOURCE: &str = "portal";
+
+/// A file to import: its name (for errors and provenance) and its text.
+#[derive(Debug, Clone)]
+pub struct SourceFile {
+    pub path: String,
+    pub text: String,
+}
+
+impl SourceFile {
+    pub fn read(path: &std::path::Path) -> Result<Self, Error> {
+        let bytes =
+            std::fs::read(path).map_err(|e| Error::Io(format!("{}: {e}", path.display())))?;
+        let text = String::from_utf8(bytes).map_err(|e| {
+            Error::Parse(ParseError {
+                file: path.display().to_string(),
+                line: 0,
+                message: format!(
+                    "not UTF-8 text (invalid byte at offset {})",
+                    e.utf8_error().valid_up_to()
+                ),
+            })
+        })?;
+        Ok(SourceFile {
+            path: path.display().to_string(),
+            text,
+        })
+    }
+}
+
+/// What one source contributes: its graph's records, each with its role.
+struct SourceBatch {
+    id: String,
+    title: String,
+    /// (file path, title of the file) for the meta graph.
+    files: Vec<(String, String)>,
+    records: Vec<(Record, Role)>,
+}
+
+/// Import files into the store. `now` stamps the records that change.
+pub fn import(
+    store: &Store,
+    iris: &Iris,
+    files: &[SourceFile],
+    now: OffsetDateTime,
+) -> Result<ImportReport, Error> {
+    let mut report = ImportReport::default();
+    let mut portal_pages = Vec::new();
+    let mut curated_files = Vec::new();
+    for f in files {
+        match SourceLayout::detect(&f.path, &f.text)? {
+            SourceLayout::Listing => {
+                let page = listing::parse(&f.path, &f.text)?;
+                report.file(&f.path, "listing page", page.entries.len());
+                portal_pages.push((f.path.clone(), page));
+            }
+            SourceLayout::Curated => {
+                let file = curated::parse(&f.path, &f.text)?;
+                report.file(&f.path, "curated TOML", file.publications.len());
+                curated_files.push((f.path.clone(), file));
+            }
+        }
+    }
+
+    let mut batches = Vec::new();
+    if !portal_pages.is_empty() {
+        batches.push(portal_batch(&portal_pages, &mut report));
+    }
+    let mut seen_sources: BTreeSet<String> = batches.iter().map(|b| b.id.clone()).collect();
+    for (path, file) in &curated_files {
+        if !seen_sources.insert(file.source.id.clone()) {
+            return Err(Error::Import(format!(
+                "{path}: source id \"{}\" is used by another file of this import",
+                file.source.id
+            )));
+        }
+        batches.push(curated_batch(path, file, &mut report)?);
+    }
+
+    assign_ids(store, iris, &mut batches, &mut report)?;
+    check_contributions(store, iris, &batches, files)?;
+    warn_possible_duplicates(&batches, &mut report);
+    write(store, iris, &batches, now, &mut report)?;
+    Ok(report)
+}
+
+/// Normalise one listing entry into a record.
+fn listing_record(path: &str, entry: &listing::ListingEntry) -> (Record, Vec<String>) {
+    let mut repairs = Vec::new();
+    let mut warnings = Vec::new();
+    let raw_title = clean_space(&entry.title);
+    let title = match repair_title_casing(&raw_title) {
+        Some(fixed) => {
+            repairs.push(Repair {
+                field: "title".into(),
+                original: raw_title.clone(),
+                repaired: fixed.clone(),
+                guess: false,
+                reason: "title-casing damage".into(),
+            });
+            fixed
+        }
+        None => raw_title,
+    };
+    let countries = parse_places(&entry.countries, PlaceField::Country);
+    let regions = parse_places(&entry.regions, PlaceField::Region);
+    let authors = parse_author_lines(&entry.authors);
+    let mut all_countries = countries.countries;
+    let mut all_regions = countries.regions;
+    for c in regions.countries {
+        if !all_countries.contains(&c) {
+            all_countries.push(c);
+        }
+    }
+    for r in regions.regions {
+        if !all_regions.contains(&r) {
+            all_regions.push(r);
+        }
+    }
+    repairs.extend(countries.repairs);
+    repairs.extend(regions.repairs);
+    repairs.extend(authors.repairs);
+    warnings.extend(countries.warnings);
+    warnings.extend(regions.warnings);
+    warnings.extend(authors.warnings);
+    let abstract_text = Some(clean_space(&entry.abstract_text)).filter(|a| !a.is_empty());
+    let record = Record {
+        id: String::new(),
+        kind: kind::infer(&title, abstract_text.as_deref()),
+        title,
+        alternative_titles: Vec::new(),
+        abstract_text,
+        description: None,
+        year: Some(entry.year),
+        authors: authors.agents,
+        publishers: Vec::new(),
+        languages: Vec::new(),
+        countries: all_countries,
+        regions: all_regions,
+        categories: vec![slug(&entry.category)],
+        citation: authors.citation,
+        note: None,
+        provenance: vec![Provenance {
+            source: PORTAL_SOURCE.into(),
+            file: path.to_string(),
+            line: entry.line,
+        }],
+        repairs,
+    };
+    (record, warnings)
+}
+
+/// The portal's pages: one record per distinct title, categories united.
+fn portal_batch(
+    pages: &[(String, listing::ListingPage)],
+    report: &mut ImportReport,
+) -> SourceBatch {
+    let mut records: Vec<Record> = Vec::new();
+    let mut by_key: HashMap<String, usize> = HashMap::new();
+    for (path, page) in pages {
+        for entry in &page.entries {
+            report.entries_read += 1;
+            let (rec, warnings) = listing_record(path, entry);
+            let where_ = format!("{path}:{}", entry.line);
+            report
+                .warnings
+                .extend(warnings.into_iter().map(|w| format!("{where_}: {w}")));
+            match by_key.get(&title_key(&rec.title)) {
+                Some(&i) => {
+                    let target = &mut records[i];
+                    for (field, same) in [
+                        ("year", target.year == rec.year),
+                        ("authors", target.authors == rec.authors),
+                        ("countries", target.countries == rec.countries),
+                        ("regions", target.regions == rec.regions),
+                        ("abstract", target.abstract_text == rec.abstract_text),
+                    ] {
+                        if !same {
+                            report.warnings.push(format!(
+                                "{where_}: \"{}\" appears on several pages with a different {field}; kept the first page's",
+                                rec.title
+                            ));
+                        }
+                    }
+                    for c in rec.categories {
+                        if !target.categories.contains(&c) {
+                            target.categories.push(c);
+                        }
+                    }
+                    target.provenance.extend(rec.provenance);
+                }
+                None => {
+                    by_key.insert(title_key(&rec.title), records.len());
+                    records.push(rec);
+                }
+            }
+        }
+    }
+    SourceBatch {
+        id: PORTAL_SOURCE.into(),
+        title: "Anti-trafficking knowledge portal: listing pages".into(),
+        files: pages
+            .iter()
+            .map(|(p, page)| (p.clone(), format!("Listing page: {}", page.heading)))
+            .collect(),
+        records: records.into_iter().map(|r| (r, Role::Primary)).collect(),
+    }
+}
+
+/// A curated file: one record per publication, or a contribution to a
+/// record of another source (`same_as`).
+fn curated_batch(
+    path: &str,
+    file: &curated::CuratedFile,
+    report: &mut ImportReport,
+) -> Result<SourceBatch, Error> {
+    let mut records = Vec::new();
+    let mut keys = HashMap::new();
+    for e in &file.publications {
+        report.entries_read += 1;
+        let where_ = format!("{path}:{}", e.toml_line);
+        if let Some(prev) = keys.insert(title_key(&e.title), e.toml_line) {
+            return Err(Error::Parse(ParseError {
+                file: path.to_string(),
+                line: e.toml_line,
+                message: format!(
+                    "publication \"{}\" is listed twice (also at line {prev})",
+                    e.title
+                ),
+            }));
+        }
+        let mut languages = Vec::new();
+        for l in &e.languages {
+            match parse_language(l) {
+                LanguageValue::Code(c) => {
+                    if !languages.contains(&c.to_string()) {
+                        languages.push(c.to_string());
+                    }
+                }
+                LanguageValue::NotYetAvailable(c) => report.warnings.push(format!(
+                    "{where_}: language \"{l}\" is announced, not available: not recorded as a language of the work ({c})"
+                )),
+                LanguageValue::Unknown(v) => report.warnings.push(format!("{where_}: unknown language \"{v}\": skipped")),
+            }
+        }
+        let publishers: Vec<Agent> = e.publishers.iter().map(|p| organization(p)).collect();
+        let abstract_text = e
+            .abstract_text
+            .as_deref()
+            .map(clean_space)
+            .filter(|a| !a.is_empty());
+        let title = clean_space(&e.title);
+        let record = Record {
+            id: e
+                .same_as
+                .clone()
+                .or_else(|| e.id.clone())
+                .unwrap_or_default(),
+            kind: kind::infer(&title, abstract_text.as_deref()),
+            title,
+            alternative_titles: Vec::new(),
+            abstract_text,
+            description: None,
+            year: e.year,
+            authors: Vec::new(),
+            publishers,
+            languages,
+            countries: Vec::new(),
+            regions: Vec::new(),
+            categories: Vec::new(),
+            citation: None,
+            note: e.note.clone(),
+            provenance: vec![Provenance {
+                source: file.source.id.clone(),
+                file: path.to_string(),
+                line: e.toml_line,
+            }],
+            repairs: Vec::new(),
+        };
+        let role = if e.same_as.is_some() {
+            Role::Contribution
+        } else {
+            Role::Primary
+        };
+        records.push((record, role));
+    }
+    Ok(SourceBatch {
+        id: file.source.id.clone(),
+        title: file.source.title.clone(),
+        files: vec![(path.to_string(), file.source.title.clone())],
+        records,
+    })
+}
+
+/// Give every primary record a readable id from its title, unique across
+/// the batch and the store's other sources.
+fn assign_ids(
+    store: &Store,
+    iris: &Iris,
+    batches: &mut [SourceBatch],
+    report: &mut ImportReport,
+) -> Result<(), Error> {
+    let batch_sources: BTreeSet<String> = batches.iter().map(|b| b.id.clone()).collect();
+    // Ids held by sources outside this import, with the title they hold.
+    let mut taken: HashMap<String, String> = HashMap::new();
+    let title_p = term(ns::DCTERMS, "title");
+    for q in store
+        .oxigraph()
+        .quads_for_pattern(None, Some(title_p.as_ref()), None, None)
+    {
+        let q = q?;
+        let GraphName::NamedNode(g) = &q.graph_name else {
+            continue;
+        };
+        let source = g.as_str().rsplit('/').next().unwrap_or_default();
+        if batch_sources.contains(source) || iris.is_system_graph(g.as_str()) {
+            continue;
+        }
+        if let (NamedOrBlankNode::NamedNode(s), Term::Literal(t)) = (&q.subject, &q.object)
+            && let Some(id) = iris.record_id(s.as_str())
+        {
+            taken.insert(id.to_string(), t.value().to_string());
+        }
+    }
+    let mut used: BTreeSet<String> = taken.keys().cloned().collect();
+    for batch in batches.iter_mut() {
+        for (record, role) in batch.records.iter_mut() {
+            if *role == Role::Contribution {
+                continue;
+            }
+            if !record.id.is_empty() {
+                if !used.insert(record.id.clone()) {
+                    return Err(Error::Import(format!(
+                        "record id \"{}\" (pinned in {}) is already used",
+                        record.id, batch.id
+                    )));
+                }
+                continue;
+            }
+            let base = short_slug(&record.title, 8, 60);
+            let base = if base.is_empty() {
+                "untitled".to_string()
+            } else {
+                base
+            };
+            let mut id = base.clone();
+            if used.contains(&id)
+                && let Some(y) = record.year
+            {
+                id = format!("{base}-{y}");
+            }
+            let mut n = 2;
+            while used.contains(&id) {
+                id = format!("{base}-{n}");
+                n += 1;
+            }
+            if id != base {
+                report.warnings.push(format!(
+                    "\"{}\": id \"{base}\" is taken{}, using \"{id}\"",
+                    record.title,
+                    taken
+                        .get(&base)
+                        .map(|t| format!(" by \"{t}\""))
+                        .unwrap_or_default()
+                ));
+            }
+            used.insert(id.clone());
+            record.id = id;
+        }
+    }
+    Ok(())
+}
+
+/// A contribution must point at a record that exists after this import.
+fn check_contributions(
+    store: &Store,
+    iris: &Iris,
+    batches: &[SourceBatch],
+    files: &[SourceFile],
+) -> Result<(), Error> {
+    let primary: BTreeSet<&str> = batches
+        .iter()
+        .flat_map(|b| b.records.iter())
+        .filter(|(_, role)| *role == Role::Primary)
+        .map(|(r, _)| r.id.as_str())
+        .collect();
+    let batch_graphs: BTreeSet<String> = batches
+        .iter()
+        .map(|b| iris.graph(&b.id).as_str().to_string())
+        .collect();
+    let title_p = term(ns::DCTERMS, "title");
+    for batch in batches {
+        for (r, role) in &batch.records {
+            if *role != Role::Contribution || primary.contains(r.id.as_str()) {
+                continue;
+            }
+            let in_store = store
+                .oxigraph()
+                .quads_for_pattern(
+                    Some(iris.record(&r.id).as_ref().into()),
+                    Some(title_p.as_ref()),
+                    None,
+                    None,
+                )
+                .filter_map(Result::ok)
+                .any(|q| {
+                    !batch_graphs.contains(
+                        q.graph_name
+                            .to_string()
+                            .trim_matches(|c| c == '<' || c == '>'),
+                    )
+                });
+            if !in_store {
+                let p = &r.provenance[0];
+                let line = files
+                    .iter()
+                    .find(|f| f.path == p.file)
+                    .and_then(|f| {
+                        f.text
+                            .find(&format!("same_as = \"{}\"", r.id))
+                            .map(|pos| f.text[..pos].matches('\n').count() + 1)
+                    })
+                    .unwrap_or(0);
+                return Err(Error::Parse(ParseError {
+                    file: p.file.clone(),
+                    line,
+                    message: format!(
+                        "same_as = \"{}\": no such record in this import or in the store",
+                        r.id
+                    ),
+                }));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Titles that share most of their words across sources, but are not
+/// linked by `same_as`: a curator should look.
+fn warn_possible_duplicates(batches: &[SourceBatch], report: &mut ImportReport) {
+    let words = |t: &str| -> BTreeSet<String> {
+        slug(t)
+            .split('-')
+            .filter(|w| w.len() > 3)
+            .map(str::to_string)
+            .collect()
+    };
+    let primaries: Vec<(&str, &Record)> = batches
+        .iter()
+        .flat_map(|b| {
+            b.records
+                .iter()
+                .filter(|(_, role)| *role == Role::Primary)
+                .map(move |(r, _)| (b.id.as_str(), r))
+        })
+        .collect();
+    for (i, (sa, a)) in primaries.iter().enumerate() {
+        for (sb, b) in &primaries[i + 1..] {
+            if sa == sb {
+                continue;
+            }
+            let (wa, wb) = (words(&a.title), words(&b.title));
+            let common = wa.intersection(&wb).count();
+            let smaller = wa.len().min(wb.len()).max(1);
+            if common * 4 >= smaller * 3 && common >= 3 {
+                report.warnings.push(format!(
+                    "possible duplicate across sources: \"{}\" ({sa}) and \"{}\" ({sb}); link them with same_as if they are one work",
+                    a.id, b.id
+                ));
+            }
+        }
+    }
+}
+
+/// Group quads by the record they describe, as sorted N-Triples lines, to
+/// tell which records an import really changed. Source line numbers do not
+/// count: an edit above an entry moves it without changing the record, and
+/// harvesters should not re-fetch it for that.
+fn by_record(iris: &Iris, quads: &[Quad]) -> BTreeMap<String, BTreeSet<String>> {
+    let location = iris.vocab("sourceLocation");
+    let mut out: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for q in quads {
+        if q.predicate == location {
+            continue;
+        }
+        if let NamedOrBlankNode::NamedNode(s) = &q.subject
+            && let Some(id) = iris.record_id(s.as_str())
+        {
+            out.entry(id.to_string())
+                .or_default()
+                .insert(format!("{} {} {}", q.subject, q.predicate, q.object));
+        }
+    }
+    out
+}
+
+/// Parse one of our Turtle files, rebased onto the configured base IRI.
+pub fn ontology_quads(iris: &Iris, ttl: &str, graph: GraphName) -> Vec<Quad> {
+    // The files carry `@base <http://localhost:8080/>` so they read on
+    // their own; drop it so relative IRIs resolve against our base.
+    let text: String = ttl
+        .lines()
+        .filter(|l| !l.trim_start().starts_with("@base"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    RdfParser::from_format(RdfFormat::Turtle)
+        .with_base_iri(iris.base())
+        .expect("base IRI was validated at startup")
+        .with_default_graph(graph)
+        .for_slice(text.as_bytes())
+        .map(|q| q.expect("embedded ontology files are valid Turtle (tested)"))
+        .collect()
+}
+
+/// The Turtle files loaded into the vocabulary and ontology graphs.
+pub const SCHEMES: [&str; 4] = [
+    crate::normalize::places::COUNTRIES_TTL,
+    crate::normalize::places::REGIONS_TTL,
+    include_str!("../ontology/categories.ttl"),
+    include_str!("../ontology/languages.ttl"),
+];
+pub const ONTOLOGY_TTL: &str = include_str!("../ontology/palermo.ttl");
+
+fn write(
+    store: &Store,
+    iris: &Iris,
+    batches: &[SourceBatch],
+    now: OffsetDateTime,
+    report: &mut ImportReport,
+) -> Result<(), Error> {
+    let stamp = Literal::new_typed_literal(
+        now.replace_nanosecond(0)
+            .unwrap_or(now)
+            .format(&Rfc3339)
+            .map_err(|e| Error::Import(e.to_string()))?,
+        xsd::DATE_TIME,
+    );
+    let modified = term(ns::DCTERMS, "modified");
+    let deleted = iris.vocab("deleted");
+    let meta = iris.meta_graph();
+    let vocab = iris.vocab_graph();
+
+    let mut vocab_quads: Vec<Quad> = SCHEMES
+        .iter()
+        .flat_map(|t| ontology_quads(iris, t, vocab.clone()))
+        .collect();
+    let ontology = ontology_quads(iris, ONTOLOGY_TTL, iris.ontology_graph());
+    let mut agents = Mapper::new(iris, vocab.clone());
+    let mut plans = Vec::new();
+    for batch in batches {
+        let graph = iris.graph(&batch.id);
+        let mut mapper = Mapper::new(iris, graph.clone().into());
+        for (r, role) in &batch.records {
+            mapper.record(r, *role);
+            for a in r.authors.iter().chain(&r.publishers) {
+                agents.agent(a);
+            }
+        }
+        let old = store.graph_quads(graph.as_ref())?;
+        let old_by = by_record(iris, &old);
+        let new_by = by_record(iris, &mapper.quads);
+        let mut sr = SourceReport {
+            id: batch.id.clone(),
+            records: batch.records.len(),
+            ..SourceReport::default()
+        };
+        let mut changed = BTreeSet::new();
+        for (id, triples) in &new_by {
+            match old_by.get(id) {
+                None => {
+                    sr.added += 1;
+                    changed.insert(id.clone());
+                }
+                Some(o) if o != triples => {
+                    sr.changed += 1;
+                    changed.insert(id.clone());
+                }
+                Some(_) => sr.unchanged += 1,
+            }
+        }
+        let removed: Vec<String> = old_by
+            .keys()
+            .filter(|id| !new_by.contains_key(*id))
+            .cloned()
+            .collect();
+        sr.removed = removed.len();
+        changed.extend(removed.iter().cloned());
+        report.sources.push(sr);
+        plans.push((batch, graph, mapper.quads, changed, removed));
+    }
+    vocab_quads.extend(agents.quads);
+
+    store.transaction(|tx| {
+        tx.clear_graph(GraphNameRef::from(&iris.ontology_graph()))?;
+        tx.extend(&ontology);
+        tx.extend(&vocab_quads);
+        for (batch, graph, quads, changed, removed) in &plans {
+            tx.clear_graph(graph.as_ref())?;
+            tx.extend(quads);
+            let source_changed = !changed.is_empty();
+            for id in changed {
+                let s = iris.record(id);
+                let old: Vec<Quad> = tx
+                    .quads_for_pattern(
+                        Some(s.as_ref().into()),
+                        Some(modified.as_ref()),
+                        None,
+                        Some(GraphNameRef::from(&meta)),
+                    )
+                    .collect::<Result<_, _>>()?;
+                for q in &old {
+                    tx.remove(q);
+                }
+                tx.insert(&Quad::new(
+                    s.clone(),
+                    modified.clone(),
+                    stamp.clone(),
+                    meta.clone(),
+                ));
+                tx.remove(&Quad::new(
+                    s.clone(),
+                    deleted.clone(),
+                    Literal::from(true),
+                    meta.clone(),
+                ));
+            }
+            for id in removed {
+                // Deleted only when no graph holds the record any more:
+                // harvesters must see it go, not silently vanish.
+                let s = iris.record(id);
+                let still_there = tx
+                    .quads_for_pattern(Some(s.as_ref().into()), Some(rdf::TYPE), None, None)
+                    .filter_map(Result::ok)
+                    .any(|q| q.graph_name != meta);
+                if !still_there {
+                    tx.insert(&Quad::new(
+                        s,
+                        deleted.clone(),
+                        Literal::from(true),
+                        meta.clone(),
+                    ));
+                }
+            }
+            describe_source(tx, iris, batch, graph, source_changed.then_some(&stamp))?;
+        }
+        remove_orphan_agents(tx, iris)?;
+        Ok(())
+    })?;
+    report.records = batches
+        .iter()
+        .flat_map(|b| b.records.iter())
+        .filter(|(_, role)| *role == Role::Primary)
+        .count();
+    report.contributions = batches
+        .iter()
+        .flat_map(|b| b.records.iter())
+        .filter(|(_, role)| *role == Role::Contribution)
+        .map(|(r, _)| Merge {
+            id: r.id.clone(),
+            from: r
+                .provenance
+                .iter()
+                .map(|p| format!("{}:{}", p.file, p.line))
+                .collect(),
+        })
+        .collect();
+    for batch in batches {
+        for (r, _) in &batch.records {
+            if r.provenance.len() > 1 {
+                report.merged.push(Merge {
+                    id: r.id.clone(),
+                    from: r
+                        .provenance
+                        .iter()
+                        .map(|p| format!("{}:{}", p.file, p.line))
+                        .collect(),
+                });
+            }
+            for repair in &r.repairs {
+                report.repairs.push((r.id.clone(), repair.clone()));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The source and its files, in the meta graph (provenance targets).
+fn describe_source(
+    tx: &mut oxigraph::store::Transaction<'_>,
+    iris: &Iris,
+    batch: &SourceBatch,
+    graph: &NamedNode,
+    stamp: Option<&Literal>,
+) -> Result<(), Error> {
+    let meta = iris.meta_graph();
+    let text = |v: &str| Literal::new_simple_literal(v);
+    let title = term(ns::DCTERMS, "title");
+    let modified = term(ns::DCTERMS, "modified");
+    // Drop the old description of this source's files, keep its modified
+    // date unless the source changed.
+    let old: Vec<Quad> = tx
+        .quads_for_pattern(None, None, None, Some(GraphNameRef::from(&meta)))
+        .filter_map(Result::ok)
+        .filter(|q| match &q.subject {
+            NamedOrBlankNode::NamedNode(n) => {
+                n.as_str().starts_with(&format!("{}#", graph.as_str()))
+            }
+            _ => false,
+        })
+        .collect();
+    for q in &old {
+        tx.remove(q);
+    }
+    tx.insert(&Quad::new(
+        graph.clone(),
+        rdf::TYPE,
+        term(ns::PROV, "Entity"),
+        meta.clone(),
+    ));
+    tx.insert(&Quad::new(
+        graph.clone(),
+        rdf::TYPE,
+        term(ns::DCAT, "Dataset"),
+        meta.clone(),
+    ));
+    let old_titles: Vec<Quad> = tx
+        .quads_for_pattern(
+            Some(graph.as_ref().into()),
+            Some(title.as_ref()),
+            None,
+            Some(GraphNameRef::from(&meta)),
+        )
+        .filter_map(Result::ok)
+        .collect();
+    for q in &old_titles {
+        tx.remove(q);
+    }
+    tx.insert(&Quad::new(
+        graph.clone(),
+        title.clone(),
+        text(&batch.title),
+        meta.clone(),
+    ));
+    if let Some(stamp) = stamp {
+        let old: Vec<Quad> = tx
+            .quads_for_pattern(
+                Some(graph.as_ref().into()),
+                Some(modified.as_ref()),
+                None,
+                Some(GraphNameRef::from(&meta)),
+            )
+            .filter_map(Result::ok)
+            .collect();
+        for q in &old {
+            tx.remove(q);
+        }
+        tx.insert(&Quad::new(
+            graph.clone(),
+            modified,
+            stamp.clone(),
+            meta.clone(),
+        ));
+    }
+    for (path, file_title) in &batch.files {
+        let f = iris.source_file(&batch.id, crate::rdf::mapping::file_stem(path));
+        tx.insert(&Quad::new(
+            f.clone(),
+            rdf::TYPE,
+            term(ns::PROV, "Entity"),
+            meta.clone(),
+        ));
+        tx.insert(&Quad::new(
+            f.clone(),
+            title.clone(),
+            text(file_title),
+            meta.clone(),
+        ));
+        tx.insert(&Quad::new(
+            f.clone(),
+            iris.vocab("file"),
+            text(path),
+            meta.clone(),
+        ));
+        tx.insert(&Quad::new(
+            f,
+            term(ns::DCTERMS, "isPartOf"),
+            graph.clone(),
+            meta.clone(),
+        ));
+    }
+    Ok(())
+}
+
+/// Agents that no record names any more leave the vocabulary graph.
+fn remove_orphan_agents(
+    tx: &mut oxigraph::store::Transaction<'_>,
+    iris: &Iris,
+) -> Result<(), Error> {
+    let vocab = iris.vocab_graph();
+    let prefix = iris.agent("").as_str().to_string();
+    let agents: BTreeSet<NamedNode> = tx
+        .quads_for_pattern(None, None, None, Some(GraphNameRef::from(&vocab)))
+        .filter_map(Result::ok)
+        .filter_map(|q| match q.subject {
+            NamedOrBlankNode::NamedNode(n) if n.as_str().starts_with(&prefix) => Some(n),
+            _ => None,
+        })
+        .collect();
+    for agent in agents {
+        let used = tx
+            .quads_for_pattern(None, None, Some(agent.as_ref().into()), None)
+            .filter_map(Result::ok)
+            .any(|q| q.graph_name != vocab);
+        if !used {
+            let quads: Vec<Quad> = tx
+                .quads_for_pattern(
+                    Some(agent.as_ref().into()),
+                    None,
+                    None,
+                    Some(GraphNameRef::from(&vocab)),
+                )
+                .collect::<Result<_, _>>()?;
+            for q in &quads {
+                tx.remove(q);
+            }
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,143 @@
+//! Reader for curated TOML transcriptions (`data/unodc.toml`): one
+//! `[[publication]]` table per work, reviewed by hand.
+
+use super::ParseError;
+use serde::Deserialize;
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CuratedFile {
+    pub source: CuratedSource,
+    #[serde(default, rename = "publication")]
+    pub publications: Vec<CuratedEntry>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CuratedSource {
+    /// Source id: names the graph `{base}graph/{id}`.
+    pub id: String,
+    pub title: String,
+    /// The page capture the transcription was made from.
+    pub capture: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CuratedEntry {
+    /// Line of the capture where the item starts.
+    pub line: usize,
+    pub title: String,
+    /// How the title was found: "title-line", "named-in-text" or "from-description".
+    pub title_basis: Option<String>,
+    pub year: Option<i32>,
+    #[serde(default)]
+    pub languages: Vec<String>,
+    #[serde(default)]
+    pub publishers: Vec<String>,
+    pub note: Option<String>,
+    #[serde(rename = "abstract")]
+    pub abstract_text: Option<String>,
+    /// Id of the record this work already has in another source.
+    pub same_as: Option<String>,
+    /// Pin the record id (otherwise derived from the title).
+    pub id: Option<String>,
+    /// Line of this entry's `[[publication]]` header in the TOML file.
+    #[serde(skip)]
+    pub toml_line: usize,
+}
+
+const TITLE_BASES: [&str; 3] = ["title-line", "named-in-text", "from-description"];
+
+/// Parse and check a curated file. Errors carry the line of the problem.
+pub fn parse(file: &str, text: &str) -> Result<CuratedFile, ParseError> {
+    let mut parsed: CuratedFile = toml::from_str(text).map_err(|e| {
+        let line = e
+            .span()
+            .map(|s| text[..s.start.min(text.len())].matches('\n').count() + 1)
+            .unwrap_or(0);
+        ParseError {
+            file: file.to_string(),
+            line,
+            message: format!("invalid TOML: {}", e.message()),
+        }
+    })?;
+    let headers = text
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| l.trim() == "[[publication]]")
+        .map(|(i, _)| i + 1);
+    for (entry, line) in parsed.publications.iter_mut().zip(headers) {
+        entry.toml_line = line;
+    }
+    let line_of = |needle: &str| {
+        text.find(needle)
+            .map(|p| text[..p].matches('\n').count() + 1)
+            .unwrap_or(0)
+    };
+    if parsed.source.id.is_empty() || crate::normalize::slug(&parsed.source.id) != parsed.source.id
+    {
+        return Err(ParseError {
+            file: file.to_string(),
+            line: line_of("[source]"),
+            message: format!(
+                "source id \"{}\" must be a lowercase slug",
+                parsed.source.id
+            ),
+        });
+    }
+    for entry in &parsed.publications {
+        let problem = if entry.title.trim().is_empty() {
+            Some("empty title".to_string())
+        } else if let Some(b) = entry
+            .title_basis
+            .as_deref()
+            .filter(|b| !TITLE_BASES.contains(b))
+        {
+            Some(format!(
+                "unknown title_basis \"{b}\" (expected one of {})",
+                TITLE_BASES.join(", ")
+            ))
+        } else {
+            entry
+                .year
+                .filter(|y| !(1800..=2100).contains(y))
+                .map(|y| format!("year {y} is out of range"))
+        };
+        if let Some(message) = problem {
+            return Err(ParseError {
+                file: file.to_string(),
+                line: line_of(&format!("title = {}", toml_quote(&entry.title)))
+                    .max(entry.toml_line),
+                message: format!("publication \"{}\": {message}", entry.title),
+            });
+        }
+    }
+    Ok(parsed)
+}
+
+fn toml_quote(s: &str) -> String {
+    toml::Value::String(s.to_string()).to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn invalid_toml_names_line() {
+        let e = parse(
+            "u.toml",
+            "[source]\nid = \"u\"\ntitle = \"U\"\n\n[[publication]]\nline = 3\ntitle = \"x\n",
+        )
+        .unwrap_err();
+        assert_eq!(e.line, 7, "{e}");
+        assert!(e.message.contains("invalid TOML"));
+    }
+
+    #[test]
+    fn unknown_field_is_an_error() {
+        let e = parse("u.toml", "[source]\nid = \"u\"\ntitle = \"U\"\n\n[[publication]]\nline = 3\ntitle = \"x\"\nyeer = 2001\n").unwrap_err();
+        assert!(e.message.contains("yeer"), "{e}");
+    }
+}

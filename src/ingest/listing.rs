@@ -1,0 +1,233 @@
+//! Reader for the knowledge portal's listing pages (`data/portal/*.txt`).
+//!
+//! Layout, per page: a "Skip to main content" line, the category heading,
+//! then entries: title, blank line, abstract, `Country` + values, `Region` +
+//! values, optional `Authors` + one name per line, `Year` + value, and an
+//! optional bare `Category` line.
+
+use super::ParseError;
+
+/// One entry as the page shows it, before normalisation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListingEntry {
+    pub title: String,
+    pub abstract_text: String,
+    pub countries: Vec<String>,
+    pub regions: Vec<String>,
+    pub authors: Vec<String>,
+    pub year: i32,
+    /// The page heading: every entry of a page is in its category.
+    pub category: String,
+    /// 1-based line of the title.
+    pub line: usize,
+}
+
+/// A parsed page.
+#[derive(Debug, Clone)]
+pub struct ListingPage {
+    pub heading: String,
+    pub entries: Vec<ListingEntry>,
+}
+
+const LABELS: [&str; 5] = ["Country", "Region", "Authors", "Year", "Category"];
+
+/// True when `text` has the listing layout (used to pick a reader for `.txt` files).
+pub fn looks_like_listing(text: &str) -> bool {
+    let mut lines = text.lines().map(str::trim).filter(|l| !l.is_empty());
+    lines.next() == Some("Skip to main content") && text.lines().any(|l| l.trim() == "Country")
+}
+
+/// Parse one page. `file` only names the page in errors.
+pub fn parse(file: &str, text: &str) -> Result<ListingPage, ParseError> {
+    let lines: Vec<&str> = text.lines().map(|l| l.trim_end_matches('\r')).collect();
+    let err = |line: usize, message: String| ParseError {
+        file: file.to_string(),
+        line,
+        message,
+    };
+    let mut i = 0;
+    let skip_blank = |i: &mut usize| {
+        while *i < lines.len() && lines[*i].trim().is_empty() {
+            *i += 1;
+        }
+    };
+    skip_blank(&mut i);
+    if lines.get(i).map(|l| l.trim()) != Some("Skip to main content") {
+        return Err(err(
+            i + 1,
+            "not a listing page: expected \"Skip to main content\" first".into(),
+        ));
+    }
+    i += 1;
+    skip_blank(&mut i);
+    let heading = match lines.get(i) {
+        Some(h) if !LABELS.contains(&h.trim()) => h.trim().to_string(),
+        _ => return Err(err(i + 1, "listing page has no category heading".into())),
+    };
+    i += 1;
+
+    let mut entries = Vec::new();
+    loop {
+        skip_blank(&mut i);
+        if i >= lines.len() {
+            break;
+        }
+        let start = i;
+        let title = lines[i].trim().to_string();
+        if LABELS.contains(&title.as_str()) {
+            return Err(err(
+                i + 1,
+                format!("expected an entry title, found the field label \"{title}\""),
+            ));
+        }
+        i += 1;
+        // The abstract runs up to the `Country` label; it may wrap over lines.
+        let mut abstract_lines = Vec::new();
+        while i < lines.len() && lines[i].trim() != "Country" {
+            if LABELS[1..].contains(&lines[i].trim()) {
+                return Err(err(
+                    i + 1,
+                    format!(
+                        "entry \"{title}\" (line {}): field \"{}\" before \"Country\"",
+                        start + 1,
+                        lines[i].trim()
+                    ),
+                ));
+            }
+            if !lines[i].trim().is_empty() {
+                abstract_lines.push(lines[i].trim());
+            }
+            i += 1;
+        }
+        if i >= lines.len() {
+            return Err(err(
+                i,
+                format!(
+                    "truncated entry \"{title}\" (line {}): no \"Country\" field",
+                    start + 1
+                ),
+            ));
+        }
+        i += 1;
+        let countries = values_until(&lines, &mut i, &["Region"]);
+        if lines.get(i).map(|l| l.trim()) != Some("Region") {
+            return Err(err(
+                i.min(lines.len()),
+                format!(
+                    "truncated entry \"{title}\" (line {}): no \"Region\" field",
+                    start + 1
+                ),
+            ));
+        }
+        i += 1;
+        let regions = values_until(&lines, &mut i, &["Authors", "Year"]);
+        let mut authors = Vec::new();
+        if lines.get(i).map(|l| l.trim()) == Some("Authors") {
+            i += 1;
+            authors = values_until(&lines, &mut i, &["Year"]);
+        }
+        if lines.get(i).map(|l| l.trim()) != Some("Year") {
+            return Err(err(
+                i.min(lines.len()),
+                format!(
+                    "truncated entry \"{title}\" (line {}): no \"Year\" field",
+                    start + 1
+                ),
+            ));
+        }
+        i += 1;
+        let year_line = i + 1;
+        let year_text = lines.get(i).map(|l| l.trim()).unwrap_or("");
+        let year: i32 = year_text
+            .parse()
+            .ok()
+            .filter(|y| (1800..=2100).contains(y))
+            .ok_or_else(|| {
+                err(
+                    year_line,
+                    format!("entry \"{title}\": year \"{year_text}\" is not a year"),
+                )
+            })?;
+        i += 1;
+        if lines.get(i).map(|l| l.trim()) == Some("Category") {
+            i += 1;
+        }
+        if countries.is_empty() {
+            return Err(err(
+                start + 1,
+                format!("entry \"{title}\": empty \"Country\" field"),
+            ));
+        }
+        if regions.is_empty() {
+            return Err(err(
+                start + 1,
+                format!("entry \"{title}\": empty \"Region\" field"),
+            ));
+        }
+        entries.push(ListingEntry {
+            title,
+            abstract_text: abstract_lines.join(" "),
+            countries,
+            regions,
+            authors,
+            year,
+            category: heading.clone(),
+            line: start + 1,
+        });
+    }
+    if entries.is_empty() {
+        return Err(err(lines.len(), "listing page has no entries".into()));
+    }
+    Ok(ListingPage { heading, entries })
+}
+
+/// Collect non-blank lines until one of `stops` (or a blank line followed by
+/// a new entry, or the end).
+fn values_until(lines: &[&str], i: &mut usize, stops: &[&str]) -> Vec<String> {
+    let mut values = Vec::new();
+    while *i < lines.len() {
+        let l = lines[*i].trim();
+        if stops.contains(&l) || l.is_empty() {
+            break;
+        }
+        values.push(l.to_string());
+        *i += 1;
+    }
+    values
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const PAGE: &str = "Skip to main content\n\nTrafficking\n\nA Title\n\nAn abstract.\nCountry\nBosnia\nHerzegovina\nRegion\nWorldwide\nAuthors\nA Person\nYear\n2019\nCategory\n\nSecond\n\nText\nCountry\nWorldwide\nRegion\nWorldwide\nYear\n2020";
+
+    #[test]
+    fn parses_entries() {
+        let page = parse("p.txt", PAGE).unwrap();
+        assert_eq!(page.heading, "Trafficking");
+        assert_eq!(page.entries.len(), 2);
+        let e = &page.entries[0];
+        assert_eq!(e.countries, vec!["Bosnia", "Herzegovina"]);
+        assert_eq!(e.authors, vec!["A Person"]);
+        assert_eq!(e.line, 5);
+        assert_eq!(page.entries[1].year, 2020);
+        assert!(page.entries[1].authors.is_empty());
+    }
+
+    #[test]
+    fn truncated_page_names_file_line_and_problem() {
+        let cut = &PAGE[..PAGE.find("Year\n2020").unwrap()];
+        let e = parse("p.txt", cut).unwrap_err();
+        assert_eq!(e.file, "p.txt");
+        assert!(e.message.contains("truncated entry \"Second\""), "{e}");
+        assert!(e.message.contains("Year"), "{e}");
+    }
+
+    #[test]
+    fn bad_year_is_an_error() {
+        let e = parse("p.txt", &PAGE.replace("2019", "20x9")).unwrap_err();
+        assert_eq!(e.line, 16);
+        assert!(e.message.contains("20x9"));
+    }
+}

@@ -1,0 +1,51 @@
+//! Source readers: one module per source layout. Each turns a file into raw
+//! entries; `import` normalises them into records.
+
+pub mod curated;
+pub mod listing;
+
+use std::fmt;
+
+/// A source file that cannot be read, with where and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParseError {
+    pub file: String,
+    pub line: usize,
+    pub message: String,
+}
+
+impl fmt::Display for ParseError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}: {}", self.file, self.line, self.message)
+    }
+}
+
+impl std::error::Error for ParseError {}
+
+/// The layouts we can read, chosen from the extension and the content.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SourceLayout {
+    /// Knowledge-portal listing page (`.txt`).
+    Listing,
+    /// Curated TOML transcription.
+    Curated,
+}
+
+impl SourceLayout {
+    pub fn detect(file: &str, text: &str) -> Result<Self, ParseError> {
+        let lower = file.to_lowercase();
+        if lower.ends_with(".toml") {
+            Ok(SourceLayout::Curated)
+        } else if listing::looks_like_listing(text) {
+            Ok(SourceLayout::Listing)
+        } else {
+            Err(ParseError {
+                file: file.to_string(),
+                line: 1,
+                message: "unrecognised source: expected a knowledge-portal listing page (.txt) \
+                          or a curated TOML file (.toml)"
+                    .into(),
+            })
+        }
+    }
+}

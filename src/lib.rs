@@ -1,0 +1,18 @@
+//! Palermo: a linked-data catalogue and citation service for publications on
+//! human trafficking and migrant smuggling.
+#![forbid(unsafe_code)]
+
+pub mod catalogue;
+pub mod cli;
+pub mod error;
+pub mod http;
+pub mod import;
+pub mod ingest;
+pub mod normalize;
+pub mod rdf;
+pub mod record;
+pub mod report;
+pub mod stats;
+pub mod store;
+
+pub use error::Error;

@@ -1,0 +1,134 @@
+//! RDF vocabulary constants and the IRIs Palermo mints under its base.
+
+pub mod mapping;
+pub mod read;
+
+use oxigraph::model::{GraphName, NamedNode};
+
+/// Namespaces we write. schema.org in its `http:` form, which most RDF
+/// tooling and JSON-LD contexts still expect.
+pub mod ns {
+    pub const RDF: &str = "http://www.w3.org/1999/02/22-rdf-syntax-ns#";
+    pub const RDFS: &str = "http://www.w3.org/2000/01/rdf-schema#";
+    pub const XSD: &str = "http://www.w3.org/2001/XMLSchema#";
+    pub const OWL: &str = "http://www.w3.org/2002/07/owl#";
+    pub const DCTERMS: &str = "http://purl.org/dc/terms/";
+    pub const SCHEMA: &str = "http://schema.org/";
+    pub const BIBO: &str = "http://purl.org/ontology/bibo/";
+    pub const FOAF: &str = "http://xmlns.com/foaf/0.1/";
+    pub const SKOS: &str = "http://www.w3.org/2004/02/skos/core#";
+    pub const PROV: &str = "http://www.w3.org/ns/prov#";
+    pub const DCAT: &str = "http://www.w3.org/ns/dcat#";
+    pub const VOID: &str = "http://rdfs.org/ns/void#";
+}
+
+/// Prefixes for Turtle output and for SPARQL examples.
+pub fn prefixes(base: &str) -> Vec<(&'static str, String)> {
+    vec![
+        ("rdf", ns::RDF.into()),
+        ("rdfs", ns::RDFS.into()),
+        ("xsd", ns::XSD.into()),
+        ("owl", ns::OWL.into()),
+        ("dcterms", ns::DCTERMS.into()),
+        ("schema", ns::SCHEMA.into()),
+        ("bibo", ns::BIBO.into()),
+        ("foaf", ns::FOAF.into()),
+        ("skos", ns::SKOS.into()),
+        ("prov", ns::PROV.into()),
+        ("pal", format!("{base}ontology#")),
+    ]
+}
+
+/// A term in a namespace. Our constants are valid IRIs by construction.
+pub fn term(namespace: &str, local: &str) -> NamedNode {
+    NamedNode::new_unchecked(format!("{namespace}{local}"))
+}
+
+/// Every IRI Palermo mints, derived from the configured base.
+#[derive(Debug, Clone)]
+pub struct Iris {
+    base: String,
+}
+
+impl Iris {
+    /// `base` must end with '/'; one is added if missing.
+    pub fn new(base: &str) -> Self {
+        let mut base = base.to_string();
+        if !base.ends_with('/') {
+            base.push('/');
+        }
+        Iris { base }
+    }
+
+    pub fn base(&self) -> &str {
+        &self.base
+    }
+
+    fn node(&self, path: &str) -> NamedNode {
+        NamedNode::new_unchecked(format!("{}{path}", self.base))
+    }
+
+    pub fn record(&self, id: &str) -> NamedNode {
+        self.node(&format!("records/{id}"))
+    }
+
+    /// A node inside a record's document (author list cells, repairs).
+    pub fn record_part(&self, id: &str, fragment: &str) -> NamedNode {
+        self.node(&format!("records/{id}#{fragment}"))
+    }
+
+    /// The record id of a record IRI (or of one of its parts).
+    pub fn record_id<'a>(&self, iri: &'a str) -> Option<&'a str> {
+        let rest = iri.strip_prefix(&self.base)?.strip_prefix("records/")?;
+        let id = rest.split('#').next()?;
+        (!id.is_empty() && !id.contains('/')).then_some(id)
+    }
+
+    pub fn agent(&self, key: &str) -> NamedNode {
+        self.node(&format!("id/agent/{key}"))
+    }
+    pub fn country(&self, code: &str) -> NamedNode {
+        self.node(&format!("id/country/{code}"))
+    }
+    pub fn region(&self, key: &str) -> NamedNode {
+        self.node(&format!("id/region/{key}"))
+    }
+    pub fn category(&self, key: &str) -> NamedNode {
+        self.node(&format!("id/category/{key}"))
+    }
+    pub fn language(&self, code: &str) -> NamedNode {
+        self.node(&format!("id/language/{code}"))
+    }
+    pub fn scheme(&self, kind: &str) -> NamedNode {
+        self.node(&format!("id/{kind}/"))
+    }
+    /// A term of our own vocabulary, served at `/ontology`.
+    pub fn vocab(&self, local: &str) -> NamedNode {
+        self.node(&format!("ontology#{local}"))
+    }
+    pub fn graph(&self, source: &str) -> NamedNode {
+        self.node(&format!("graph/{source}"))
+    }
+    /// One file of a source (a listing page), described in the meta graph.
+    pub fn source_file(&self, source: &str, file_stem: &str) -> NamedNode {
+        self.node(&format!("graph/{source}#{file_stem}"))
+    }
+    /// Descriptions of agents and the SKOS schemes: shared by all sources.
+    pub fn vocab_graph(&self) -> GraphName {
+        self.graph("vocab").into()
+    }
+    /// Modification dates, deletions and source descriptions.
+    pub fn meta_graph(&self) -> GraphName {
+        self.graph("meta").into()
+    }
+    /// The ontology itself (classes and properties).
+    pub fn ontology_graph(&self) -> GraphName {
+        self.graph("ontology").into()
+    }
+    /// Graphs managed by Palermo itself, never by an import of records.
+    pub fn is_system_graph(&self, graph: &str) -> bool {
+        ["vocab", "meta", "ontology"]
+            .iter()
+            .any(|g| graph == self.graph(g).as_str())
+    }
+}

@@ -1,0 +1,176 @@
+//! The `Record` model: the one shape between every reader and every writer.
+//!
+//! Readers (`ingest`) produce records, `rdf::mapping` turns them into quads,
+//! and exports read them back from the store. Values here are already
+//! normalised: codes, not free-text names.
+
+use serde::{Deserialize, Serialize};
+
+/// One publication of the catalogue.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Record {
+    /// Stable, readable key: the slug in `{base}records/{id}`.
+    pub id: String,
+    pub title: String,
+    /// Other titles the same work goes by in other sources.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub alternative_titles: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub abstract_text: Option<String>,
+    /// A second description, kept when another source describes the work too.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    pub kind: RecordKind,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub year: Option<i32>,
+    /// Creators, in the order the source gives them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub authors: Vec<Agent>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub publishers: Vec<Agent>,
+    /// ISO 639-1 codes.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub languages: Vec<String>,
+    /// ISO 3166-1 alpha-2 codes (plus a few historic or user-assigned ones).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub countries: Vec<String>,
+    /// Keys of concepts in our region scheme.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub regions: Vec<String>,
+    /// Keys of concepts in our category scheme.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub categories: Vec<String>,
+    /// A bibliographic citation found in the source, kept verbatim.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub citation: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+    /// Where each part of the record came from.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub provenance: Vec<Provenance>,
+    /// Every repair made on the way in, with the original value.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub repairs: Vec<Repair>,
+}
+
+/// A person or an organisation. Kept apart because citation styles treat
+/// them differently: an organisation is never split into given and family.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "lowercase")]
+pub enum Agent {
+    Person {
+        given: Option<String>,
+        family: String,
+    },
+    Organization {
+        name: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        acronym: Option<String>,
+    },
+}
+
+impl Agent {
+    /// The name as it is usually written: "Given Family" or the organisation name.
+    pub fn display_name(&self) -> String {
+        match self {
+            Agent::Person {
+                given: Some(g),
+                family,
+            } => format!("{g} {family}"),
+            Agent::Person {
+                given: None,
+                family,
+            } => family.clone(),
+            Agent::Organization { name, .. } => name.clone(),
+        }
+    }
+
+    /// The key in `{base}id/agent/{key}`: derived from the name so that the
+    /// same agent in two sources gets the same IRI.
+    pub fn key(&self) -> String {
+        match self {
+            Agent::Organization {
+                acronym: Some(a), ..
+            } => crate::normalize::slug(a),
+            other => crate::normalize::slug(&other.display_name()),
+        }
+    }
+
+    pub fn is_person(&self) -> bool {
+        matches!(self, Agent::Person { .. })
+    }
+}
+
+/// Publication types we can tell apart. Each maps to a BIBO class and a
+/// schema.org type in `rdf::mapping`, and later to BibTeX/RIS/CSL types.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RecordKind {
+    Report,
+    PolicyBrief,
+    IssuePaper,
+    Manual,
+    Toolkit,
+    Article,
+    Book,
+    ModelLaw,
+    AudioVisual,
+    Document,
+}
+
+impl RecordKind {
+    pub const ALL: [RecordKind; 10] = [
+        RecordKind::Report,
+        RecordKind::PolicyBrief,
+        RecordKind::IssuePaper,
+        RecordKind::Manual,
+        RecordKind::Toolkit,
+        RecordKind::Article,
+        RecordKind::Book,
+        RecordKind::ModelLaw,
+        RecordKind::AudioVisual,
+        RecordKind::Document,
+    ];
+
+    /// Local name of our ontology class (`pal:PolicyBrief`, ...).
+    pub fn class_name(self) -> &'static str {
+        match self {
+            RecordKind::Report => "Report",
+            RecordKind::PolicyBrief => "PolicyBrief",
+            RecordKind::IssuePaper => "IssuePaper",
+            RecordKind::Manual => "Manual",
+            RecordKind::Toolkit => "Toolkit",
+            RecordKind::Article => "Article",
+            RecordKind::Book => "Book",
+            RecordKind::ModelLaw => "ModelLaw",
+            RecordKind::AudioVisual => "AudioVisual",
+            RecordKind::Document => "Document",
+        }
+    }
+
+    pub fn from_class_name(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.class_name() == name)
+    }
+}
+
+/// Where (part of) a record came from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Provenance {
+    /// Source id: the named graph `{base}graph/{source}`.
+    pub source: String,
+    /// File the value was read from, relative to the data directory.
+    pub file: String,
+    /// 1-based line where the entry starts.
+    pub line: usize,
+}
+
+/// A value the importer changed, with what the source said.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Repair {
+    pub field: String,
+    pub original: String,
+    pub repaired: String,
+    /// True when the repair is a judgement call a curator should review.
+    pub guess: bool,
+    pub reason: String,
+}

@@ -1,0 +1,94 @@
+//! The command line against a real RocksDB store in a temporary directory.
+
+use std::process::Command;
+
+fn palermo(dir: &std::path::Path, args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_palermo"))
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .arg("--data-dir")
+        .arg(dir)
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn import_query_stats_and_reimport() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = palermo(dir.path(), &["import", "data/"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report = String::from_utf8(out.stdout).unwrap();
+    assert!(report.contains("Records: 103"), "{report}");
+    assert!(report.contains("Repairs:"), "{report}");
+
+    let q = "SELECT (COUNT(DISTINCT ?r) AS ?n) WHERE { ?r a <http://purl.org/dc/terms/BibliographicResource> }";
+    let out = palermo(dir.path(), &["query", q, "--format", "csv"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(String::from_utf8(out.stdout).unwrap(), "n\r\n103\r\n");
+
+    let out = palermo(dir.path(), &["query", q]);
+    let table = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        table.contains("103") && table.contains("(1 rows)"),
+        "{table}"
+    );
+
+    let out = palermo(dir.path(), &["query", "SELECT ?x WHERE { ?x ?p }"]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("SPARQL syntax error"));
+
+    let out = palermo(dir.path(), &["stats"]);
+    let stats = String::from_utf8(out.stdout).unwrap();
+    assert!(stats.contains("records: 103"), "{stats}");
+
+    // The same files from the same paths: nothing changes.
+    let out = palermo(
+        dir.path(),
+        &["import", "--json", "data/portal", "data/unodc.toml"],
+    );
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    for s in json["sources"].as_array().unwrap() {
+        assert_eq!(s["changed"], 0, "{s}");
+        assert_eq!(s["added"], 0, "{s}");
+    }
+}
+
+#[test]
+fn a_locked_store_says_who_holds_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let _held = palermo::store::Store::open(dir.path()).unwrap();
+    let out = palermo(dir.path(), &["stats"]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("in use by another process"), "{err}");
+}
+
+#[test]
+fn bad_input_file_fails_without_panic() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("broken.toml");
+    std::fs::write(
+        &bad,
+        "[source]\nid = \"x\"\ntitle = \"X\"\n[[publication]]\nline = 1\n",
+    )
+    .unwrap();
+    let out = palermo(
+        &dir.path().join("store"),
+        &["import", bad.to_str().unwrap()],
+    );
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("broken.toml:") && err.contains("missing field `title`"),
+        "{err}"
+    );
+    assert!(!err.contains("panicked"), "{err}");
+}

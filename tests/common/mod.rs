@@ -1,0 +1,47 @@
+//! Shared helpers of the integration tests: a store with the shipped catalogue.
+#![allow(dead_code)]
+
+use palermo::import::{SourceFile, import};
+use palermo::rdf::Iris;
+use palermo::report::ImportReport;
+use palermo::store::Store;
+use time::OffsetDateTime;
+use time::macros::datetime;
+
+pub const BASE: &str = "http://localhost:8080/";
+pub const T1: OffsetDateTime = datetime!(2026-01-01 00:00:00 UTC);
+pub const T2: OffsetDateTime = datetime!(2026-02-01 00:00:00 UTC);
+
+pub fn iris() -> Iris {
+    Iris::new(BASE)
+}
+
+/// An in-memory store holding the shipped catalogue, imported at `T1`.
+pub fn catalogue() -> (Store, ImportReport) {
+    let store = Store::memory().unwrap();
+    let report = import(&store, &iris(), &palermo::catalogue::shipped(), T1).unwrap();
+    (store, report)
+}
+
+/// Every quad of the store as sorted N-Quads lines: the whole state, comparable.
+pub fn snapshot(store: &Store) -> Vec<String> {
+    let mut lines: Vec<String> = store
+        .oxigraph()
+        .iter()
+        .map(|q| q.unwrap().to_string())
+        .collect();
+    lines.sort();
+    lines
+}
+
+pub fn shipped_with(path_suffix: &str, edit: impl Fn(&str) -> String) -> Vec<SourceFile> {
+    palermo::catalogue::shipped()
+        .into_iter()
+        .map(|mut f| {
+            if f.path.ends_with(path_suffix) {
+                f.text = edit(&f.text);
+            }
+            f
+        })
+        .collect()
+}

@@ -1,0 +1,75 @@
+//! The service over real HTTP on 127.0.0.1.
+
+mod common;
+
+use palermo::http::{AppState, Config, router};
+use std::sync::Arc;
+use std::time::Duration;
+
+async fn start() -> (String, tokio::sync::oneshot::Sender<()>) {
+    let (store, _) = common::catalogue();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let config = Config {
+        bind: addr,
+        iris: common::iris(),
+        query_timeout: Duration::from_secs(5),
+    };
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let app = router::router(AppState {
+        store,
+        config: Arc::new(config),
+    });
+    tokio::spawn(async move {
+        axum::serve(listener, app)
+            .with_graceful_shutdown(async {
+                let _ = rx.await;
+            })
+            .await
+            .unwrap();
+    });
+    (format!("http://{addr}"), tx)
+}
+
+#[tokio::test]
+async fn health_and_home() {
+    let (base, stop) = start().await;
+    let client = reqwest::Client::new();
+    let r = client.get(format!("{base}/healthz")).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.text().await.unwrap(), "ok\n");
+    let r = client.get(format!("{base}/")).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(
+        r.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html")
+    );
+    let body = r.text().await.unwrap();
+    assert!(
+        body.contains(r#"<strong id="record-count">103</strong>"#),
+        "{body}"
+    );
+    let r = client
+        .get(format!("{base}/no/such/page?<script>"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404);
+    let _ = stop.send(());
+}
+
+#[tokio::test]
+async fn serve_loads_the_catalogue_into_an_empty_store() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = palermo::store::Store::open(dir.path()).unwrap();
+    let iris = common::iris();
+    palermo::http::ensure_catalogue(&store, &iris).unwrap();
+    let ids = palermo::rdf::read::record_ids(store.oxigraph(), &iris).unwrap();
+    assert_eq!(ids.len(), 103);
+    // A second start does not import again.
+    let before = common::snapshot(&store);
+    palermo::http::ensure_catalogue(&store, &iris).unwrap();
+    assert_eq!(common::snapshot(&store), before);
+}
