@@ -61,6 +61,79 @@ struct SourceBatch {
     /// (file path, title of the file) for the meta graph.
     files: Vec<(String, String)>,
     records: Vec<(Record, Role)>,
+    mode: Mode,
+}
+
+/// How an import changes its source's graph.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum Mode {
+    /// The source is given whole: its graph is replaced, and records missing
+    /// from it are removed (and marked deleted).
+    #[default]
+    Replace,
+    /// Only the given records are replaced (an incremental harvest), and the
+    /// listed ids are removed; the rest of the graph stays.
+    Merge { delete: Vec<String> },
+}
+
+/// Records from any reader (a citation file, a harvest), imported as one source.
+#[derive(Debug, Clone)]
+pub struct RecordSource {
+    /// Source id, a slug: the graph `{base}graph/{id}`.
+    pub id: String,
+    pub title: String,
+    /// (path or URL, title) of each file or endpoint the records came from.
+    pub files: Vec<(String, String)>,
+    /// A record with an empty id gets one from its title; a record with an
+    /// id keeps it, and the id must not belong to another source.
+    pub records: Vec<Record>,
+    pub mode: Mode,
+}
+
+/// Import records produced by another reader, with the same guarantees as
+/// `import`: one transaction, change tracking, deletions kept.
+pub fn import_records(
+    store: &Store,
+    iris: &Iris,
+    sources: Vec<RecordSource>,
+    now: OffsetDateTime,
+) -> Result<ImportReport, Error> {
+    let mut report = ImportReport::default();
+    let mut batches = Vec::new();
+    let mut seen = BTreeSet::new();
+    for source in sources {
+        if source.id.is_empty() || slug(&source.id) != source.id {
+            return Err(Error::Import(format!(
+                "source id \"{}\" must be a lowercase slug",
+                source.id
+            )));
+        }
+        if iris.is_system_graph(iris.graph(&source.id).as_str()) || !seen.insert(source.id.clone())
+        {
+            return Err(Error::Import(format!(
+                "source id \"{}\" is reserved or repeated",
+                source.id
+            )));
+        }
+        report.entries_read += source.records.len();
+        for (path, _) in &source.files {
+            report.file(path, &source.id, source.records.len());
+        }
+        batches.push(SourceBatch {
+            id: source.id,
+            title: source.title,
+            files: source.files,
+            records: source
+                .records
+                .into_iter()
+                .map(|r| (r, Role::Primary))
+                .collect(),
+            mode: source.mode,
+        });
+    }
+    assign_ids(store, iris, &mut batches, &mut report)?;
+    write(store, iris, &batches, now, &mut report)?;
+    Ok(report)
 }
 
 /// Import files into the store. `now` stamps the records that change.
@@ -230,6 +303,7 @@ fn portal_batch(
             .map(|(p, page)| (p.clone(), format!("Listing page: {}", page.heading)))
             .collect(),
         records: records.into_iter().map(|r| (r, Role::Primary)).collect(),
+        mode: Mode::Replace,
     }
 }
 
@@ -315,6 +389,7 @@ fn curated_batch(
         title: file.source.title.clone(),
         files: vec![(path.to_string(), file.source.title.clone())],
         records,
+        mode: Mode::Replace,
     })
 }
 
@@ -583,8 +658,23 @@ fn write(
             }
         }
         let old = store.graph_quads(graph.as_ref())?;
-        let old_by = by_record(iris, &old);
+        let mut old_by = by_record(iris, &old);
         let new_by = by_record(iris, &mapper.quads);
+        // Quads to take out of the graph: all of it, or the given records'.
+        let outgoing: Vec<Quad> = match &batch.mode {
+            Mode::Replace => old,
+            Mode::Merge { delete } => {
+                old_by.retain(|id, _| new_by.contains_key(id) || delete.contains(id));
+                old.into_iter()
+                    .filter(|q| match &q.subject {
+                        NamedOrBlankNode::NamedNode(n) => iris
+                            .record_id(n.as_str())
+                            .is_some_and(|id| old_by.contains_key(id)),
+                        _ => false,
+                    })
+                    .collect()
+            }
+        };
         let mut sr = SourceReport {
             id: batch.id.clone(),
             records: batch.records.len(),
@@ -612,7 +702,7 @@ fn write(
         sr.removed = removed.len();
         changed.extend(removed.iter().cloned());
         report.sources.push(sr);
-        plans.push((batch, graph, mapper.quads, changed, removed));
+        plans.push((batch, graph, mapper.quads, changed, removed, outgoing));
     }
     vocab_quads.extend(agents.quads);
 
@@ -620,8 +710,14 @@ fn write(
         tx.clear_graph(GraphNameRef::from(&iris.ontology_graph()))?;
         tx.extend(&ontology);
         tx.extend(&vocab_quads);
-        for (batch, graph, quads, changed, removed) in &plans {
-            tx.clear_graph(graph.as_ref())?;
+        for (batch, graph, quads, changed, removed, outgoing) in &plans {
+            if batch.mode == Mode::Replace {
+                tx.clear_graph(graph.as_ref())?;
+            } else {
+                for q in outgoing {
+                    tx.remove(q);
+                }
+            }
             tx.extend(quads);
             let source_changed = !changed.is_empty();
             for id in changed {

@@ -5,10 +5,12 @@
 pub mod catalogue;
 pub mod cli;
 pub mod error;
+pub mod export;
 pub mod http;
 pub mod import;
 pub mod ingest;
 pub mod normalize;
+pub mod oai;
 pub mod rdf;
 pub mod record;
 pub mod report;

@@ -188,3 +188,88 @@ fn non_utf8_file_is_a_clear_error() {
     let err = SourceFile::read(&path).unwrap_err().to_string();
     assert!(err.contains("not UTF-8"), "{err}");
 }
+
+fn record(title: &str, year: i32) -> palermo::record::Record {
+    palermo::record::Record {
+        id: String::new(),
+        title: title.into(),
+        alternative_titles: vec![],
+        abstract_text: None,
+        description: None,
+        kind: palermo::record::RecordKind::Report,
+        year: Some(year),
+        authors: vec![],
+        publishers: vec![],
+        languages: vec![],
+        countries: vec![],
+        regions: vec![],
+        categories: vec![],
+        citation: None,
+        note: None,
+        provenance: vec![],
+        repairs: vec![],
+    }
+}
+
+#[test]
+fn record_sources_replace_or_merge() {
+    use palermo::import::{Mode, RecordSource, import_records};
+    let (store, _) = catalogue();
+    let source = |records, mode| RecordSource {
+        id: "partner".into(),
+        title: "A partner".into(),
+        files: vec![(
+            "https://partner.example/oai".into(),
+            "Partner OAI-PMH".into(),
+        )],
+        records,
+        mode,
+    };
+    let first = import_records(
+        &store,
+        &iris(),
+        vec![source(
+            vec![record("Alpha Report", 2001), record("Beta Report", 2002)],
+            Mode::Replace,
+        )],
+        T1,
+    )
+    .unwrap();
+    assert_eq!(first.sources[0].added, 2);
+    // Incremental: Alpha changes, Beta is deleted, Gamma arrives; nothing else is touched.
+    let report = import_records(
+        &store,
+        &iris(),
+        vec![source(
+            vec![record("Alpha Report", 2011), record("Gamma Report", 2003)],
+            Mode::Merge {
+                delete: vec!["beta-report".into()],
+            },
+        )],
+        T2,
+    )
+    .unwrap();
+    let s = &report.sources[0];
+    assert_eq!((s.added, s.changed, s.removed), (1, 1, 1), "{s:?}");
+    let ids = read::record_ids(store.oxigraph(), &iris()).unwrap();
+    assert!(ids.contains(&"alpha-report".to_string()) && ids.contains(&"gamma-report".to_string()));
+    assert!(!ids.contains(&"beta-report".to_string()));
+    assert_eq!(ids.len(), 103 + 2);
+    let alpha = read::record(store.oxigraph(), &iris(), "alpha-report")
+        .unwrap()
+        .unwrap();
+    assert_eq!(alpha.year, Some(2011));
+    // A pinned id that belongs to another source is refused, and nothing is written.
+    let before = snapshot(&store);
+    let mut clash = record("Clash", 2000);
+    clash.id = "understanding-human-trafficking-in-conflict".into();
+    let err = import_records(
+        &store,
+        &iris(),
+        vec![source(vec![clash], Mode::Merge { delete: vec![] })],
+        T2,
+    )
+    .unwrap_err();
+    assert!(err.to_string().contains("already used"), "{err}");
+    assert_eq!(snapshot(&store), before);
+}

@@ -1,0 +1,1 @@
+//! Citation exports (BibTeX, RIS, CSL-JSON, formatted references): one module per format behind one `Format` enum.
