@@ -49,6 +49,21 @@ pub enum Command {
         /// Deadline of one SPARQL query, in seconds.
         #[arg(long, default_value_t = 10.0)]
         query_timeout: f64,
+        /// Most rows (solutions) one SPARQL result returns; more is reported as truncated.
+        #[arg(long, default_value_t = 10_000)]
+        max_rows: usize,
+        /// SPARQL queries evaluated at once.
+        #[arg(long, default_value_t = 4)]
+        max_concurrent_queries: usize,
+        /// Largest request body accepted, in bytes.
+        #[arg(long, default_value_t = 1 << 20)]
+        max_body_bytes: usize,
+        /// IRI prefix SPARQL SERVICE may call (repeatable). None: federation off.
+        #[arg(long = "service-allow")]
+        service_allow: Vec<String>,
+        /// Deadline of one SERVICE call, in seconds.
+        #[arg(long, default_value_t = 5.0)]
+        service_timeout: f64,
     },
     /// Import source files (listing pages, curated TOML) or directories of them.
     Import {
@@ -69,6 +84,25 @@ pub enum Command {
     },
     /// Counts: records, sources, types, categories, triples.
     Stats,
+    /// Harvest a partner's OAI-PMH repository into a graph of its own
+    /// (incremental from the last harvest of the same endpoint, set and format).
+    Harvest {
+        /// Base URL of the repository (without ?verb=).
+        url: String,
+        #[arg(long)]
+        set: Option<String>,
+        /// Harvest from this datestamp instead of where the last harvest ended.
+        #[arg(long)]
+        from: Option<String>,
+        #[arg(long, default_value = "oai_dc")]
+        prefix: String,
+        /// Source id (graph {base}graph/{id}); derived from the URL when absent.
+        #[arg(long)]
+        source: Option<String>,
+        /// Print the report as JSON.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -93,12 +127,26 @@ pub fn run(cli: Cli) -> Result<(), Error> {
         Command::Serve {
             bind,
             query_timeout,
+            max_rows,
+            max_concurrent_queries,
+            max_body_bytes,
+            service_allow,
+            service_timeout,
         } => {
             let store = Store::open(&cli.data_dir)?;
             let config = crate::http::Config {
                 bind,
                 iris,
-                query_timeout: Duration::from_secs_f64(query_timeout),
+                query_timeout: duration(query_timeout, "--query-timeout")?,
+                max_rows,
+                max_concurrent_queries,
+                max_body_bytes,
+                // From the environment only, so it never shows in `ps`.
+                token: std::env::var("PALERMO_TOKEN")
+                    .ok()
+                    .and_then(crate::http::Secret::new),
+                service_allow,
+                service_timeout: duration(service_timeout, "--service-timeout")?,
             };
             let runtime = tokio::runtime::Runtime::new()?;
             runtime.block_on(crate::http::serve(store, config))
@@ -125,13 +173,36 @@ pub fn run(cli: Cli) -> Result<(), Error> {
         } => {
             let store = Store::open(&cli.data_dir)?;
             let out = std::io::stdout().lock();
-            print_query(
-                &store,
-                &query,
-                format,
-                Duration::from_secs_f64(timeout),
-                out,
-            )
+            print_query(&store, &query, format, duration(timeout, "--timeout")?, out)
+        }
+        Command::Harvest {
+            url,
+            set,
+            from,
+            prefix,
+            source,
+            json,
+        } => {
+            let store = Store::open(&cli.data_dir)?;
+            let opts = crate::oai::HarvestOptions {
+                set,
+                from,
+                prefix,
+                source_id: source,
+                ..crate::oai::HarvestOptions::new(url)
+            };
+            let runtime = tokio::runtime::Runtime::new()?;
+            let report = runtime.block_on(crate::oai::harvest(&store, &iris, opts))?;
+            store.flush()?;
+            if json {
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&report).map_err(|e| Error::Io(e.to_string()))?
+                );
+            } else {
+                print!("{report}");
+            }
+            Ok(())
         }
         Command::Stats => {
             let store = Store::open(&cli.data_dir)?;
@@ -139,6 +210,13 @@ pub fn run(cli: Cli) -> Result<(), Error> {
             Ok(())
         }
     }
+}
+
+fn duration(seconds: f64, flag: &str) -> Result<Duration, Error> {
+    Duration::try_from_secs_f64(seconds)
+        .ok()
+        .filter(|d| !d.is_zero())
+        .ok_or_else(|| Error::BadRequest(format!("{flag} must be a positive number of seconds")))
 }
 
 /// Expand directories (sorted, recursively) and read every file.

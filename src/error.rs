@@ -26,6 +26,21 @@ pub enum Error {
     NotFound(String),
     #[error("bad request: {0}")]
     BadRequest(String),
+    #[error("not acceptable: this resource is available as {}", .0.join(", "))]
+    NotAcceptable(Vec<String>),
+    #[error("method not allowed: {message} (allowed: {allowed})")]
+    MethodNotAllowed {
+        allowed: &'static str,
+        message: String,
+    },
+    #[error("unsupported media type: {0}")]
+    UnsupportedMediaType(String),
+    #[error("unauthorized: {0}")]
+    Unauthorized(String),
+    #[error("forbidden: {0}")]
+    Forbidden(String),
+    #[error("busy: {0}")]
+    Busy(String),
     #[error("{0}")]
     Io(String),
 }

@@ -6,6 +6,8 @@ pub mod catalogue;
 pub mod cli;
 pub mod error;
 pub mod export;
+pub mod federation;
+pub mod guard;
 pub mod http;
 pub mod import;
 pub mod ingest;
@@ -16,5 +18,6 @@ pub mod record;
 pub mod report;
 pub mod stats;
 pub mod store;
+pub mod update;
 
 pub use error::Error;

@@ -72,18 +72,42 @@ impl Store {
         timeout: Duration,
         consume: impl FnOnce(QueryResults<'_>) -> Result<T, Error>,
     ) -> Result<T, Error> {
-        let token = CancellationToken::new();
-        let guard = Deadline::arm(token.clone(), timeout);
-        let mut prepared = SparqlEvaluator::new()
-            .with_cancellation_token(token)
+        let parsed = spargebra::SparqlParser::new()
             .parse_query(query)
             .map_err(|e| Error::BadQuery(e.to_string()))?;
-        prepared.dataset_mut().set_default_graph_as_union();
-        let results = prepared
-            .on_store(&self.inner)
-            .execute()
-            .map_err(|e| guard.explain(e.into()))?;
-        consume(results).map_err(|e| guard.explain(e))
+        self.evaluate(
+            SparqlEvaluator::new(),
+            parsed,
+            |d| d.set_default_graph_as_union(),
+            timeout,
+            consume,
+        )
+    }
+
+    /// Evaluate a parsed query with a configured evaluator (service handlers)
+    /// and dataset, under a deadline that also covers consuming the results.
+    pub fn evaluate<T>(
+        &self,
+        evaluator: SparqlEvaluator,
+        query: spargebra::Query,
+        dataset: impl FnOnce(&mut oxigraph::sparql::QueryDatasetSpecification),
+        timeout: Duration,
+        consume: impl FnOnce(QueryResults<'_>) -> Result<T, Error>,
+    ) -> Result<T, Error> {
+        let token = CancellationToken::new();
+        let guard = Deadline::arm(token.clone(), timeout);
+        let evaluator =
+            crate::guard::with_guard(evaluator.with_cancellation_token(token.clone()), token);
+        let mut prepared = evaluator.for_query(crate::guard::guard_query(query));
+        dataset(prepared.dataset_mut());
+        crate::guard::stop_on_cancel(|| {
+            let results = prepared
+                .on_store(&self.inner)
+                .execute()
+                .map_err(|e| guard.explain(e.into()))?;
+            consume(results).map_err(|e| guard.explain(e))
+        })
+        .unwrap_or(Err(Error::Timeout(timeout)))
     }
 
     /// Replace whole graphs and apply other changes atomically: either all

@@ -3,7 +3,6 @@
 mod common;
 
 use palermo::http::{AppState, Config, router};
-use std::sync::Arc;
 use std::time::Duration;
 
 async fn start() -> (String, tokio::sync::oneshot::Sender<()>) {
@@ -14,12 +13,10 @@ async fn start() -> (String, tokio::sync::oneshot::Sender<()>) {
         bind: addr,
         iris: common::iris(),
         query_timeout: Duration::from_secs(5),
+        ..Config::default()
     };
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-    let app = router::router(AppState {
-        store,
-        config: Arc::new(config),
-    });
+    let app = router::router(AppState::new(store, config));
     tokio::spawn(async move {
         axum::serve(listener, app)
             .with_graceful_shutdown(async {

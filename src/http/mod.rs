@@ -4,7 +4,12 @@
 pub mod error;
 pub mod health;
 pub mod home;
+pub mod negotiate;
+pub mod oai;
+pub mod query_page;
 pub mod router;
+pub mod sparql;
+pub mod writes;
 
 use crate::error::Error;
 use crate::rdf::Iris;
@@ -18,7 +23,63 @@ use std::time::Duration;
 pub struct Config {
     pub bind: SocketAddr,
     pub iris: Iris,
+    /// Deadline of one SPARQL query.
     pub query_timeout: Duration,
+    /// Most solutions (or triples) one query returns; more is reported as truncated.
+    pub max_rows: usize,
+    /// Queries evaluated at once; more wait briefly, then get 503.
+    pub max_concurrent_queries: usize,
+    /// Largest request body accepted, in bytes.
+    pub max_body_bytes: usize,
+    /// Bearer token that enables writes; `None` turns writes off.
+    pub token: Option<Secret>,
+    /// IRI prefixes SPARQL `SERVICE` may call; empty turns federation off.
+    pub service_allow: Vec<String>,
+    /// Deadline of one `SERVICE` call.
+    pub service_timeout: Duration,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            bind: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            iris: Iris::new("http://localhost:8080/"),
+            query_timeout: Duration::from_secs(10),
+            max_rows: 10_000,
+            max_concurrent_queries: 4,
+            max_body_bytes: 1 << 20,
+            token: None,
+            service_allow: Vec::new(),
+            service_timeout: Duration::from_secs(5),
+        }
+    }
+}
+
+/// A secret that never appears in logs or `Debug` output.
+#[derive(Clone)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: String) -> Option<Self> {
+        (!value.is_empty()).then_some(Secret(value))
+    }
+
+    /// Constant-time comparison, so response timing reveals nothing.
+    pub fn matches(&self, candidate: &str) -> bool {
+        use sha2::Digest;
+        use subtle::ConstantTimeEq;
+        // Hash first: equal-length inputs make the comparison constant-time
+        // whatever the candidate's length.
+        let a = sha2::Sha256::digest(self.0.as_bytes());
+        let b = sha2::Sha256::digest(candidate.as_bytes());
+        a.as_slice().ct_eq(b.as_slice()).into()
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(<redacted>)")
+    }
 }
 
 /// What every handler can reach.
@@ -26,6 +87,20 @@ pub struct Config {
 pub struct AppState {
     pub store: Store,
     pub config: Arc<Config>,
+    /// Permits for concurrent SPARQL evaluations.
+    pub query_slots: Arc<tokio::sync::Semaphore>,
+}
+
+impl AppState {
+    pub fn new(store: Store, config: Config) -> Self {
+        AppState {
+            store,
+            query_slots: Arc::new(tokio::sync::Semaphore::new(
+                config.max_concurrent_queries.max(1),
+            )),
+            config: Arc::new(config),
+        }
+    }
 }
 
 /// Load the shipped catalogue into an empty store: the embedded default.
@@ -72,10 +147,7 @@ pub async fn serve_on(
     config: Config,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> Result<(), Error> {
-    let app = router::router(AppState {
-        store: store.clone(),
-        config: Arc::new(config),
-    });
+    let app = router::router(AppState::new(store.clone(), config));
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
         .await

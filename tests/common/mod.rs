@@ -45,3 +45,28 @@ pub fn shipped_with(path_suffix: &str, edit: impl Fn(&str) -> String) -> Vec<Sou
         })
         .collect()
 }
+
+/// A real server on 127.0.0.1 (random port) over `store`; returns its base
+/// URL and a sender that stops it.
+pub async fn serve(
+    store: Store,
+    config: palermo::http::Config,
+) -> (String, tokio::sync::oneshot::Sender<()>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let config = palermo::http::Config {
+        bind: addr,
+        ..config
+    };
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let app = palermo::http::router::router(palermo::http::AppState::new(store, config));
+    tokio::spawn(async move {
+        axum::serve(listener, app)
+            .with_graceful_shutdown(async {
+                let _ = rx.await;
+            })
+            .await
+            .unwrap();
+    });
+    (format!("http://{addr}"), tx)
+}

@@ -1,0 +1,110 @@
+//! SPARQL `SERVICE` calls, allowed only to IRI prefixes the operator lists,
+//! each with its own deadline.
+
+use oxigraph::model::NamedNode;
+use oxigraph::sparql::results::{
+    QueryResultsFormat, QueryResultsParser, SliceQueryResultsParserOutput,
+};
+use oxigraph::sparql::{
+    DefaultServiceHandler, QueryEvaluationError, QuerySolution, QuerySolutionIter,
+};
+use spargebra::algebra::GraphPattern;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Calls a remote SPARQL endpoint when its IRI starts with an allowed prefix.
+pub struct AllowList {
+    prefixes: Vec<String>,
+    timeout: Duration,
+}
+
+impl AllowList {
+    pub fn new(prefixes: Vec<String>, timeout: Duration) -> Self {
+        AllowList { prefixes, timeout }
+    }
+
+    pub fn allows(&self, service: &str) -> bool {
+        self.prefixes
+            .iter()
+            .any(|p| service.starts_with(p.as_str()))
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct ServiceError(String);
+
+impl DefaultServiceHandler for AllowList {
+    type Error = QueryEvaluationError;
+
+    fn handle(
+        &self,
+        service_name: &NamedNode,
+        pattern: &GraphPattern,
+        base_iri: Option<&oxiri::Iri<String>>,
+    ) -> Result<QuerySolutionIter<'static>, QueryEvaluationError> {
+        let fail = |m: String| QueryEvaluationError::Service(Box::new(ServiceError(m)));
+        if !self.allows(service_name.as_str()) {
+            return Err(fail(format!(
+                "SERVICE <{}> is not allowed on this endpoint (allowed prefixes: {})",
+                service_name.as_str(),
+                if self.prefixes.is_empty() {
+                    "none".to_string()
+                } else {
+                    self.prefixes.join(", ")
+                }
+            )));
+        }
+        let query = spargebra::Query::Select {
+            dataset: None,
+            pattern: pattern.clone(),
+            base_iri: base_iri.cloned(),
+        };
+        let agent: ureq::Agent = ureq::Agent::config_builder()
+            .timeout_global(Some(self.timeout))
+            .http_status_as_error(false)
+            .build()
+            .into();
+        let mut response = agent
+            .post(service_name.as_str())
+            .header("accept", "application/sparql-results+json")
+            .send_form([("query", query.to_string())])
+            .map_err(|e| fail(format!("SERVICE <{}>: {e}", service_name.as_str())))?;
+        let status = response.status();
+        let body = response
+            .body_mut()
+            .with_config()
+            .limit(64 << 20)
+            .read_to_vec()
+            .map_err(|e| fail(format!("SERVICE <{}>: {e}", service_name.as_str())))?;
+        if !status.is_success() {
+            return Err(fail(format!(
+                "SERVICE <{}> answered {status}: {}",
+                service_name.as_str(),
+                String::from_utf8_lossy(&body[..body.len().min(300)])
+            )));
+        }
+        let parsed = QueryResultsParser::from_format(QueryResultsFormat::Json)
+            .for_slice(&body)
+            .map_err(|e| {
+                fail(format!(
+                    "SERVICE <{}>: invalid results: {e}",
+                    service_name.as_str()
+                ))
+            })?;
+        match parsed {
+            SliceQueryResultsParserOutput::Solutions(solutions) => {
+                let variables: Arc<[_]> = solutions.variables().into();
+                let rows: Vec<Result<QuerySolution, QueryEvaluationError>> = solutions
+                    .map(|s| {
+                        s.map_err(|e| fail(format!("SERVICE <{}>: {e}", service_name.as_str())))
+                    })
+                    .collect();
+                Ok(QuerySolutionIter::new(variables, rows))
+            }
+            SliceQueryResultsParserOutput::Boolean(_) => {
+                Err(fail("SERVICE answered a boolean".into()))
+            }
+        }
+    }
+}

@@ -1,0 +1,260 @@
+//! Content negotiation: `Accept` with q-values and wildcards, overridden by
+//! an explicit `format=` parameter, against a closed list of offers.
+
+use crate::error::Error;
+
+/// One media range of an `Accept` header.
+#[derive(Debug, Clone, PartialEq)]
+struct Range {
+    kind: String,
+    subtype: String,
+    params: Vec<(String, String)>,
+    q: f32,
+}
+
+fn parse_accept(header: &str) -> Vec<Range> {
+    header
+        .split(',')
+        .filter_map(|part| {
+            let mut pieces = part.split(';');
+            let media = pieces.next()?.trim().to_ascii_lowercase();
+            let (kind, subtype) = media.split_once('/')?;
+            if kind.is_empty() || subtype.is_empty() {
+                return None;
+            }
+            let mut q = 1.0;
+            let mut params = Vec::new();
+            for p in pieces {
+                let Some((k, v)) = p.split_once('=') else {
+                    continue;
+                };
+                let (k, v) = (
+                    k.trim().to_ascii_lowercase(),
+                    v.trim().trim_matches('"').to_string(),
+                );
+                if k == "q" {
+                    q = v
+                        .parse::<f32>()
+                        .ok()
+                        .filter(|q| (0.0..=1.0).contains(q))
+                        .unwrap_or(0.0);
+                } else {
+                    params.push((k, v));
+                }
+            }
+            Some(Range {
+                kind: kind.to_string(),
+                subtype: subtype.to_string(),
+                params,
+                q,
+            })
+        })
+        .collect()
+}
+
+/// Something a handler can answer with: a media type, plus aliases that
+/// clients send for it (`application/json` for SPARQL JSON results).
+pub trait Offer: Copy {
+    fn media_type(&self) -> &'static str;
+    fn aliases(&self) -> &'static [&'static str] {
+        &[]
+    }
+    /// Names accepted by `format=` (e.g. "json", "ttl").
+    fn names(&self) -> &'static [&'static str];
+}
+
+/// The outcome: the chosen offer and the parameters of the matching range
+/// (e.g. `style=apa` from `text/x-bibliography; style=apa`).
+#[derive(Debug, Clone)]
+pub struct Chosen<T> {
+    pub offer: T,
+    pub params: Vec<(String, String)>,
+}
+
+/// Pick the best offer. `format` wins over `Accept`; the first offer is the
+/// default for a missing or `*/*` Accept. Returns 406 (listing what is
+/// offered) when nothing fits, or 400 for an unknown `format=`.
+pub fn choose<T: Offer>(
+    accept: Option<&str>,
+    format: Option<&str>,
+    offers: &[T],
+) -> Result<Chosen<T>, Error> {
+    if let Some(name) = format.filter(|f| !f.is_empty()) {
+        let lower = name.to_ascii_lowercase();
+        return offers
+            .iter()
+            .find(|o| {
+                o.names().contains(&lower.as_str())
+                    || o.media_type() == lower
+                    || o.aliases().contains(&lower.as_str())
+            })
+            .map(|o| Chosen {
+                offer: *o,
+                params: Vec::new(),
+            })
+            .ok_or_else(|| {
+                Error::BadRequest(format!(
+                    "unknown format={name}; known formats: {}",
+                    offers
+                        .iter()
+                        .map(|o| o.names()[0])
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ))
+            });
+    }
+    let ranges = match accept.map(str::trim).filter(|a| !a.is_empty()) {
+        None => {
+            return Ok(Chosen {
+                offer: offers[0],
+                params: Vec::new(),
+            });
+        }
+        Some(a) => parse_accept(a),
+    };
+    // For each offer, the most specific matching range decides its q;
+    // then the best q wins, ties going to the earlier (preferred) offer.
+    type Params = Vec<(String, String)>;
+    type Match = (u8, f32, Params);
+    let mut best: Option<(f32, usize, Params)> = None;
+    for (i, offer) in offers.iter().enumerate() {
+        // Aliases only count when named exactly: `text/*` should mean CSV,
+        // not SPARQL XML under its `text/xml` alias.
+        let types: Vec<(&str, bool)> = std::iter::once((offer.media_type(), true))
+            .chain(offer.aliases().iter().map(|a| (*a, false)))
+            .collect();
+        let mut matched: Option<Match> = None;
+        for (t, primary) in &types {
+            let (kind, subtype) = t.split_once('/').unwrap_or((t, ""));
+            for r in &ranges {
+                let specificity = if r.kind == kind && r.subtype == subtype {
+                    3
+                } else if !primary {
+                    continue;
+                } else if r.kind == kind && r.subtype == "*" {
+                    2
+                } else if r.kind == "*" && r.subtype == "*" {
+                    1
+                } else {
+                    continue;
+                };
+                if matched.as_ref().is_none_or(|(s, _, _)| specificity > *s) {
+                    matched = Some((specificity, r.q, r.params.clone()));
+                }
+            }
+        }
+        if let Some((_, q, params)) = matched
+            && q > 0.0
+            && best.as_ref().is_none_or(|(bq, _, _)| q > *bq)
+        {
+            best = Some((q, i, params));
+        }
+    }
+    match best {
+        Some((_, i, params)) => Ok(Chosen {
+            offer: offers[i],
+            params,
+        }),
+        None => Err(Error::NotAcceptable(
+            offers.iter().map(|o| o.media_type().to_string()).collect(),
+        )),
+    }
+}
+
+/// True when a browser asks for a page: HTML explicitly preferred.
+pub fn wants_html(accept: Option<&str>) -> bool {
+    let Some(a) = accept else { return false };
+    let ranges = parse_accept(a);
+    let html = ranges
+        .iter()
+        .find(|r| r.kind == "text" && r.subtype == "html")
+        .map(|r| r.q);
+    html.is_some_and(|q| {
+        q > 0.0
+            && ranges
+                .iter()
+                .filter(|r| r.kind != "*" && !(r.kind == "text" && r.subtype == "html"))
+                .all(|r| r.q <= q)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, Clone, Copy, PartialEq)]
+    enum F {
+        Json,
+        Xml,
+        Csv,
+    }
+    impl Offer for F {
+        fn media_type(&self) -> &'static str {
+            match self {
+                F::Json => "application/sparql-results+json",
+                F::Xml => "application/sparql-results+xml",
+                F::Csv => "text/csv",
+            }
+        }
+        fn aliases(&self) -> &'static [&'static str] {
+            match self {
+                F::Json => &["application/json"],
+                F::Xml => &["application/xml"],
+                F::Csv => &[],
+            }
+        }
+        fn names(&self) -> &'static [&'static str] {
+            match self {
+                F::Json => &["json"],
+                F::Xml => &["xml"],
+                F::Csv => &["csv"],
+            }
+        }
+    }
+    const ALL: [F; 3] = [F::Json, F::Xml, F::Csv];
+
+    #[test]
+    fn q_values_wildcards_and_format() {
+        let pick = |a: Option<&str>, f: Option<&str>| choose(a, f, &ALL).map(|c| c.offer);
+        assert_eq!(pick(None, None).unwrap(), F::Json);
+        assert_eq!(pick(Some("*/*"), None).unwrap(), F::Json);
+        assert_eq!(pick(Some("text/csv"), None).unwrap(), F::Csv);
+        assert_eq!(
+            pick(
+                Some("application/sparql-results+xml;q=0.9, text/csv;q=0.5"),
+                None
+            )
+            .unwrap(),
+            F::Xml
+        );
+        assert_eq!(
+            pick(Some("text/*;q=0.8, application/*;q=0.2"), None).unwrap(),
+            F::Csv
+        );
+        assert_eq!(pick(Some("application/json"), None).unwrap(), F::Json);
+        assert_eq!(
+            pick(Some("text/csv;q=0, */*;q=0.1"), None).unwrap(),
+            F::Json
+        );
+        assert_eq!(pick(Some("text/csv"), Some("xml")).unwrap(), F::Xml);
+        match pick(Some("image/png"), None) {
+            Err(Error::NotAcceptable(offered)) => {
+                assert!(offered.contains(&"text/csv".to_string()))
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(
+            matches!(pick(None, Some("yaml")), Err(Error::BadRequest(m)) if m.contains("json, xml, csv"))
+        );
+    }
+
+    #[test]
+    fn browsers_want_html() {
+        assert!(wants_html(Some(
+            "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+        )));
+        assert!(!wants_html(Some("application/sparql-results+json")));
+        assert!(!wants_html(Some("*/*")));
+        assert!(!wants_html(None));
+    }
+}

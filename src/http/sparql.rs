@@ -1,0 +1,520 @@
+//! `/sparql`: the SPARQL 1.1 Protocol for queries, with deadlines, row caps
+//! and a concurrency limit, plus the service description.
+
+use super::AppState;
+use super::negotiate::{Offer, choose, wants_html};
+use crate::error::Error;
+use axum::body::{Body, Bytes};
+use axum::extract::{RawQuery, State};
+use axum::http::{HeaderMap, HeaderValue, Method, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use oxigraph::io::{JsonLdProfileSet, RdfFormat, RdfSerializer};
+use oxigraph::model::{GraphName, NamedNode, NamedOrBlankNode};
+use oxigraph::sparql::results::{QueryResultsFormat, QueryResultsSerializer};
+use oxigraph::sparql::{QueryResults, SparqlEvaluator};
+use spargebra::SparqlParser;
+use std::time::Duration;
+
+/// Result formats of SELECT and ASK.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ResultsFormat {
+    Json,
+    Xml,
+    Csv,
+    Tsv,
+}
+
+impl ResultsFormat {
+    pub const ALL: [ResultsFormat; 4] = [
+        ResultsFormat::Json,
+        ResultsFormat::Xml,
+        ResultsFormat::Csv,
+        ResultsFormat::Tsv,
+    ];
+
+    fn oxigraph(self) -> QueryResultsFormat {
+        match self {
+            ResultsFormat::Json => QueryResultsFormat::Json,
+            ResultsFormat::Xml => QueryResultsFormat::Xml,
+            ResultsFormat::Csv => QueryResultsFormat::Csv,
+            ResultsFormat::Tsv => QueryResultsFormat::Tsv,
+        }
+    }
+
+    /// The W3C format IRI, for the service description.
+    pub fn iri(self) -> &'static str {
+        match self {
+            ResultsFormat::Json => "http://www.w3.org/ns/formats/SPARQL_Results_JSON",
+            ResultsFormat::Xml => "http://www.w3.org/ns/formats/SPARQL_Results_XML",
+            ResultsFormat::Csv => "http://www.w3.org/ns/formats/SPARQL_Results_CSV",
+            ResultsFormat::Tsv => "http://www.w3.org/ns/formats/SPARQL_Results_TSV",
+        }
+    }
+}
+
+impl Offer for ResultsFormat {
+    fn media_type(&self) -> &'static str {
+        match self {
+            ResultsFormat::Json => "application/sparql-results+json",
+            ResultsFormat::Xml => "application/sparql-results+xml",
+            ResultsFormat::Csv => "text/csv",
+            ResultsFormat::Tsv => "text/tab-separated-values",
+        }
+    }
+    fn aliases(&self) -> &'static [&'static str] {
+        match self {
+            ResultsFormat::Json => &["application/json"],
+            ResultsFormat::Xml => &["application/xml", "text/xml"],
+            ResultsFormat::Csv | ResultsFormat::Tsv => &[],
+        }
+    }
+    fn names(&self) -> &'static [&'static str] {
+        match self {
+            ResultsFormat::Json => &["json", "srj"],
+            ResultsFormat::Xml => &["xml", "srx"],
+            ResultsFormat::Csv => &["csv"],
+            ResultsFormat::Tsv => &["tsv"],
+        }
+    }
+}
+
+/// RDF formats of CONSTRUCT and DESCRIBE (and of the service description).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GraphFormat {
+    Turtle,
+    NTriples,
+    RdfXml,
+    JsonLd,
+    NQuads,
+    TriG,
+}
+
+impl GraphFormat {
+    pub const ALL: [GraphFormat; 6] = [
+        GraphFormat::Turtle,
+        GraphFormat::NTriples,
+        GraphFormat::RdfXml,
+        GraphFormat::JsonLd,
+        GraphFormat::NQuads,
+        GraphFormat::TriG,
+    ];
+
+    pub fn oxigraph(self) -> RdfFormat {
+        match self {
+            GraphFormat::Turtle => RdfFormat::Turtle,
+            GraphFormat::NTriples => RdfFormat::NTriples,
+            GraphFormat::RdfXml => RdfFormat::RdfXml,
+            GraphFormat::JsonLd => RdfFormat::JsonLd {
+                profile: JsonLdProfileSet::empty(),
+            },
+            GraphFormat::NQuads => RdfFormat::NQuads,
+            GraphFormat::TriG => RdfFormat::TriG,
+        }
+    }
+}
+
+impl Offer for GraphFormat {
+    fn media_type(&self) -> &'static str {
+        match self {
+            GraphFormat::Turtle => "text/turtle",
+            GraphFormat::NTriples => "application/n-triples",
+            GraphFormat::RdfXml => "application/rdf+xml",
+            GraphFormat::JsonLd => "application/ld+json",
+            GraphFormat::NQuads => "application/n-quads",
+            GraphFormat::TriG => "application/trig",
+        }
+    }
+    fn aliases(&self) -> &'static [&'static str] {
+        match self {
+            GraphFormat::Turtle => &["application/x-turtle"],
+            GraphFormat::NTriples => &["text/plain"],
+            GraphFormat::RdfXml => &["application/xml", "text/xml"],
+            GraphFormat::JsonLd => &["application/json"],
+            GraphFormat::NQuads | GraphFormat::TriG => &[],
+        }
+    }
+    fn names(&self) -> &'static [&'static str] {
+        match self {
+            GraphFormat::Turtle => &["ttl", "turtle"],
+            GraphFormat::NTriples => &["nt", "ntriples", "n-triples"],
+            GraphFormat::RdfXml => &["rdf", "xml", "rdfxml"],
+            GraphFormat::JsonLd => &["jsonld", "json-ld", "json"],
+            GraphFormat::NQuads => &["nq", "nquads"],
+            GraphFormat::TriG => &["trig"],
+        }
+    }
+}
+
+/// The protocol parameters of one request.
+#[derive(Debug, Default)]
+pub struct Request {
+    pub query: Option<String>,
+    pub update: Option<String>,
+    pub default_graphs: Vec<String>,
+    pub named_graphs: Vec<String>,
+    pub format: Option<String>,
+}
+
+impl Request {
+    /// Read `application/x-www-form-urlencoded` pairs (query string or body).
+    pub fn from_form(bytes: &[u8], into: &mut Request) -> Result<(), Error> {
+        if std::str::from_utf8(bytes).is_err() {
+            return Err(Error::BadRequest("parameters are not valid UTF-8".into()));
+        }
+        for (k, v) in form_urlencoded::parse(bytes) {
+            let v = v.into_owned();
+            match k.as_ref() {
+                "query" => set_once(&mut into.query, v, "query")?,
+                "update" => set_once(&mut into.update, v, "update")?,
+                "default-graph-uri" => into.default_graphs.push(v),
+                "named-graph-uri" => into.named_graphs.push(v),
+                "format" => into.format = Some(v),
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+}
+
+fn set_once(slot: &mut Option<String>, value: String, name: &str) -> Result<(), Error> {
+    if slot.is_some() {
+        return Err(Error::BadRequest(format!(
+            "the {name} parameter is given more than once"
+        )));
+    }
+    *slot = Some(value);
+    Ok(())
+}
+
+const UPDATE_HERE: &str = "this endpoint answers queries only; send SPARQL Update to POST /sparql/update (with Authorization: Bearer <token>)";
+
+/// GET and POST `/sparql`; any other method is a 405 with a message.
+pub async fn sparql(
+    State(state): State<AppState>,
+    method: Method,
+    RawQuery(raw): RawQuery,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, Error> {
+    let accept = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok());
+    let mut req = Request::default();
+    Request::from_form(raw.as_deref().unwrap_or("").as_bytes(), &mut req)?;
+    match method {
+        Method::GET | Method::HEAD => {}
+        Method::POST => {
+            let content_type = headers
+                .get(header::CONTENT_TYPE)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("")
+                .split(';')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_ascii_lowercase();
+            match content_type.as_str() {
+                "application/x-www-form-urlencoded" => {
+                    if req.query.is_some() {
+                        return Err(Error::BadRequest("with a form body, give the query in the body, not in the URL".into()));
+                    }
+                    Request::from_form(&body, &mut req)?;
+                }
+                "application/sparql-query" => {
+                    if req.query.is_some() {
+                        return Err(Error::BadRequest("with an application/sparql-query body, do not also give query= in the URL".into()));
+                    }
+                    req.query = Some(String::from_utf8(body.to_vec()).map_err(|_| Error::BadRequest("the query is not valid UTF-8".into()))?);
+                }
+                "application/sparql-update" => return Err(Error::BadRequest(UPDATE_HERE.into())),
+                "" => return Err(Error::UnsupportedMediaType("a POST needs a Content-Type: application/x-www-form-urlencoded or application/sparql-query".into())),
+                other => {
+                    return Err(Error::UnsupportedMediaType(format!(
+                        "{other}; send application/x-www-form-urlencoded or application/sparql-query"
+                    )));
+                }
+            }
+        }
+        _ => {
+            return Err(Error::MethodNotAllowed {
+                allowed: "GET, POST",
+                message: format!("{method} /sparql"),
+            });
+        }
+    }
+    if req.update.is_some() {
+        return Err(Error::BadRequest(UPDATE_HERE.into()));
+    }
+    let Some(query) = req.query.clone() else {
+        if wants_html(accept) {
+            return Ok(Redirect::to("/query").into_response());
+        }
+        return service_description(&state, accept, req.format.as_deref());
+    };
+    if wants_html(accept) && req.format.is_none() && method == Method::GET {
+        let q: String = form_urlencoded::Serializer::new(String::new())
+            .append_pair("query", &query)
+            .finish();
+        return Ok(Redirect::to(&format!("/query?{q}")).into_response());
+    }
+    let answer = run(&state, &query, &req, accept).await?;
+    Ok(answer.into_response())
+}
+
+/// An evaluated query, serialised.
+pub struct Answer {
+    pub media_type: &'static str,
+    pub body: Vec<u8>,
+    /// Set when the row cap cut the results.
+    pub truncated_at: Option<usize>,
+}
+
+impl IntoResponse for Answer {
+    fn into_response(self) -> Response {
+        let mut r = Response::new(Body::from(self.body));
+        let ct = if self.media_type.starts_with("text/") {
+            format!("{}; charset=utf-8", self.media_type)
+        } else {
+            self.media_type.to_string()
+        };
+        if let Ok(v) = HeaderValue::from_str(&ct) {
+            r.headers_mut().insert(header::CONTENT_TYPE, v);
+        }
+        r.headers_mut()
+            .insert(header::VARY, HeaderValue::from_static("accept"));
+        if let Some(n) = self.truncated_at {
+            // A results format has no place for warnings: say it in a header
+            // (documented), so clients never mistake a cut list for all of it.
+            r.headers_mut()
+                .insert("palermo-results-truncated", HeaderValue::from(n));
+        }
+        r
+    }
+}
+
+/// Parse, negotiate, evaluate under a deadline, and serialise a query.
+pub async fn run(
+    state: &AppState,
+    query: &str,
+    req: &Request,
+    accept: Option<&str>,
+) -> Result<Answer, Error> {
+    let config = state.config.clone();
+    let parsed = SparqlParser::new()
+        .with_base_iri(config.iris.base())
+        .map_err(|e| Error::BadRequest(e.to_string()))?
+        .parse_query(query)
+        .map_err(|e| Error::BadQuery(e.to_string()))?;
+    let is_graph = matches!(
+        parsed,
+        spargebra::Query::Construct { .. } | spargebra::Query::Describe { .. }
+    );
+    let target = if is_graph {
+        TargetFormat::Graph(choose(accept, req.format.as_deref(), &GraphFormat::ALL)?.offer)
+    } else {
+        TargetFormat::Results(choose(accept, req.format.as_deref(), &ResultsFormat::ALL)?.offer)
+    };
+    let mut default_graphs = Vec::new();
+    for g in &req.default_graphs {
+        default_graphs
+            .push(GraphName::NamedNode(NamedNode::new(g).map_err(|e| {
+                Error::BadRequest(format!("default-graph-uri {g}: {e}"))
+            })?));
+    }
+    let mut named_graphs = Vec::new();
+    for g in &req.named_graphs {
+        named_graphs
+            .push(NamedOrBlankNode::NamedNode(NamedNode::new(g).map_err(
+                |e| Error::BadRequest(format!("named-graph-uri {g}: {e}")),
+            )?));
+    }
+
+    // Wait a little for a slot rather than fail at once under a burst.
+    let permit = tokio::time::timeout(
+        Duration::from_secs(2),
+        state.query_slots.clone().acquire_owned(),
+    )
+    .await
+    .map_err(|_| {
+        Error::Busy(format!(
+            "{} queries are running; try again shortly",
+            config.max_concurrent_queries
+        ))
+    })?
+    .map_err(|_| Error::Busy("shutting down".into()))?;
+    let store = state.store.clone();
+    let result = tokio::task::spawn_blocking(move || {
+        let _permit = permit;
+        let mut evaluator = SparqlEvaluator::new();
+        if !config.service_allow.is_empty() {
+            evaluator = evaluator.with_default_service_handler(crate::federation::AllowList::new(
+                config.service_allow.clone(),
+                config.service_timeout,
+            ));
+        }
+        // Per the protocol, default-graph-uri and named-graph-uri replace the
+        // query's own FROM / FROM NAMED; without any, the default graph is
+        // the union of all sources.
+        let has_own_dataset = parsed.dataset().is_some();
+        let setup = move |d: &mut oxigraph::sparql::QueryDatasetSpecification| {
+            if !default_graphs.is_empty() {
+                d.set_default_graph(default_graphs);
+            } else if !has_own_dataset {
+                d.set_default_graph_as_union();
+            }
+            if !named_graphs.is_empty() {
+                d.set_available_named_graphs(named_graphs);
+            }
+        };
+        store.evaluate(evaluator, parsed, setup, config.query_timeout, |results| {
+            serialise(results, target, config.max_rows)
+        })
+    })
+    .await
+    .map_err(|e| Error::Io(format!("query task failed: {e}")))?;
+    match result {
+        Ok((media_type, body, truncated_at)) => Ok(Answer {
+            media_type,
+            body,
+            truncated_at,
+        }),
+        Err(Error::Timeout(t)) => {
+            tracing::warn!(timeout = ?t, "query cut off at its deadline");
+            Err(Error::Timeout(t))
+        }
+        Err(e) => Err(e),
+    }
+}
+
+#[derive(Clone, Copy)]
+enum TargetFormat {
+    Results(ResultsFormat),
+    Graph(GraphFormat),
+}
+
+type Serialised = (&'static str, Vec<u8>, Option<usize>);
+
+fn serialise(
+    results: QueryResults<'_>,
+    target: TargetFormat,
+    max_rows: usize,
+) -> Result<Serialised, Error> {
+    let io = |e: std::io::Error| Error::Io(e.to_string());
+    match (results, target) {
+        (QueryResults::Boolean(b), TargetFormat::Results(f)) => {
+            let body = QueryResultsSerializer::from_format(f.oxigraph())
+                .serialize_boolean_to_writer(Vec::new(), b)
+                .map_err(io)?;
+            Ok((f.media_type(), body, None))
+        }
+        (QueryResults::Solutions(solutions), TargetFormat::Results(f)) => {
+            let mut ser = QueryResultsSerializer::from_format(f.oxigraph())
+                .serialize_solutions_to_writer(Vec::new(), solutions.variables().to_vec())
+                .map_err(io)?;
+            let mut truncated = None;
+            for (i, s) in solutions.enumerate() {
+                let s = s?;
+                if i >= max_rows {
+                    truncated = Some(max_rows);
+                    break;
+                }
+                ser.serialize(&s).map_err(io)?;
+            }
+            Ok((f.media_type(), ser.finish().map_err(io)?, truncated))
+        }
+        (QueryResults::Graph(triples), TargetFormat::Graph(f)) => {
+            // DESCRIBE and CONSTRUCT may repeat triples: collect them into a
+            // graph first, which also lets Turtle group by subject.
+            let mut graph = oxigraph::model::Graph::new();
+            let mut truncated = None;
+            for t in triples {
+                let t = t?;
+                if graph.len() >= max_rows * 10 {
+                    truncated = Some(max_rows * 10);
+                    break;
+                }
+                graph.insert(&t);
+            }
+            let mut ser = RdfSerializer::from_format(f.oxigraph());
+            for (p, iri) in crate::rdf::prefixes("http://localhost/") {
+                if p != "pal" {
+                    ser = ser
+                        .with_prefix(p, iri)
+                        .map_err(|e| Error::Io(e.to_string()))?;
+                }
+            }
+            let mut w = ser.for_writer(Vec::new());
+            for t in graph.iter() {
+                w.serialize_triple(t).map_err(io)?;
+            }
+            Ok((f.media_type(), w.finish().map_err(io)?, truncated))
+        }
+        _ => Err(Error::Io("query form and result format disagree".into())),
+    }
+}
+
+/// The SPARQL 1.1 Service Description of this endpoint.
+fn service_description(
+    state: &AppState,
+    accept: Option<&str>,
+    format: Option<&str>,
+) -> Result<Response, Error> {
+    let chosen = choose(accept, format, &GraphFormat::ALL)?.offer;
+    let base = state.config.iris.base();
+    let mut ttl = format!(
+        "@prefix sd: <http://www.w3.org/ns/sparql-service-description#> .\n\
+         @prefix void: <http://rdfs.org/ns/void#> .\n\
+         @prefix dcterms: <http://purl.org/dc/terms/> .\n\
+         <{base}sparql> a sd:Service ;\n\
+         \x20 sd:endpoint <{base}sparql> ;\n\
+         \x20 sd:supportedLanguage sd:SPARQL11Query ;\n\
+         \x20 sd:feature sd:UnionDefaultGraph, sd:BasicFederatedQuery ;\n\
+         \x20 dcterms:description \"Queries time out after {}s; at most {} rows per result (header Palermo-Results-Truncated when cut). Updates: POST {base}sparql/update with a bearer token.\" ;\n",
+        state.config.query_timeout.as_secs_f32(),
+        state.config.max_rows
+    );
+    for f in ResultsFormat::ALL {
+        ttl.push_str(&format!("  sd:resultFormat <{}> ;\n", f.iri()));
+    }
+    for f in GraphFormat::ALL {
+        ttl.push_str(&format!("  sd:resultFormat <{}> ;\n", f.oxigraph().iri()));
+    }
+    ttl.push_str(&format!(
+        "  sd:defaultDataset [ a sd:Dataset ;\n    sd:defaultGraph [ a sd:Graph ; void:sparqlEndpoint <{base}sparql> ] ;\n"
+    ));
+    let graphs: Vec<String> = state
+        .store
+        .oxigraph()
+        .named_graphs()
+        .filter_map(Result::ok)
+        .filter_map(|g| match g {
+            NamedOrBlankNode::NamedNode(n) => Some(n.into_string()),
+            _ => None,
+        })
+        .collect();
+    for g in &graphs {
+        ttl.push_str(&format!(
+            "    sd:namedGraph [ a sd:NamedGraph ; sd:name <{g}> ] ;\n"
+        ));
+    }
+    ttl.push_str("  ] .\n");
+    let graph: Vec<oxigraph::model::Triple> =
+        oxigraph::io::RdfParser::from_format(RdfFormat::Turtle)
+            .for_slice(ttl.as_bytes())
+            .map(|q| q.map(Into::into))
+            .collect::<Result<_, _>>()
+            .map_err(|e| Error::Io(format!("service description: {e}")))?;
+    let mut w = RdfSerializer::from_format(chosen.oxigraph())
+        .with_prefix("sd", "http://www.w3.org/ns/sparql-service-description#")
+        .map_err(|e| Error::Io(e.to_string()))?
+        .for_writer(Vec::new());
+    for t in &graph {
+        w.serialize_triple(t)
+            .map_err(|e| Error::Io(e.to_string()))?;
+    }
+    let body = w.finish().map_err(|e| Error::Io(e.to_string()))?;
+    Ok(Answer {
+        media_type: chosen.media_type(),
+        body,
+        truncated_at: None,
+    }
+    .into_response())
+}

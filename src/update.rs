@@ -1,0 +1,342 @@
+//! Writes from outside the importer (SPARQL Update, Graph Store Protocol),
+//! each in one transaction that also keeps `dcterms:modified` and deletion
+//! marks right, so harvesters see every change.
+
+use crate::error::Error;
+use crate::rdf::{Iris, ns, term};
+use crate::store::Store;
+use oxigraph::io::{RdfFormat, RdfParser};
+use oxigraph::model::vocab::{rdf, xsd};
+use oxigraph::model::{GraphName, GraphNameRef, Literal, NamedNode, NamedOrBlankNode, Quad, Term};
+use oxigraph::sparql::{QueryResults, SparqlEvaluator};
+use oxigraph::store::Transaction;
+use spargebra::algebra::GraphPattern;
+use spargebra::term::{GroundTermPattern, TermPattern};
+use spargebra::{GraphUpdateOperation, SparqlParser};
+use std::collections::BTreeSet;
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+/// What a write did, for the response and the logs.
+#[derive(Debug, Default, serde::Serialize)]
+pub struct WriteReport {
+    /// Records whose triples the write touched (now re-stamped).
+    pub records: Vec<String>,
+    /// Of those, the ones no graph describes any more (now marked deleted).
+    pub deleted: Vec<String>,
+}
+
+/// Run a SPARQL 1.1 Update. Syntax errors are 400s that say where the problem is.
+pub fn sparql_update(
+    store: &Store,
+    iris: &Iris,
+    text: &str,
+    now: OffsetDateTime,
+) -> Result<WriteReport, Error> {
+    let update = SparqlParser::new()
+        .with_base_iri(iris.base())
+        .map_err(|e| Error::BadRequest(e.to_string()))?
+        .parse_update(text)
+        .map_err(|e| Error::BadQuery(e.to_string()))?;
+    if update
+        .operations
+        .iter()
+        .any(|op| matches!(op, GraphUpdateOperation::Load { .. }))
+    {
+        // LOAD would fetch from the network on our behalf.
+        return Err(Error::BadRequest(
+            "LOAD is not allowed; send the data with the Graph Store Protocol (PUT/POST /store)"
+                .into(),
+        ));
+    }
+    store.transaction(|tx| {
+        let mut affected = BTreeSet::new();
+        for op in &update.operations {
+            affected.extend(affected_by(tx, iris, op)?);
+        }
+        SparqlEvaluator::new()
+            .for_update(update.clone())
+            .on_transaction(tx)
+            .execute()
+            .map_err(|e| Error::BadRequest(format!("update failed: {e}")))?;
+        // Inserted data may name records the pattern evaluation could not see before.
+        for op in &update.operations {
+            affected.extend(affected_after(iris, op)?);
+        }
+        touch(tx, iris, &affected, now)
+    })
+}
+
+/// Graph Store Protocol write: replace (`PUT`) or add to (`POST`) a graph
+/// with an RDF document, or `DELETE` it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GraphWrite {
+    Replace,
+    Add,
+    Delete,
+}
+
+pub fn graph_store_write(
+    store: &Store,
+    iris: &Iris,
+    graph: GraphName,
+    mode: GraphWrite,
+    body: Option<(&[u8], RdfFormat)>,
+    now: OffsetDateTime,
+) -> Result<WriteReport, Error> {
+    if let GraphName::NamedNode(g) = &graph
+        && iris.is_system_graph(g.as_str())
+    {
+        return Err(Error::Forbidden(format!(
+            "{g} is managed by Palermo itself and cannot be written directly"
+        )));
+    }
+    let quads: Vec<Quad> = match body {
+        Some((bytes, format)) => RdfParser::from_format(format)
+            .with_base_iri(iris.base())
+            .map_err(|e| Error::BadRequest(e.to_string()))?
+            .without_named_graphs()
+            .with_default_graph(graph.clone())
+            .for_slice(bytes)
+            .collect::<Result<_, _>>()
+            .map_err(|e| Error::BadRequest(format!("invalid {} document: {e}", format.name())))?,
+        None => Vec::new(),
+    };
+    store.transaction(|tx| {
+        let graph_ref = GraphNameRef::from(&graph);
+        let existing = match &graph {
+            GraphName::NamedNode(n) => tx.contains_named_graph(n.as_ref())?,
+            _ => true,
+        };
+        if mode == GraphWrite::Delete && !existing {
+            return Err(Error::NotFound(format!("graph {graph}")));
+        }
+        let mut affected: BTreeSet<String> = records_in(tx, iris, graph_ref)?;
+        if mode != GraphWrite::Add {
+            tx.clear_graph(graph_ref)?;
+            if let (GraphWrite::Delete, GraphName::NamedNode(n)) = (mode, &graph) {
+                tx.remove_named_graph(n.as_ref())?;
+            }
+        }
+        for q in &quads {
+            if let Some(id) = record_of(iris, &q.subject) {
+                affected.insert(id);
+            }
+        }
+        if let (GraphName::NamedNode(n), false) = (&graph, mode == GraphWrite::Delete) {
+            tx.insert_named_graph(n.as_ref());
+        }
+        tx.extend(&quads);
+        touch(tx, iris, &affected, now)
+    })
+}
+
+fn record_of(iris: &Iris, subject: &NamedOrBlankNode) -> Option<String> {
+    match subject {
+        NamedOrBlankNode::NamedNode(n) => iris.record_id(n.as_str()).map(str::to_string),
+        _ => None,
+    }
+}
+
+fn records_in(
+    tx: &Transaction<'_>,
+    iris: &Iris,
+    graph: GraphNameRef<'_>,
+) -> Result<BTreeSet<String>, Error> {
+    Ok(tx
+        .quads_for_pattern(None, None, None, Some(graph))
+        .filter_map(Result::ok)
+        .filter_map(|q| record_of(iris, &q.subject))
+        .collect())
+}
+
+/// Records an operation may change, found before it runs.
+fn affected_by(
+    tx: &Transaction<'_>,
+    iris: &Iris,
+    op: &GraphUpdateOperation,
+) -> Result<BTreeSet<String>, Error> {
+    let mut out = BTreeSet::new();
+    match op {
+        GraphUpdateOperation::InsertData { data } => {
+            for q in data {
+                if let oxigraph::model::NamedOrBlankNode::NamedNode(n) = &q.subject
+                    && let Some(id) = iris.record_id(n.as_str())
+                {
+                    out.insert(id.to_string());
+                }
+            }
+        }
+        GraphUpdateOperation::DeleteData { data } => {
+            for q in data {
+                if let Some(id) = iris.record_id(q.subject.as_str()) {
+                    out.insert(id.to_string());
+                }
+            }
+        }
+        GraphUpdateOperation::DeleteInsert {
+            delete,
+            insert,
+            pattern,
+            ..
+        } => {
+            // The subjects the templates will write: constants, plus the
+            // bindings of subject variables in the WHERE pattern.
+            let mut vars = BTreeSet::new();
+            for s in delete
+                .iter()
+                .map(|q| ground_subject(&q.subject))
+                .chain(insert.iter().map(|q| subject(&q.subject)))
+            {
+                match s {
+                    Subject::Iri(n) => {
+                        if let Some(id) = iris.record_id(n.as_str()) {
+                            out.insert(id.to_string());
+                        }
+                    }
+                    Subject::Var(v) => {
+                        vars.insert(v);
+                    }
+                    Subject::Other => {}
+                }
+            }
+            if !vars.is_empty() {
+                let variables: Vec<spargebra::term::Variable> = vars.into_iter().collect();
+                let query = spargebra::Query::Select {
+                    dataset: None,
+                    pattern: GraphPattern::Distinct {
+                        inner: Box::new(GraphPattern::Project {
+                            inner: pattern.clone(),
+                            variables: variables.clone(),
+                        }),
+                    },
+                    base_iri: None,
+                };
+                let mut prepared = SparqlEvaluator::new().for_query(query);
+                prepared.dataset_mut().set_default_graph_as_union();
+                if let QueryResults::Solutions(solutions) = prepared.on_transaction(tx).execute()? {
+                    for s in solutions {
+                        for (_, term) in s?.iter() {
+                            if let Term::NamedNode(n) = term
+                                && let Some(id) = iris.record_id(n.as_str())
+                            {
+                                out.insert(id.to_string());
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        GraphUpdateOperation::Clear { graph, .. } | GraphUpdateOperation::Drop { graph, .. } => {
+            use spargebra::algebra::GraphTarget;
+            match graph {
+                GraphTarget::NamedNode(n) => {
+                    let n = NamedNode::new_unchecked(n.as_str());
+                    out.extend(records_in(tx, iris, GraphNameRef::NamedNode(n.as_ref()))?);
+                }
+                GraphTarget::DefaultGraph => {
+                    out.extend(records_in(tx, iris, GraphNameRef::DefaultGraph)?)
+                }
+                GraphTarget::NamedGraphs | GraphTarget::AllGraphs => {
+                    out.extend(
+                        tx.quads_for_pattern(None, None, None, None)
+                            .filter_map(Result::ok)
+                            .filter_map(|q| record_of(iris, &q.subject)),
+                    );
+                }
+            }
+        }
+        GraphUpdateOperation::Load { .. } | GraphUpdateOperation::Create { .. } => {}
+    }
+    Ok(out)
+}
+
+/// Records an INSERT template produced that did not match before it ran.
+fn affected_after(iris: &Iris, op: &GraphUpdateOperation) -> Result<BTreeSet<String>, Error> {
+    let mut out = BTreeSet::new();
+    if let GraphUpdateOperation::DeleteInsert { insert, .. } = op {
+        for q in insert {
+            if let Subject::Iri(n) = subject(&q.subject)
+                && let Some(id) = iris.record_id(n.as_str())
+            {
+                out.insert(id.to_string());
+            }
+        }
+    }
+    Ok(out)
+}
+
+enum Subject {
+    Iri(NamedNode),
+    Var(spargebra::term::Variable),
+    Other,
+}
+
+fn subject(t: &TermPattern) -> Subject {
+    match t {
+        TermPattern::NamedNode(n) => Subject::Iri(NamedNode::new_unchecked(n.as_str())),
+        TermPattern::Variable(v) => Subject::Var(v.clone()),
+        _ => Subject::Other,
+    }
+}
+
+fn ground_subject(t: &GroundTermPattern) -> Subject {
+    match t {
+        GroundTermPattern::NamedNode(n) => Subject::Iri(NamedNode::new_unchecked(n.as_str())),
+        GroundTermPattern::Variable(v) => Subject::Var(v.clone()),
+        _ => Subject::Other,
+    }
+}
+
+/// Stamp changed records and mark the ones that are gone.
+fn touch(
+    tx: &mut Transaction<'_>,
+    iris: &Iris,
+    ids: &BTreeSet<String>,
+    now: OffsetDateTime,
+) -> Result<WriteReport, Error> {
+    let stamp = Literal::new_typed_literal(
+        now.replace_nanosecond(0)
+            .unwrap_or(now)
+            .format(&Rfc3339)
+            .map_err(|e| Error::Io(e.to_string()))?,
+        xsd::DATE_TIME,
+    );
+    let meta = iris.meta_graph();
+    let modified = term(ns::DCTERMS, "modified");
+    let deleted = iris.vocab("deleted");
+    let mut report = WriteReport::default();
+    for id in ids {
+        let s = iris.record(id);
+        let old: Vec<Quad> = tx
+            .quads_for_pattern(
+                Some(s.as_ref().into()),
+                Some(modified.as_ref()),
+                None,
+                Some(GraphNameRef::from(&meta)),
+            )
+            .collect::<Result<_, _>>()?;
+        for q in &old {
+            tx.remove(q);
+        }
+        tx.insert(&Quad::new(
+            s.clone(),
+            modified.clone(),
+            stamp.clone(),
+            meta.clone(),
+        ));
+        let alive = tx
+            .quads_for_pattern(Some(s.as_ref().into()), Some(rdf::TYPE), None, None)
+            .filter_map(Result::ok)
+            .any(|q| q.graph_name != meta);
+        let mark = Quad::new(s, deleted.clone(), Literal::from(true), meta.clone());
+        if alive {
+            tx.remove(&mark);
+        } else {
+            tx.insert(&mark);
+            report.deleted.push(id.clone());
+        }
+        report.records.push(id.clone());
+    }
+    Ok(report)
+}

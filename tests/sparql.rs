@@ -1,0 +1,666 @@
+//! The SPARQL 1.1 Protocol over real HTTP, modelled on the W3C protocol
+//! tests: query forms, negotiation, datasets, errors, limits, writes, federation.
+
+mod common;
+
+use palermo::http::{Config, Secret};
+use reqwest::{Client, Response, StatusCode};
+use std::time::{Duration, Instant};
+
+const COUNT: &str = "SELECT (COUNT(DISTINCT ?r) AS ?n) WHERE { ?r a <http://purl.org/dc/terms/BibliographicResource> }";
+
+async fn server(config: Config) -> (String, tokio::sync::oneshot::Sender<()>) {
+    let (store, _) = common::catalogue();
+    common::serve(
+        store,
+        Config {
+            iris: common::iris(),
+            ..config
+        },
+    )
+    .await
+}
+
+fn form(pairs: &[(&str, &str)]) -> String {
+    let mut s = form_urlencoded::Serializer::new(String::new());
+    for (k, v) in pairs {
+        s.append_pair(k, v);
+    }
+    s.finish()
+}
+
+async fn get(base: &str, pairs: &[(&str, &str)], accept: Option<&str>) -> Response {
+    let mut r = Client::new().get(format!("{base}/sparql?{}", form(pairs)));
+    if let Some(a) = accept {
+        r = r.header("accept", a);
+    }
+    r.send().await.unwrap()
+}
+
+fn ct(r: &Response) -> String {
+    r.headers()
+        .get("content-type")
+        .map(|v| v.to_str().unwrap().to_string())
+        .unwrap_or_default()
+}
+
+fn count_of(json: &serde_json::Value) -> String {
+    json["results"]["bindings"][0]["n"]["value"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
+#[tokio::test]
+async fn query_by_get_post_form_and_post_direct() {
+    let (base, _stop) = server(Config::default()).await;
+    let r = get(&base, &[("query", COUNT)], None).await;
+    assert_eq!(r.status(), 200);
+    assert_eq!(ct(&r), "application/sparql-results+json");
+    let json: serde_json::Value = r.json_or_panic().await;
+    assert_eq!(count_of(&json), "103");
+
+    let r = Client::new()
+        .post(format!("{base}/sparql"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(form(&[("query", COUNT)]))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(count_of(&r.json_or_panic().await), "103");
+
+    let r = Client::new()
+        .post(format!("{base}/sparql"))
+        .header("content-type", "application/sparql-query")
+        .header("accept", "text/csv")
+        .body(COUNT)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(ct(&r), "text/csv; charset=utf-8");
+    assert_eq!(r.text().await.unwrap(), "n\r\n103\r\n");
+}
+
+#[tokio::test]
+async fn negotiation_of_result_formats() {
+    let (base, _stop) = server(Config::default()).await;
+    for (accept, format, expected) in [
+        (
+            Some("application/sparql-results+xml"),
+            None,
+            "application/sparql-results+xml",
+        ),
+        (
+            Some("text/tab-separated-values"),
+            None,
+            "text/tab-separated-values; charset=utf-8",
+        ),
+        (
+            Some("text/csv;q=0.5, application/sparql-results+xml;q=0.9"),
+            None,
+            "application/sparql-results+xml",
+        ),
+        (Some("text/*"), None, "text/csv; charset=utf-8"),
+        (
+            Some("application/json"),
+            None,
+            "application/sparql-results+json",
+        ),
+        (
+            Some("text/csv"),
+            Some("json"),
+            "application/sparql-results+json",
+        ),
+        (
+            None,
+            Some("tsv"),
+            "text/tab-separated-values; charset=utf-8",
+        ),
+    ] {
+        let mut pairs = vec![("query", COUNT)];
+        if let Some(f) = format {
+            pairs.push(("format", f));
+        }
+        let r = get(&base, &pairs, accept).await;
+        assert_eq!(r.status(), 200, "{accept:?} {format:?}");
+        assert_eq!(ct(&r), expected, "{accept:?} {format:?}");
+        assert_eq!(r.headers()["vary"], "accept");
+        assert!(r.text().await.unwrap().contains("103"));
+    }
+    let ask =
+        "ASK { <http://localhost:8080/records/understanding-human-trafficking-in-conflict> ?p ?o }";
+    let json: serde_json::Value = get(&base, &[("query", ask)], None)
+        .await
+        .json_or_panic()
+        .await;
+    assert_eq!(json["boolean"], true);
+    let xml = get(
+        &base,
+        &[("query", ask)],
+        Some("application/sparql-results+xml"),
+    )
+    .await
+    .text()
+    .await
+    .unwrap();
+    assert!(xml.contains("<boolean>true</boolean>"), "{xml}");
+}
+
+#[tokio::test]
+async fn graphs_in_every_rdf_format() {
+    let (base, _stop) = server(Config::default()).await;
+    let describe =
+        "DESCRIBE <http://localhost:8080/records/understanding-human-trafficking-in-conflict>";
+    let construct = "CONSTRUCT { ?r <http://purl.org/dc/terms/title> ?t } WHERE { ?r <http://purl.org/dc/terms/title> ?t }";
+    let r = get(&base, &[("query", describe)], None).await;
+    assert_eq!(ct(&r), "text/turtle; charset=utf-8");
+    let ttl = r.text().await.unwrap();
+    assert!(
+        ttl.contains("Understanding Human Trafficking In Conflict"),
+        "{ttl}"
+    );
+    for (accept, expected) in [
+        ("application/n-triples", "application/n-triples"),
+        ("application/rdf+xml", "application/rdf+xml"),
+        ("application/ld+json", "application/ld+json"),
+        ("application/n-quads", "application/n-quads"),
+        ("application/trig", "application/trig"),
+    ] {
+        let r = get(&base, &[("query", construct)], Some(accept)).await;
+        assert_eq!(r.status(), 200, "{accept}");
+        assert_eq!(ct(&r), expected);
+        let body = r.text().await.unwrap();
+        assert!(
+            body.contains("Understanding Human Trafficking In Conflict"),
+            "{accept}: {body}"
+        );
+    }
+    // CONSTRUCT that yields the same triple twice returns it once.
+    let dup = "CONSTRUCT { <http://e/s> <http://e/p> \"x\" } WHERE { ?r a <http://purl.org/dc/terms/BibliographicResource> }";
+    let nt = get(&base, &[("query", dup)], Some("application/n-triples"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(nt.lines().count(), 1, "{nt}");
+}
+
+#[tokio::test]
+async fn protocol_errors_say_what_went_wrong() {
+    let (base, _stop) = server(Config::default()).await;
+    // 406 lists the formats on offer.
+    let r = get(&base, &[("query", COUNT)], Some("image/png")).await;
+    assert_eq!(r.status(), StatusCode::NOT_ACCEPTABLE);
+    let body = r.text().await.unwrap();
+    assert!(
+        body.contains("application/sparql-results+json") && body.contains("text/csv"),
+        "{body}"
+    );
+    // A syntax error: 400 with the parser's message and position.
+    let r = get(&base, &[("query", "SELECT ?x WHERE { ?x ?p }")], None).await;
+    assert_eq!(r.status(), 400);
+    let body = r.text().await.unwrap();
+    assert!(
+        body.contains("SPARQL syntax error") && body.contains("1:"),
+        "{body}"
+    );
+    // Wrong method: 405 with Allow.
+    let r = Client::new()
+        .put(format!("{base}/sparql?{}", form(&[("query", COUNT)])))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 405);
+    assert_eq!(r.headers()["allow"], "GET, POST");
+    // Wrong media type: 415.
+    let r = Client::new()
+        .post(format!("{base}/sparql"))
+        .header("content-type", "text/plain")
+        .body(COUNT)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 415);
+    assert!(r.text().await.unwrap().contains("application/sparql-query"));
+    // An update sent here says where updates go.
+    for (ct, body) in [
+        (
+            "application/x-www-form-urlencoded",
+            form(&[("update", "INSERT DATA { <a:b> <a:c> <a:d> }")]),
+        ),
+        (
+            "application/sparql-update",
+            "INSERT DATA { <a:b> <a:c> <a:d> }".to_string(),
+        ),
+    ] {
+        let r = Client::new()
+            .post(format!("{base}/sparql"))
+            .header("content-type", ct)
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 400);
+        assert!(r.text().await.unwrap().contains("/sparql/update"));
+    }
+    // Two queries in one request.
+    let r = get(&base, &[("query", COUNT), ("query", COUNT)], None).await;
+    assert_eq!(r.status(), 400);
+    // Unknown format= is a 400 naming the known ones.
+    let r = get(&base, &[("query", COUNT), ("format", "yaml")], None).await;
+    assert_eq!(r.status(), 400);
+    assert!(r.text().await.unwrap().contains("json"));
+    // A bad dataset IRI.
+    let r = get(
+        &base,
+        &[("query", COUNT), ("default-graph-uri", "not an iri")],
+        None,
+    )
+    .await;
+    assert_eq!(r.status(), 400);
+    // An oversized body: 413, not a hang.
+    let r = Client::new()
+        .post(format!("{base}/sparql"))
+        .header("content-type", "application/sparql-query")
+        .body(vec![b' '; 2 << 20])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 413);
+}
+
+#[tokio::test]
+async fn datasets_by_protocol_parameters() {
+    let (base, _stop) = server(Config::default()).await;
+    let portal = "http://localhost:8080/graph/portal";
+    let unodc = "http://localhost:8080/graph/unodc";
+    let titled =
+        "SELECT (COUNT(DISTINCT ?r) AS ?n) WHERE { ?r <http://purl.org/dc/terms/title> ?t }";
+    let json: serde_json::Value = get(
+        &base,
+        &[("query", titled), ("default-graph-uri", portal)],
+        None,
+    )
+    .await
+    .json_or_panic()
+    .await;
+    assert_eq!(count_of(&json), "34");
+    let json: serde_json::Value = get(
+        &base,
+        &[
+            ("query", titled),
+            ("default-graph-uri", portal),
+            ("default-graph-uri", unodc),
+        ],
+        None,
+    )
+    .await
+    .json_or_panic()
+    .await;
+    assert_eq!(count_of(&json), "103");
+    let named = "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g";
+    let json: serde_json::Value = get(&base, &[("query", named), ("named-graph-uri", unodc)], None)
+        .await
+        .json_or_panic()
+        .await;
+    let rows = json["results"]["bindings"].as_array().unwrap();
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0]["g"]["value"], unodc);
+}
+
+#[tokio::test]
+async fn service_description_and_browser_redirects() {
+    let (base, _stop) = server(Config::default()).await;
+    let r = get(&base, &[], None).await;
+    assert_eq!(r.status(), 200);
+    assert_eq!(ct(&r), "text/turtle; charset=utf-8");
+    let sd = r.text().await.unwrap();
+    for needle in [
+        "sd:Service",
+        "SPARQL_Results_JSON",
+        "SPARQL_Results_CSV",
+        "sd:UnionDefaultGraph",
+        "http://localhost:8080/graph/portal",
+    ] {
+        assert!(sd.contains(needle), "{needle} missing from\n{sd}");
+    }
+    let no_redirect = Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let html = "text/html,application/xhtml+xml,*/*;q=0.8";
+    let r = no_redirect
+        .get(format!("{base}/sparql"))
+        .header("accept", html)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    assert_eq!(r.headers()["location"], "/query");
+    let r = no_redirect
+        .get(format!("{base}/sparql?{}", form(&[("query", COUNT)])))
+        .header("accept", html)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    assert!(
+        r.headers()["location"]
+            .to_str()
+            .unwrap()
+            .starts_with("/query?query=SELECT")
+    );
+}
+
+#[tokio::test]
+async fn row_cap_is_reported() {
+    let (base, _stop) = server(Config {
+        max_rows: 5,
+        ..Config::default()
+    })
+    .await;
+    let r = get(
+        &base,
+        &[(
+            "query",
+            "SELECT ?r WHERE { ?r a <http://purl.org/dc/terms/BibliographicResource> }",
+        )],
+        None,
+    )
+    .await;
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["palermo-results-truncated"], "5");
+    let json: serde_json::Value = r.json_or_panic().await;
+    assert_eq!(json["results"]["bindings"].as_array().unwrap().len(), 5);
+    let r = get(&base, &[("query", COUNT)], None).await;
+    assert!(r.headers().get("palermo-results-truncated").is_none());
+}
+
+/// A runaway query is cut off at its deadline while cheap queries keep answering.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn runaway_query_is_cut_off_and_others_still_answer() {
+    let (base, _stop) = server(Config {
+        query_timeout: Duration::from_secs(2),
+        ..Config::default()
+    })
+    .await;
+    let runaway = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }";
+    let slow = {
+        let base = base.clone();
+        tokio::spawn(async move {
+            let started = Instant::now();
+            let r = get(&base, &[("query", runaway)], None).await;
+            (r.status(), r.text().await.unwrap(), started.elapsed())
+        })
+    };
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    for _ in 0..3 {
+        let started = Instant::now();
+        let r = get(&base, &[("query", COUNT)], None).await;
+        assert_eq!(r.status(), 200);
+        assert!(
+            started.elapsed() < Duration::from_secs(2),
+            "cheap query took {:?}",
+            started.elapsed()
+        );
+        let r = Client::new()
+            .get(format!("{base}/healthz"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+    }
+    let (status, body, elapsed) = slow.await.unwrap();
+    assert_eq!(status, 503, "{body}");
+    assert!(body.contains("cut off after 2s"), "{body}");
+    assert!(
+        elapsed < Duration::from_secs(6),
+        "deadline not enforced: {elapsed:?}"
+    );
+}
+
+#[tokio::test]
+async fn writes_need_the_token_and_keep_modified_right() {
+    // No token configured: writes are off.
+    let (base, _stop) = server(Config::default()).await;
+    let update = "PREFIX dcterms: <http://purl.org/dc/terms/> DELETE { GRAPH ?g { ?r dcterms:title ?t } } INSERT { GRAPH ?g { ?r dcterms:title \"Understanding Human Trafficking in Conflict\" } } WHERE { GRAPH ?g { ?r dcterms:title ?t } FILTER(?r = <http://localhost:8080/records/understanding-human-trafficking-in-conflict>) }";
+    let post = |base: &str, token: Option<&str>, body: &str| {
+        let mut r = Client::new()
+            .post(format!("{base}/sparql/update"))
+            .header("content-type", "application/sparql-update")
+            .body(body.to_string());
+        if let Some(t) = token {
+            r = r.header("authorization", format!("Bearer {t}"));
+        }
+        r.send()
+    };
+    let r = post(&base, Some("anything"), update).await.unwrap();
+    assert_eq!(r.status(), 403);
+    assert!(r.text().await.unwrap().contains("writes are disabled"));
+
+    let (store, _) = common::catalogue();
+    let (base, _stop2) = common::serve(
+        store.clone(),
+        Config {
+            token: Secret::new("s3cret".into()),
+            ..Config::default()
+        },
+    )
+    .await;
+    let r = post(&base, None, update).await.unwrap();
+    assert_eq!(r.status(), 401);
+    assert!(r.headers().contains_key("www-authenticate"));
+    let r = post(&base, Some("wrong"), update).await.unwrap();
+    assert_eq!(r.status(), 401);
+    let r = post(&base, Some("s3cret"), "INSERT DATA { oops")
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    let r = post(&base, Some("s3cret"), update).await.unwrap();
+    assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
+    let report: serde_json::Value = r.json_or_panic().await;
+    assert_eq!(
+        report["records"],
+        serde_json::json!(["understanding-human-trafficking-in-conflict"])
+    );
+
+    let iris = common::iris();
+    let id = "understanding-human-trafficking-in-conflict";
+    let rec = palermo::rdf::read::record(store.oxigraph(), &iris, id)
+        .unwrap()
+        .unwrap();
+    assert_eq!(rec.title, "Understanding Human Trafficking in Conflict");
+    let modified = palermo::rdf::read::modified(store.oxigraph(), &iris, id)
+        .unwrap()
+        .unwrap();
+    assert!(modified.as_str() > "2026-01-01T00:00:00Z", "{modified}");
+    let other = palermo::rdf::read::modified(store.oxigraph(), &iris, "vita")
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        other, "2026-01-01T00:00:00Z",
+        "an untouched record keeps its date"
+    );
+
+    // Deleting a record through SPARQL marks it deleted for harvesters.
+    let delete =
+        format!("DELETE WHERE {{ GRAPH ?g {{ <http://localhost:8080/records/{id}> ?p ?o }} }}");
+    let r = post(&base, Some("s3cret"), &delete).await.unwrap();
+    let report: serde_json::Value = r.json_or_panic().await;
+    assert_eq!(report["deleted"], serde_json::json!([id]));
+    assert!(
+        palermo::rdf::read::record(store.oxigraph(), &iris, id)
+            .unwrap()
+            .is_none()
+    );
+
+    // Graph Store Protocol: public read, token-guarded writes, system graphs protected.
+    let turtle = "<http://localhost:8080/records/partner-report> a <http://purl.org/dc/terms/BibliographicResource> ; <http://purl.org/dc/terms/title> \"Partner report\" .";
+    let gsp = |method: reqwest::Method, graph: &str, token: Option<&str>| {
+        let mut r = Client::new()
+            .request(
+                method,
+                format!("{base}/store?{}", form(&[("graph", graph)])),
+            )
+            .header("content-type", "text/turtle")
+            .body(turtle);
+        if let Some(t) = token {
+            r = r.header("authorization", format!("Bearer {t}"));
+        }
+        r.send()
+    };
+    let partner = "http://localhost:8080/graph/partner";
+    assert_eq!(
+        gsp(reqwest::Method::PUT, partner, None)
+            .await
+            .unwrap()
+            .status(),
+        401
+    );
+    assert_eq!(
+        gsp(reqwest::Method::PUT, partner, Some("s3cret"))
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    assert!(
+        palermo::rdf::read::modified(store.oxigraph(), &iris, "partner-report")
+            .unwrap()
+            .is_some()
+    );
+    let r = Client::new()
+        .get(format!("{base}/store?{}", form(&[("graph", partner)])))
+        .header("accept", "application/n-triples")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(r.text().await.unwrap().contains("Partner report"));
+    assert_eq!(
+        gsp(
+            reqwest::Method::PUT,
+            "http://localhost:8080/graph/meta",
+            Some("s3cret")
+        )
+        .await
+        .unwrap()
+        .status(),
+        403
+    );
+    assert_eq!(
+        gsp(reqwest::Method::DELETE, partner, Some("s3cret"))
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    let r = Client::new()
+        .get(format!("{base}/store?{}", form(&[("graph", partner)])))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn service_calls_only_to_allowed_prefixes() {
+    let (remote, _stop_remote) = server(Config::default()).await;
+    let federated = format!(
+        "SELECT (COUNT(*) AS ?n) WHERE {{ SERVICE <{remote}/sparql> {{ ?r a <http://purl.org/dc/terms/BibliographicResource> }} }}"
+    );
+    // Off by default.
+    let (base, _stop) = server(Config::default()).await;
+    let r = get(&base, &[("query", &federated)], None).await;
+    assert_eq!(r.status(), 400);
+    // Allowed prefix: the call goes out and comes back.
+    let (base, _stop2) = server(Config {
+        service_allow: vec![format!("{remote}/")],
+        ..Config::default()
+    })
+    .await;
+    let r = get(&base, &[("query", &federated)], None).await;
+    assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
+    assert_eq!(count_of(&r.json_or_panic().await), "103");
+    // Another prefix is refused with a message naming the allowed ones.
+    let other = "SELECT * WHERE { SERVICE <http://127.0.0.1:9/sparql> { ?s ?p ?o } }";
+    let r = get(&base, &[("query", other)], None).await;
+    assert_eq!(r.status(), 400);
+    let body = r.text().await.unwrap();
+    assert!(
+        body.contains("not allowed") && body.contains(&remote),
+        "{body}"
+    );
+}
+
+#[tokio::test]
+async fn cors_and_query_page() {
+    let (base, _stop) = server(Config::default()).await;
+    let r = Client::new()
+        .request(reqwest::Method::OPTIONS, format!("{base}/sparql"))
+        .header("origin", "https://partner.example")
+        .header("access-control-request-method", "POST")
+        .header("access-control-request-headers", "content-type")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.headers()["access-control-allow-origin"], "*");
+
+    let page = Client::new()
+        .get(format!("{base}/query"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("<textarea") && page.contains("Example queries"));
+    assert!(page.matches("<li><a href=\"/query?query=").count() >= 8);
+    let q = "SELECT ?r ?t WHERE { ?r <http://purl.org/dc/terms/title> ?t } ORDER BY ?t LIMIT 3";
+    let page = Client::new()
+        .get(format!("{base}/query?{}", form(&[("query", q)])))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("<td><a href=\"/records/"),
+        "IRIs link to their pages"
+    );
+    assert!(page.contains("3 rows"));
+    assert!(page.contains("format=csv") && page.contains("format=ttl"));
+    let hostile = "SELECT * WHERE { ?s ?p \"<script>alert(1)</script>\" }";
+    let r = Client::new()
+        .get(format!("{base}/query?{}", form(&[("query", hostile)])))
+        .send()
+        .await
+        .unwrap();
+    let page = r.text().await.unwrap();
+    assert!(!page.contains("<script>alert"), "query echoed unescaped");
+    assert!(page.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
+    let r = Client::new()
+        .get(format!(
+            "{base}/query?{}",
+            form(&[("query", "SELECT <oops")])
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    assert!(r.text().await.unwrap().contains("SPARQL syntax error"));
+}
+
+trait JsonOrPanic {
+    async fn json_or_panic(self) -> serde_json::Value;
+}
+
+impl JsonOrPanic for Response {
+    async fn json_or_panic(self) -> serde_json::Value {
+        let text = self.text().await.unwrap();
+        serde_json::from_str(&text).unwrap_or_else(|e| panic!("not JSON ({e}): {text}"))
+    }
+}
