@@ -262,7 +262,7 @@ fn python(script: &str) -> Command {
 
 /// Run the XSD validator over files: (success, stdout).
 pub fn validate(files: &[PathBuf]) -> (bool, String) {
-    let schemas = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/schemas");
+    let schemas = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/schemas");
     let out = python("oai_validate.py")
         .arg(&schemas)
         .args(files)

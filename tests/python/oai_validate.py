@@ -5,7 +5,7 @@ usage: oai_validate.py SCHEMA_DIR FILE...
 Every response is validated as a whole against one schema that imports
 OAI-PMH.xsd, oai_dc.xsd, oai-identifier.xsd and MODS 3.6, so the envelope's
 strict wildcards (<metadata>, <description>, <setDescription>) are checked
-too. The schemas come from SCHEMA_DIR (../shared/schemas) and, for MODS and
+too. The schemas come from SCHEMA_DIR (tests/schemas) and, for MODS and
 xlink, from the eulxml package (eulxml/schema_data, fetched from the Library
 of Congress when that package was built). Each xsi:schemaLocation a response
 names must be one of the official URLs mapped below, so a wrong location
