@@ -4,5 +4,11 @@
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 "$here/install-deps.sh"
+# Headless Chromium for the browser tests.
+if ! command -v chromium >/dev/null 2>&1; then
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >/dev/null
+fi
 # pip skips what is already satisfied without asking the index.
 python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore -r "$here/../tests/python/requirements.txt"

@@ -64,6 +64,9 @@ pub enum Command {
         /// Deadline of one SERVICE call, in seconds.
         #[arg(long, default_value_t = 5.0)]
         service_timeout: f64,
+        /// Directory of extra CSL styles (*.csl), offered by file name.
+        #[arg(long)]
+        styles_dir: Option<PathBuf>,
     },
     /// Import source files (listing pages, curated TOML) or directories of them.
     Import {
@@ -84,6 +87,37 @@ pub enum Command {
     },
     /// Counts: records, sources, types, categories, triples.
     Stats,
+    /// Export records (all, or those matching the filters) to standard output.
+    Export {
+        /// bibtex, ris, csljson or bibliography.
+        #[arg(long)]
+        format: String,
+        /// Category key (law-enforcement, trafficking, capacity-building).
+        #[arg(long)]
+        category: Option<String>,
+        /// ISO 3166-1 alpha-2 code.
+        #[arg(long)]
+        country: Option<String>,
+        /// Region key (e.g. western-balkans).
+        #[arg(long)]
+        region: Option<String>,
+        /// ISO 639-1 code.
+        #[arg(long)]
+        language: Option<String>,
+        #[arg(long)]
+        year_from: Option<i32>,
+        #[arg(long)]
+        year_to: Option<i32>,
+        /// CSL style for --format bibliography (default apa).
+        #[arg(long)]
+        style: Option<String>,
+        /// CSL locale for --format bibliography.
+        #[arg(long)]
+        locale: Option<String>,
+        /// LaTeX-escaped ASCII BibTeX for legacy BibTeX.
+        #[arg(long)]
+        ascii: bool,
+    },
     /// Harvest a partner's OAI-PMH repository into a graph of its own
     /// (incremental from the last harvest of the same endpoint, set and format).
     Harvest {
@@ -132,6 +166,7 @@ pub fn run(cli: Cli) -> Result<(), Error> {
             max_body_bytes,
             service_allow,
             service_timeout,
+            styles_dir,
         } => {
             let store = Store::open(&cli.data_dir)?;
             let config = crate::http::Config {
@@ -147,6 +182,7 @@ pub fn run(cli: Cli) -> Result<(), Error> {
                     .and_then(crate::http::Secret::new),
                 service_allow,
                 service_timeout: duration(service_timeout, "--service-timeout")?,
+                styles_dir,
             };
             let runtime = tokio::runtime::Runtime::new()?;
             runtime.block_on(crate::http::serve(store, config))
@@ -154,7 +190,27 @@ pub fn run(cli: Cli) -> Result<(), Error> {
         Command::Import { files, json } => {
             let store = Store::open(&cli.data_dir)?;
             let sources = collect_files(&files)?;
-            let report = import::import(&store, &iris, &sources, time::OffsetDateTime::now_utc())?;
+            let now = time::OffsetDateTime::now_utc();
+            // Citation files (.bib, .ris, .json) each become a source of their
+            // own; listing pages and curated files go through the importer
+            // that merges and repairs them.
+            let (citations, pages): (Vec<SourceFile>, Vec<SourceFile>) = sources
+                .into_iter()
+                .partition(|f| crate::ingest::citations::is_citation_file(&f.path));
+            if !citations.is_empty() && !pages.is_empty() {
+                return Err(Error::BadRequest(
+                    "import citation files (.bib, .ris, .json) separately from listing pages and curated files".into(),
+                ));
+            }
+            let report = if citations.is_empty() {
+                import::import(&store, &iris, &pages, now)?
+            } else {
+                let sources = citations
+                    .iter()
+                    .map(|f| crate::ingest::citations::citation_source(&f.path, &f.text, &iris))
+                    .collect::<Result<Vec<_>, _>>()?;
+                import::import_records(&store, &iris, sources, now)?
+            };
             store.flush()?;
             if json {
                 println!(
@@ -204,11 +260,126 @@ pub fn run(cli: Cli) -> Result<(), Error> {
             }
             Ok(())
         }
+        Command::Export {
+            format,
+            category,
+            country,
+            region,
+            language,
+            year_from,
+            year_to,
+            style,
+            locale,
+            ascii,
+        } => {
+            let store = Store::open(&cli.data_dir)?;
+            let format = crate::export::Format::from_name(&format).ok_or_else(|| {
+                Error::BadRequest(format!(
+                    "unknown --format {format}; known: {}",
+                    crate::export::Format::ALL.map(|f| f.name()).join(", ")
+                ))
+            })?;
+            let filter = Filter {
+                category,
+                country,
+                region,
+                language,
+                year_from,
+                year_to,
+            };
+            let ids = filter.ids(&store, &iris)?;
+            let opts = crate::export::ExportOptions {
+                ascii,
+                style,
+                locale,
+                html: false,
+            };
+            let out = std::io::stdout().lock();
+            let n = crate::export::write_records(
+                format,
+                crate::export::records_from_store(&store, &iris, ids),
+                &iris,
+                &opts,
+                out,
+            )?;
+            eprintln!("exported {n} records");
+            Ok(())
+        }
         Command::Stats => {
             let store = Store::open(&cli.data_dir)?;
             print!("{}", crate::stats::Stats::compute(&store, &iris)?);
             Ok(())
         }
+    }
+}
+
+/// Record filters of `palermo export`, evaluated with SPARQL.
+struct Filter {
+    category: Option<String>,
+    country: Option<String>,
+    region: Option<String>,
+    language: Option<String>,
+    year_from: Option<i32>,
+    year_to: Option<i32>,
+}
+
+impl Filter {
+    fn ids(&self, store: &Store, iris: &Iris) -> Result<Vec<String>, Error> {
+        let key = |k: &str, what: &str| -> Result<String, Error> {
+            if k.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') && !k.is_empty() {
+                Ok(k.to_string())
+            } else {
+                Err(Error::BadRequest(format!("--{what} {k:?} is not a key")))
+            }
+        };
+        let mut pattern = String::from("?r a <http://purl.org/dc/terms/BibliographicResource> .\n");
+        if let Some(c) = &self.category {
+            pattern += &format!(
+                "?r <http://purl.org/dc/terms/subject> <{}> .\n",
+                iris.category(&key(c, "category")?).as_str()
+            );
+        }
+        if let Some(c) = &self.country {
+            pattern += &format!(
+                "?r <http://purl.org/dc/terms/spatial> <{}> .\n",
+                iris.country(&key(&c.to_uppercase(), "country")?).as_str()
+            );
+        }
+        if let Some(r) = &self.region {
+            pattern += &format!(
+                "?r <http://purl.org/dc/terms/spatial> <{}> .\n",
+                iris.region(&key(r, "region")?).as_str()
+            );
+        }
+        if let Some(l) = &self.language {
+            pattern += &format!(
+                "?r <http://purl.org/dc/terms/language> <{}> .\n",
+                iris.language(&key(&l.to_lowercase(), "language")?).as_str()
+            );
+        }
+        if self.year_from.is_some() || self.year_to.is_some() {
+            pattern += "?r <http://purl.org/dc/terms/issued> ?y .\n";
+            if let Some(y) = self.year_from {
+                pattern += &format!("FILTER(YEAR(?y) >= {y})\n");
+            }
+            if let Some(y) = self.year_to {
+                pattern += &format!("FILTER(YEAR(?y) <= {y})\n");
+            }
+        }
+        let query = format!("SELECT DISTINCT ?r WHERE {{ {pattern} }} ORDER BY ?r");
+        store.query(&query, Duration::from_secs(600), |results| {
+            let mut ids = Vec::new();
+            if let QueryResults::Solutions(solutions) = results {
+                for s in solutions {
+                    if let Some(oxigraph::model::Term::NamedNode(n)) = s?.get("r")
+                        && let Some(id) = iris.record_id(n.as_str())
+                    {
+                        ids.push(id.to_string());
+                    }
+                }
+            }
+            Ok(ids)
+        })
     }
 }
 
@@ -253,7 +424,11 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), Error> {
         let path = entry?.path();
         if path.is_dir() {
             walk(&path, out)?;
-        } else if path.extension().is_some_and(|e| e == "txt" || e == "toml") {
+        } else if path.extension().is_some_and(|e| {
+            ["txt", "toml", "bib", "ris", "json"]
+                .iter()
+                .any(|x| e == *x)
+        }) {
             out.push(path);
         }
     }

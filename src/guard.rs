@@ -6,6 +6,10 @@
 //! per joined solution and cannot be pushed below the join; once the
 //! deadline has passed it unwinds the evaluation, which `stop_on_cancel`
 //! turns back into an ordinary timeout.
+//!
+//! It also refuses queries nested deeper than the parser's recursion can
+//! take: a few thousand brackets would otherwise overflow the stack and
+//! abort the whole server.
 
 use oxigraph::model::{Literal, NamedNode};
 use oxigraph::sparql::{CancellationToken, SparqlEvaluator};
@@ -190,5 +194,118 @@ fn guard(pattern: GraphPattern) -> GraphPattern {
         },
         // SERVICE bodies run remotely; leaves read the store (token-checked).
         other => other,
+    }
+}
+
+/// Deepest bracket nesting we parse. Real queries stay far below it; the
+/// parser and optimiser recurse per level, and a debug build overflows an
+/// 8 MiB stack near 1000 levels (a 2 MiB worker thread much sooner).
+pub const MAX_DEPTH: usize = 64;
+
+/// Refuse SPARQL text that nests `(`, `{` or `[` deeper than `MAX_DEPTH`.
+///
+/// Brackets inside IRIs, string literals and comments do not count, exactly
+/// as the SPARQL grammar tokenises them, so a string of `)` cannot hide
+/// real nesting.
+pub fn check_depth(text: &str) -> Result<(), crate::error::Error> {
+    let b = text.as_bytes();
+    let mut i = 0;
+    let mut depth = 0usize;
+    let mut max = 0usize;
+    while i < b.len() {
+        match b[i] {
+            b'(' | b'{' | b'[' => {
+                depth += 1;
+                max = max.max(depth);
+                if depth > MAX_DEPTH {
+                    return Err(crate::error::Error::BadQuery(format!(
+                        "the query nests brackets more than {MAX_DEPTH} levels deep (at byte {i}); flatten it"
+                    )));
+                }
+                i += 1;
+            }
+            b')' | b'}' | b']' => {
+                depth = depth.saturating_sub(1);
+                i += 1;
+            }
+            b'#' => {
+                while i < b.len() && b[i] != b'\n' {
+                    i += 1;
+                }
+            }
+            b'<' => i = skip_iri(b, i),
+            q @ (b'"' | b'\'') => i = skip_string(b, i, q),
+            _ => i += 1,
+        }
+    }
+    Ok(())
+}
+
+/// An IRIREF is `<` then characters other than space, `<>"{}|^` and
+/// backtick, then `>`; anything else is the less-than operator.
+fn skip_iri(b: &[u8], start: usize) -> usize {
+    let mut j = start + 1;
+    while j < b.len() {
+        match b[j] {
+            b'>' => return j + 1,
+            b'<' | b'"' | b'{' | b'}' | b'|' | b'^' | b'`' | b'\\' => return start + 1,
+            c if c <= b' ' => return start + 1,
+            _ => j += 1,
+        }
+    }
+    start + 1
+}
+
+/// Skip a string literal: short ones end at their quote and never span a
+/// line; long ones (three quotes) may. A quote that starts no valid string
+/// is skipped alone.
+fn skip_string(b: &[u8], start: usize, q: u8) -> usize {
+    let long = b.len() >= start + 3 && b[start + 1] == q && b[start + 2] == q;
+    let mut j = if long { start + 3 } else { start + 1 };
+    while j < b.len() {
+        match b[j] {
+            b'\\' => j += 2,
+            c if c == q => {
+                if !long {
+                    return j + 1;
+                }
+                if b.len() >= j + 3 && b[j + 1] == q && b[j + 2] == q {
+                    return j + 3;
+                }
+                j += 1;
+            }
+            b'\n' | b'\r' if !long => return start + 1,
+            _ => j += 1,
+        }
+    }
+    start + 1
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn depth_limit() {
+        assert!(check_depth("SELECT * WHERE { ?s ?p ?o FILTER((?o > 1)) }").is_ok());
+        let deep = format!(
+            "SELECT * WHERE {{ FILTER({}1{}) }}",
+            "(".repeat(5000),
+            ")".repeat(5000)
+        );
+        assert!(check_depth(&deep).is_err());
+        // Brackets in strings, IRIs and comments do not count...
+        let quoted = format!(
+            "SELECT * WHERE {{ ?s ?p \"{}\" . ?s ?q <http://e/{}> # {}\n }}",
+            "(".repeat(500),
+            "(".repeat(500),
+            "{".repeat(500)
+        );
+        assert!(check_depth(&quoted).is_ok());
+        // ...and cannot hide real nesting.
+        let sneaky = format!("SELECT * WHERE {{ {} }}", "( \"))))\" ".repeat(100));
+        assert!(check_depth(&sneaky).is_err());
+        let sneaky_iri = format!("SELECT * WHERE {{ FILTER(?a < {}1) }}", "(".repeat(100));
+        assert!(check_depth(&sneaky_iri).is_err());
     }
 }

@@ -16,6 +16,7 @@ pub mod oai;
 pub mod rdf;
 pub mod record;
 pub mod report;
+pub mod search;
 pub mod stats;
 pub mod store;
 pub mod update;

@@ -72,6 +72,7 @@ impl Store {
         timeout: Duration,
         consume: impl FnOnce(QueryResults<'_>) -> Result<T, Error>,
     ) -> Result<T, Error> {
+        crate::guard::check_depth(query)?;
         let parsed = spargebra::SparqlParser::new()
             .parse_query(query)
             .map_err(|e| Error::BadQuery(e.to_string()))?;

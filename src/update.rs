@@ -33,6 +33,7 @@ pub fn sparql_update(
     text: &str,
     now: OffsetDateTime,
 ) -> Result<WriteReport, Error> {
+    crate::guard::check_depth(text)?;
     let update = SparqlParser::new()
         .with_base_iri(iris.base())
         .map_err(|e| Error::BadRequest(e.to_string()))?

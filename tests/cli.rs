@@ -92,3 +92,51 @@ fn bad_input_file_fails_without_panic() {
     );
     assert!(!err.contains("panicked"), "{err}");
 }
+
+#[test]
+fn export_then_import_the_citations_elsewhere() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = palermo(dir.path(), &["import", "data/"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for (format, ext) in [("bibtex", "bib"), ("ris", "ris"), ("csljson", "json")] {
+        let out = palermo(dir.path(), &["export", "--format", format]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(String::from_utf8_lossy(&out.stderr).contains("exported 103 records"));
+        let file = dir.path().join(format!("catalogue.{ext}"));
+        std::fs::write(&file, &out.stdout).unwrap();
+        let other = tempfile::tempdir().unwrap();
+        let out = palermo(other.path(), &["import", file.to_str().unwrap()]);
+        assert!(
+            out.status.success(),
+            "{format}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let out = palermo(other.path(), &["stats"]);
+        assert!(
+            String::from_utf8_lossy(&out.stdout).contains("records: 103"),
+            "{format}"
+        );
+    }
+    // Filters narrow the export; a bad filter or format is an error, not an empty file.
+    let out = palermo(
+        dir.path(),
+        &["export", "--format", "ris", "--country", "BA"],
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout)
+            .matches("TY  - ")
+            .count(),
+        1
+    );
+    let out = palermo(dir.path(), &["export", "--format", "yaml"]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("bibtex"));
+}

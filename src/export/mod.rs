@@ -1,1 +1,586 @@
 //! Citation exports (BibTeX, RIS, CSL-JSON, formatted references): one module per format behind one `Format` enum.
+//!
+//! Exports are built from `Record`s read back from the store
+//! (`rdf::read::record`), never from source files, so a record added by
+//! SPARQL Update or by a harvest exports like any other.
+//!
+//! One record type maps to one type per format, the same way everywhere
+//! (the RIS and CSL choices follow what Zotero, EndNote and pandoc read
+//! back as the same type):
+//!
+//! | record kind              | BibTeX        | RIS    | CSL              | label (BibTeX `type`, RIS `M3`, CSL `genre`) |
+//! |--------------------------|---------------|--------|------------------|------------------------|
+//! | Report                   | `@techreport` | `RPRT` | `report`         | Report (BibTeX only, instead of "Technical Report") |
+//! | PolicyBrief, IssuePaper  | `@techreport` | `RPRT` | `report`         | Policy Brief, Issue Paper |
+//! | Manual, Toolkit          | `@manual`     | `BOOK` | `book`           | Manual (RIS only), Toolkit |
+//! | Book                     | `@book`       | `BOOK` | `book`           | – |
+//! | Article                  | `@article`    | `JOUR` | `article-journal`| – |
+//! | ModelLaw                 | `@misc`       | `GEN`  | `document`       | Model Law |
+//! | AudioVisual              | `@misc`       | `ADVS` | `document`       | Audiovisual Material |
+//! | Document                 | `@misc`       | `GEN`  | `document`       | – |
+//!
+//! The label carries the exact kind, so our own exports re-import to the
+//! same kind (`ingest::citations`).
+
+pub mod bibtex;
+pub mod csljson;
+pub mod formatted;
+pub mod ris;
+
+use crate::error::Error;
+use crate::normalize::languages::language_name;
+use crate::normalize::places::{COUNTRIES, REGIONS, Scheme};
+use crate::rdf::Iris;
+use crate::record::{Record, RecordKind};
+use crate::store::Store;
+use std::io::Write;
+use std::sync::LazyLock;
+
+/// The citation formats we write. Closed on purpose: a format is added
+/// here, with its media type and extension, or not at all.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Format {
+    BibTeX,
+    Ris,
+    CslJson,
+    /// Formatted references (`text/x-bibliography`), in a CSL style.
+    Bibliography,
+}
+
+impl Format {
+    pub const ALL: [Format; 4] = [
+        Format::BibTeX,
+        Format::Ris,
+        Format::CslJson,
+        Format::Bibliography,
+    ];
+
+    /// The media type, without parameters: what `Accept` names.
+    pub fn media_type(self) -> &'static str {
+        match self {
+            Format::BibTeX => "application/x-bibtex",
+            Format::Ris => "application/x-research-info-systems",
+            Format::CslJson => "application/vnd.citationstyles.csl+json",
+            Format::Bibliography => "text/x-bibliography",
+        }
+    }
+
+    /// The `Content-Type` of a response: text formats say their charset;
+    /// HTML references are served as HTML so browsers render them.
+    pub fn content_type(self, opts: &ExportOptions) -> &'static str {
+        match self {
+            Format::BibTeX => "application/x-bibtex; charset=utf-8",
+            Format::Ris => "application/x-research-info-systems; charset=utf-8",
+            Format::CslJson => "application/vnd.citationstyles.csl+json",
+            Format::Bibliography if opts.html => "text/html; charset=utf-8",
+            Format::Bibliography => "text/x-bibliography; charset=utf-8",
+        }
+    }
+
+    /// File extension, without the dot: `/records/{id}.{ext}`.
+    pub fn extension(self) -> &'static str {
+        match self {
+            Format::BibTeX => "bib",
+            Format::Ris => "ris",
+            Format::CslJson => "json",
+            Format::Bibliography => "txt",
+        }
+    }
+
+    /// The canonical `format=` value.
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::BibTeX => "bibtex",
+            Format::Ris => "ris",
+            Format::CslJson => "csljson",
+            Format::Bibliography => "bibliography",
+        }
+    }
+
+    /// A media type as `Accept` or `Content-Type` gives it; parameters
+    /// (`; style=apa`) and case are ignored. Includes the aliases that
+    /// Crossref's content negotiation answers to.
+    pub fn from_media_type(media_type: &str) -> Option<Format> {
+        let essence = media_type
+            .split(';')
+            .next()
+            .unwrap_or_default()
+            .trim()
+            .to_ascii_lowercase();
+        match essence.as_str() {
+            "application/x-bibtex" | "text/x-bibtex" => Some(Format::BibTeX),
+            "application/x-research-info-systems" => Some(Format::Ris),
+            "application/vnd.citationstyles.csl+json" | "application/citeproc+json" => {
+                Some(Format::CslJson)
+            }
+            "text/x-bibliography" => Some(Format::Bibliography),
+            _ => None,
+        }
+    }
+
+    /// `bib`, `ris`, `json`, `txt` (a leading dot and case are ignored).
+    pub fn from_extension(ext: &str) -> Option<Format> {
+        let ext = ext.trim_start_matches('.').to_ascii_lowercase();
+        Format::ALL.into_iter().find(|f| f.extension() == ext)
+    }
+
+    /// A `format=` value: the canonical names plus the usual spellings.
+    pub fn from_name(name: &str) -> Option<Format> {
+        match name.trim().to_ascii_lowercase().as_str() {
+            "bibtex" | "bib" => Some(Format::BibTeX),
+            "ris" => Some(Format::Ris),
+            "csljson" | "csl-json" | "csl" | "json" | "citeproc-json" => Some(Format::CslJson),
+            "bibliography" | "text" | "txt" | "citation" => Some(Format::Bibliography),
+            _ => None,
+        }
+    }
+
+    /// A download file name: `stem` reduced to safe ASCII (letters, digits,
+    /// `-`, `_`, `.`), so that it can go into a header unquoted or quoted.
+    pub fn filename(self, stem: &str) -> String {
+        let ascii = deunicode::deunicode(stem);
+        let mut safe = String::with_capacity(ascii.len());
+        for c in ascii.chars() {
+            let keep = c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.');
+            let c = if keep { c } else { '-' };
+            // No runs of separators, and no leading dots (hidden files, `..`).
+            if !(c == '-' && safe.ends_with('-'))
+                && !(c == '.' && (safe.is_empty() || safe.ends_with('.')))
+            {
+                safe.push(c);
+            }
+        }
+        let safe: String = safe
+            .trim_matches(|c| c == '-' || c == '.')
+            .chars()
+            .take(100)
+            .collect();
+        let safe = if safe.is_empty() { "palermo" } else { &safe };
+        format!("{safe}.{}", self.extension())
+    }
+
+    /// `Content-Disposition` value for a download of `stem`. The name is
+    /// safe ASCII (see `filename`): no quotes, no CR/LF, no header injection.
+    pub fn content_disposition(self, stem: &str) -> String {
+        format!("attachment; filename=\"{}\"", self.filename(stem))
+    }
+}
+
+impl std::fmt::Display for Format {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// Options of an export. Only formatted references read `style`, `locale`
+/// and `html`; only BibTeX reads `ascii`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ExportOptions {
+    /// LaTeX-escaped, pure ASCII BibTeX for legacy BibTeX (`?ascii=1`).
+    pub ascii: bool,
+    /// A CSL style name (hayagriva's archive or a `.csl` in the styles
+    /// directory); `None` is APA.
+    pub style: Option<String>,
+    /// A CSL locale (`fr-FR`, `de`); `None` is the style's default.
+    pub locale: Option<String>,
+    /// HTML instead of plain text.
+    pub html: bool,
+}
+
+impl ExportOptions {
+    /// Take `style=` and `locale=` from media type parameters
+    /// (`Accept: text/x-bibliography; style=apa; locale=fr-FR`), as
+    /// Crossref's content negotiation does. Parameters already set win.
+    pub fn with_media_type_params(mut self, media_type: &str) -> Self {
+        for param in media_type.split(';').skip(1) {
+            let Some((k, v)) = param.split_once('=') else {
+                continue;
+            };
+            let v = v.trim().trim_matches('"').to_string();
+            match k.trim().to_ascii_lowercase().as_str() {
+                "style" if self.style.is_none() && !v.is_empty() => self.style = Some(v),
+                "locale" if self.locale.is_none() && !v.is_empty() => self.locale = Some(v),
+                _ => {}
+            }
+        }
+        self
+    }
+}
+
+/// Everything an export needs: the IRIs (for landing-page URLs) and the
+/// CSL styles with their cache. Cheap to clone.
+#[derive(Clone)]
+pub struct Exporter {
+    iris: Iris,
+    styles: formatted::Styles,
+}
+
+impl Exporter {
+    /// Exports with hayagriva's archived styles only.
+    pub fn new(iris: Iris) -> Self {
+        Exporter {
+            iris,
+            styles: formatted::Styles::archive(),
+        }
+    }
+
+    /// Exports with the archived styles plus the `.csl` files of a directory.
+    pub fn with_styles(iris: Iris, styles: formatted::Styles) -> Self {
+        Exporter { iris, styles }
+    }
+
+    pub fn iris(&self) -> &Iris {
+        &self.iris
+    }
+
+    pub fn styles(&self) -> &formatted::Styles {
+        &self.styles
+    }
+
+    /// Fail before writing anything: an unknown style or locale is a 400
+    /// naming the known ones, never a silent fallback.
+    pub fn check(&self, format: Format, opts: &ExportOptions) -> Result<(), Error> {
+        if format == Format::Bibliography {
+            self.styles.resolve(opts)?;
+        }
+        Ok(())
+    }
+
+    /// One record as a complete document of the format (a one-entry
+    /// BibTeX or RIS file, a one-item CSL-JSON array, one reference).
+    pub fn render(
+        &self,
+        format: Format,
+        record: &Record,
+        opts: &ExportOptions,
+    ) -> Result<String, Error> {
+        let mut out = Vec::new();
+        self.write_records(format, std::iter::once(Ok(record.clone())), opts, &mut out)?;
+        String::from_utf8(out).map_err(|e| Error::Io(format!("export is not UTF-8: {e}")))
+    }
+
+    /// Write a multi-record file, record by record: memory stays bounded
+    /// whatever the number of records (see each format for the little
+    /// state it keeps). Returns the number of records written.
+    pub fn write_records<W, I>(
+        &self,
+        format: Format,
+        records: I,
+        opts: &ExportOptions,
+        w: W,
+    ) -> Result<usize, Error>
+    where
+        W: Write,
+        I: IntoIterator<Item = Result<Record, Error>>,
+    {
+        self.check(format, opts)?;
+        let mut w = std::io::BufWriter::new(w);
+        let n = match format {
+            Format::BibTeX => {
+                let mut writer = bibtex::Writer::new(opts.ascii);
+                let mut n = 0;
+                for r in records {
+                    writer.write(&r?, &self.iris, &mut w)?;
+                    n += 1;
+                }
+                n
+            }
+            Format::Ris => {
+                let mut n = 0;
+                for r in records {
+                    ris::write_record(&r?, &self.iris, &mut w)?;
+                    n += 1;
+                }
+                n
+            }
+            Format::CslJson => {
+                let mut writer = csljson::Writer::new();
+                for r in records {
+                    writer.write(&r?, &self.iris, &mut w)?;
+                }
+                writer.finish(&mut w)?
+            }
+            Format::Bibliography => self
+                .styles
+                .write_bibliography(records, &self.iris, opts, &mut w)?,
+        };
+        w.flush()?;
+        Ok(n)
+    }
+}
+
+/// Write records with the archived styles (see `Exporter::write_records`).
+pub fn write_records<W, I>(
+    format: Format,
+    records: I,
+    iris: &Iris,
+    opts: &ExportOptions,
+    w: W,
+) -> Result<usize, Error>
+where
+    W: Write,
+    I: IntoIterator<Item = Result<Record, Error>>,
+{
+    Exporter::new(iris.clone()).write_records(format, records, opts, w)
+}
+
+/// One record as a document of the format (see `Exporter::render`).
+pub fn render(
+    format: Format,
+    record: &Record,
+    iris: &Iris,
+    opts: &ExportOptions,
+) -> Result<String, Error> {
+    Exporter::new(iris.clone()).render(format, record, opts)
+}
+
+/// Records read from the store one at a time, in the order of `ids`: the
+/// stream to hand to `write_records`. Ids with no record are skipped (a
+/// record deleted between search and export is not an error).
+pub fn records_from_store<'a, I>(
+    store: &'a Store,
+    iris: &'a Iris,
+    ids: I,
+) -> impl Iterator<Item = Result<Record, Error>> + 'a
+where
+    I: IntoIterator<Item = String>,
+    I::IntoIter: 'a,
+{
+    ids.into_iter().filter_map(move |id| {
+        match crate::rdf::read::record(store.oxigraph(), iris, &id) {
+            Ok(Some(r)) => Some(Ok(r)),
+            Ok(None) => None,
+            Err(e) => Some(Err(Error::from(e))),
+        }
+    })
+}
+
+/// The category scheme, for keyword labels (`ontology/categories.ttl`).
+pub(crate) static CATEGORIES: LazyLock<Scheme> = LazyLock::new(|| {
+    Scheme::from_turtle(
+        include_str!("../../ontology/categories.ttl"),
+        "/id/category/",
+    )
+});
+
+/// The landing page of a record: the URL every format carries, and the
+/// way our own exports are recognised on re-import.
+pub(crate) fn landing_page(iris: &Iris, record: &Record) -> String {
+    iris.record(&record.id).as_str().to_string()
+}
+
+/// Keywords: categories, then countries, then regions, as labels.
+pub(crate) fn keywords(record: &Record) -> Vec<String> {
+    let label = |scheme: &Scheme, key: &str| {
+        scheme
+            .get(key)
+            .map(|c| c.pref_label.clone())
+            .filter(|l| !l.is_empty())
+            .unwrap_or_else(|| key.to_string())
+    };
+    let mut out: Vec<String> = Vec::new();
+    let all = record
+        .categories
+        .iter()
+        .map(|k| label(&CATEGORIES, k))
+        .chain(record.countries.iter().map(|k| label(&COUNTRIES, k)))
+        .chain(record.regions.iter().map(|k| label(&REGIONS, k)));
+    for k in all {
+        if !out.contains(&k) {
+            out.push(k);
+        }
+    }
+    out
+}
+
+/// What a keyword label names in our schemes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Keyword {
+    Category(String),
+    Country(String),
+    Region(String),
+}
+
+/// Read a keyword label back. Labels of other tools that name nothing of
+/// ours give `None`: a record has no free keywords to keep them in.
+pub(crate) fn keyword(label: &str) -> Option<Keyword> {
+    if let Some(c) = CATEGORIES.lookup(label) {
+        return Some(Keyword::Category(c.key.clone()));
+    }
+    if let Some(c) = COUNTRIES.lookup(label) {
+        return Some(Keyword::Country(c.key.clone()));
+    }
+    REGIONS
+        .lookup(label)
+        .map(|c| Keyword::Region(c.key.clone()))
+}
+
+/// Put keywords read back into a record, without duplicates.
+pub(crate) fn apply_keywords<'a>(record: &mut Record, labels: impl IntoIterator<Item = &'a str>) {
+    for label in labels {
+        let (list, key) = match keyword(label.trim()) {
+            Some(Keyword::Category(k)) => (&mut record.categories, k),
+            Some(Keyword::Country(k)) => (&mut record.countries, k),
+            Some(Keyword::Region(k)) => (&mut record.regions, k),
+            None => continue,
+        };
+        if !list.contains(&key) {
+            list.push(key);
+        }
+    }
+}
+
+/// English names of the record's languages (the code when we have no name).
+pub(crate) fn language_names(record: &Record) -> Vec<String> {
+    record
+        .languages
+        .iter()
+        .map(|c| {
+            language_name(c)
+                .map(str::to_string)
+                .unwrap_or_else(|| c.clone())
+        })
+        .collect()
+}
+
+/// The one language of formats that hold one: English when the work
+/// exists in English (the edition most citations are to), else the first.
+pub(crate) fn primary_language(record: &Record) -> Option<&str> {
+    record
+        .languages
+        .iter()
+        .find(|c| c.as_str() == "en")
+        .or_else(|| record.languages.first())
+        .map(String::as_str)
+}
+
+/// Language names or codes back to ISO 639-1 codes, skipping unknown ones.
+pub(crate) fn language_codes<'a>(values: impl IntoIterator<Item = &'a str>) -> Vec<String> {
+    use crate::normalize::languages::{LanguageValue, parse_language};
+    let mut out: Vec<String> = Vec::new();
+    for v in values {
+        // BCP 47 tags ("en-US") name their language first.
+        let v = v.trim();
+        let primary = v.split(['-', '_']).next().unwrap_or(v);
+        let code = match parse_language(v) {
+            LanguageValue::Code(c) => Some(c),
+            _ => match parse_language(primary) {
+                LanguageValue::Code(c) => Some(c),
+                _ => None,
+            },
+        };
+        if let Some(c) = code
+            && !out.iter().any(|o| o == c)
+        {
+            out.push(c.to_string());
+        }
+    }
+    out.sort();
+    out
+}
+
+/// The label that refines a format's generic type (see the table above).
+pub(crate) fn kind_label(kind: RecordKind) -> Option<&'static str> {
+    match kind {
+        RecordKind::PolicyBrief => Some("Policy Brief"),
+        RecordKind::IssuePaper => Some("Issue Paper"),
+        RecordKind::Toolkit => Some("Toolkit"),
+        RecordKind::ModelLaw => Some("Model Law"),
+        RecordKind::AudioVisual => Some("Audiovisual Material"),
+        RecordKind::Report
+        | RecordKind::Manual
+        | RecordKind::Article
+        | RecordKind::Book
+        | RecordKind::Document => None,
+    }
+}
+
+/// A type label back to a kind ("Policy brief", "toolkit", "Report"...).
+pub(crate) fn kind_from_label(label: &str) -> Option<RecordKind> {
+    let key: String = label
+        .chars()
+        .filter(|c| c.is_alphanumeric())
+        .collect::<String>()
+        .to_lowercase();
+    RecordKind::ALL.into_iter().find(|k| {
+        kind_label(*k)
+            .map(|l| l.replace(' ', "").to_lowercase() == key)
+            .unwrap_or(false)
+            || k.class_name().to_lowercase() == key
+    })
+}
+
+/// The value of the record's note: the curator's note, then a citation
+/// the source gave, each kept whole.
+pub(crate) fn notes(record: &Record) -> Vec<&str> {
+    record
+        .note
+        .iter()
+        .chain(record.citation.iter())
+        .map(String::as_str)
+        .filter(|n| !n.trim().is_empty())
+        .collect()
+}
+
+/// Text for single-line formats: no control characters, runs of
+/// whitespace collapsed.
+pub(crate) fn one_line(text: &str) -> String {
+    crate::normalize::clean_space(text)
+}
+
+/// The record id a landing-page URL names, when the URL is one of ours and
+/// the id is a well-formed slug (never trust an id into an IRI unchecked).
+pub(crate) fn id_from_url(iris: &Iris, url: &str) -> Option<String> {
+    let id = iris.record_id(url.trim())?;
+    (crate::normalize::slug(id) == id).then(|| id.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats_round_trip_their_names() {
+        for f in Format::ALL {
+            assert_eq!(Format::from_media_type(f.media_type()), Some(f));
+            assert_eq!(Format::from_extension(f.extension()), Some(f));
+            assert_eq!(Format::from_name(f.name()), Some(f));
+        }
+        assert_eq!(
+            Format::from_media_type("Text/X-Bibliography; style=apa"),
+            Some(Format::Bibliography)
+        );
+        assert_eq!(Format::from_media_type("text/html"), None);
+    }
+
+    #[test]
+    fn filenames_are_safe() {
+        assert_eq!(Format::BibTeX.filename("Müller 2021"), "Muller-2021.bib");
+        let evil = Format::Ris.content_disposition("a\"b\r\nSet-Cookie: x=1/../..");
+        assert_eq!(evil, "attachment; filename=\"a-b-Set-Cookie-x-1.ris\"");
+        assert_eq!(Format::CslJson.filename("../.."), "palermo.json");
+    }
+
+    #[test]
+    fn kind_labels_read_back() {
+        for k in RecordKind::ALL {
+            if let Some(l) = kind_label(k) {
+                assert_eq!(kind_from_label(l), Some(k));
+            }
+        }
+        assert_eq!(
+            kind_from_label("policy brief"),
+            Some(RecordKind::PolicyBrief)
+        );
+        assert_eq!(kind_from_label("Report"), Some(RecordKind::Report));
+        assert_eq!(kind_from_label("Technical Report"), None);
+    }
+
+    #[test]
+    fn media_type_params_set_style_and_locale() {
+        let o = ExportOptions::default()
+            .with_media_type_params("text/x-bibliography; style=\"ieee\"; locale=fr-FR");
+        assert_eq!(o.style.as_deref(), Some("ieee"));
+        assert_eq!(o.locale.as_deref(), Some("fr-FR"));
+    }
+}

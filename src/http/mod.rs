@@ -1,13 +1,19 @@
 //! The HTTP service: configuration, shared state, start-up and shutdown.
 //! Routes live in `router`, one module per surface next to it.
 
+pub mod dataset;
 pub mod error;
 pub mod health;
 pub mod home;
+pub mod ids;
 pub mod negotiate;
 pub mod oai;
+pub mod ontology;
+pub mod pages;
 pub mod query_page;
+pub mod records;
 pub mod router;
+pub mod search;
 pub mod sparql;
 pub mod writes;
 
@@ -37,6 +43,8 @@ pub struct Config {
     pub service_allow: Vec<String>,
     /// Deadline of one `SERVICE` call.
     pub service_timeout: Duration,
+    /// Extra CSL styles (`*.csl`), besides hayagriva's archive.
+    pub styles_dir: Option<std::path::PathBuf>,
 }
 
 impl Default for Config {
@@ -51,6 +59,7 @@ impl Default for Config {
             token: None,
             service_allow: Vec::new(),
             service_timeout: Duration::from_secs(5),
+            styles_dir: None,
         }
     }
 }
@@ -89,15 +98,36 @@ pub struct AppState {
     pub config: Arc<Config>,
     /// Permits for concurrent SPARQL evaluations.
     pub query_slots: Arc<tokio::sync::Semaphore>,
+    /// Citation formats, CSL styles and the cache of rendered references.
+    pub exporter: crate::export::Exporter,
+    /// Full-text and faceted search, built from the store at start.
+    pub search: crate::search::SearchIndex,
 }
 
 impl AppState {
-    pub fn new(store: Store, config: Config) -> Self {
-        AppState {
+    /// Shared state; fails when `styles_dir` holds an unreadable style.
+    pub fn try_new(store: Store, config: Config) -> Result<Self, Error> {
+        let styles = crate::export::formatted::Styles::new(config.styles_dir.as_deref(), 50_000)?;
+        Ok(AppState {
+            search: crate::search::SearchIndex::build(&store, &config.iris)?,
             store,
             query_slots: Arc::new(tokio::sync::Semaphore::new(
                 config.max_concurrent_queries.max(1),
             )),
+            exporter: crate::export::Exporter::with_styles(config.iris.clone(), styles),
+            config: Arc::new(config),
+        })
+    }
+
+    /// Shared state with hayagriva's archived styles only.
+    pub fn new(store: Store, config: Config) -> Self {
+        AppState {
+            search: crate::search::SearchIndex::build_or_unavailable(&store, &config.iris),
+            store,
+            query_slots: Arc::new(tokio::sync::Semaphore::new(
+                config.max_concurrent_queries.max(1),
+            )),
+            exporter: crate::export::Exporter::new(config.iris.clone()),
             config: Arc::new(config),
         }
     }
@@ -147,7 +177,7 @@ pub async fn serve_on(
     config: Config,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> Result<(), Error> {
-    let app = router::router(AppState::new(store.clone(), config));
+    let app = router::router(AppState::try_new(store.clone(), config)?);
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
         .await

@@ -53,6 +53,10 @@ pub const EXAMPLES: &[(&str, &str)] = &[
         "Federated: country labels from Wikidata (needs --service-allow https://query.wikidata.org/)",
         "PREFIX dcterms: <http://purl.org/dc/terms/>\nPREFIX owl: <http://www.w3.org/2002/07/owl#>\nPREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>\nSELECT DISTINCT ?country ?wikidata ?label WHERE {\n  ?record dcterms:spatial ?country . ?country owl:sameAs ?wikidata .\n  SERVICE <https://query.wikidata.org/sparql> { ?wikidata rdfs:label ?label FILTER(LANG(?label) = \"fr\") }\n}",
     ),
+    (
+        "Full-text search: publications about labour exploitation, best match first (pal:score; pal:matches gives true/false)",
+        "PREFIX dcterms: <http://purl.org/dc/terms/>\nPREFIX pal: <{base}ontology#>\nSELECT ?record ?title ?score WHERE {\n  ?record a dcterms:BibliographicResource ; dcterms:title ?title .\n  BIND(pal:score(?record, \"labour exploitation\") AS ?score)\n  FILTER(BOUND(?score))\n} ORDER BY DESC(?score)",
+    ),
 ];
 
 /// GET /query[?query=…]

@@ -1,11 +1,16 @@
 //! Every route of the service, in one table, and the layers around them.
 
-use super::{AppState, health, home, oai, query_page, sparql, writes};
+use super::pages::Doc;
+use super::{
+    AppState, dataset, health, home, ids, oai, ontology, query_page, records, search, sparql,
+    writes,
+};
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{Method, header};
 use axum::routing::{any, get};
 use tower_http::cors::{Any, CorsLayer};
+use tower_http::set_header::SetResponseHeaderLayer;
 
 pub fn router(state: AppState) -> Router {
     let body_limit = state.config.max_body_bytes;
@@ -23,8 +28,31 @@ pub fn router(state: AppState) -> Router {
         .route("/store", any(writes::store))
         .route("/query", get(query_page::page))
         .route("/oai", get(oai::oai).post(oai::oai))
+        .route("/records", get(search::records))
+        .route("/records/{id}", get(records::record))
+        .route("/unapi", get(records::unapi))
+        .route("/id/{kind}", get(ids::index_redirect))
+        .route("/id/{kind}/", get(ids::index))
+        .route("/id/{kind}/{key}", get(ids::resource))
+        .route("/ontology", get(ontology::ontology))
+        .route("/ontology.ttl", get(ontology::suffixed(Doc::Turtle)))
+        .route("/ontology.nt", get(ontology::suffixed(Doc::NTriples)))
+        .route("/ontology.rdf", get(ontology::suffixed(Doc::RdfXml)))
+        .route("/ontology.jsonld", get(ontology::suffixed(Doc::JsonLd)))
+        .route("/ontology/shapes", get(ontology::shapes))
+        .route("/void", get(dataset::void))
+        .route("/dump.nq.gz", get(dataset::dump_nquads))
+        .route("/dump.ttl.gz", get(dataset::dump_turtle))
+        .route("/sitemap.xml", get(dataset::sitemap))
+        .route("/robots.txt", get(dataset::robots))
         .fallback(super::error::not_found)
         .layer(DefaultBodyLimit::max(body_limit))
+        // Plain-text errors echo what they complain about; never let a
+        // browser sniff them into HTML.
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::X_CONTENT_TYPE_OPTIONS,
+            header::HeaderValue::from_static("nosniff"),
+        ))
         .layer(cors)
         .with_state(state)
 }

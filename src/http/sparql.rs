@@ -298,6 +298,7 @@ pub async fn run(
     accept: Option<&str>,
 ) -> Result<Answer, Error> {
     let config = state.config.clone();
+    crate::guard::check_depth(query)?;
     let parsed = SparqlParser::new()
         .with_base_iri(config.iris.base())
         .map_err(|e| Error::BadRequest(e.to_string()))?
@@ -341,9 +342,11 @@ pub async fn run(
     })?
     .map_err(|_| Error::Busy("shutting down".into()))?;
     let store = state.store.clone();
+    let search = state.search.clone();
     let result = tokio::task::spawn_blocking(move || {
         let _permit = permit;
-        let mut evaluator = SparqlEvaluator::new();
+        let mut evaluator =
+            crate::search::sparql::register(SparqlEvaluator::new(), &search, &config.iris);
         if !config.service_allow.is_empty() {
             evaluator = evaluator.with_default_service_handler(crate::federation::AllowList::new(
                 config.service_allow.clone(),

@@ -1,8 +1,12 @@
 //! Source readers: one module per source layout. Each turns a file into raw
 //! entries; `import` normalises them into records.
 
+pub mod bibtex;
+pub mod citations;
+pub mod csljson;
 pub mod curated;
 pub mod listing;
+pub mod ris;
 
 use std::fmt;
 

@@ -1,5 +1,7 @@
 //! RDF vocabulary constants and the IRIs Palermo mints under its base.
 
+pub mod describe;
+pub mod jsonld;
 pub mod mapping;
 pub mod read;
 

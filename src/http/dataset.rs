@@ -1,0 +1,567 @@
+//! Dataset-level resources: `/void` (VoID + DCAT with counts from the
+//! store), the full dumps `/dump.nq.gz` and `/dump.ttl.gz` streamed from one
+//! snapshot, `/sitemap.xml` and `/robots.txt`.
+
+use super::AppState;
+use super::home::escape;
+use super::negotiate::{choose, wants_html};
+use super::pages::{
+    self, Doc, Representation, blocking, error_response, parse_modified, query_param,
+};
+use crate::error::Error;
+use crate::rdf::describe::{self, Kind};
+use crate::rdf::{Iris, ns, read, term};
+use crate::store::Store;
+use axum::body::{Body, Bytes};
+use axum::extract::{RawQuery, State};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use maud::html;
+use oxigraph::io::{RdfFormat, RdfSerializer};
+use oxigraph::model::vocab::{rdf, xsd};
+use oxigraph::model::{Graph, Literal, NamedNode, Term, Triple, TripleRef};
+use oxigraph::sparql::QueryResults;
+use std::io::Write;
+use std::time::Duration;
+
+/// The catalogue's metadata licence: CC0, as bibliographic metadata usually
+/// is (Crossref, DataCite, Zenodo), so partners can reuse it freely.
+pub const LICENSE: &str = "http://creativecommons.org/publicdomain/zero/1.0/";
+
+/// Namespaces a vocabulary may come from, for `void:vocabulary`.
+fn vocabularies(iris: &Iris) -> Vec<(String, String)> {
+    vec![
+        (ns::DCTERMS.into(), "http://purl.org/dc/terms/".into()),
+        (ns::SCHEMA.into(), "http://schema.org/".into()),
+        (ns::BIBO.into(), "http://purl.org/ontology/bibo/".into()),
+        (ns::FOAF.into(), "http://xmlns.com/foaf/0.1/".into()),
+        (
+            ns::SKOS.into(),
+            "http://www.w3.org/2004/02/skos/core".into(),
+        ),
+        (ns::PROV.into(), "http://www.w3.org/ns/prov".into()),
+        (ns::OWL.into(), "http://www.w3.org/2002/07/owl".into()),
+        (
+            ns::RDFS.into(),
+            "http://www.w3.org/2000/01/rdf-schema".into(),
+        ),
+        (
+            format!("{}ontology#", iris.base()),
+            format!("{}ontology", iris.base()),
+        ),
+    ]
+}
+
+/// The SPARQL queries behind `/void`'s numbers (union of all graphs), so
+/// anyone can check them at `/sparql`.
+pub mod counts {
+    pub const TRIPLES: &str =
+        "SELECT (COUNT(*) AS ?n) WHERE { SELECT DISTINCT ?s ?p ?o WHERE { ?s ?p ?o } }";
+    pub const ENTITIES: &str =
+        "SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s ?p ?o FILTER(isIRI(?s)) }";
+    pub const CLASSES: &str = "SELECT (COUNT(DISTINCT ?c) AS ?n) WHERE { ?s a ?c }";
+    pub const PROPERTIES: &str = "SELECT (COUNT(DISTINCT ?p) AS ?n) WHERE { ?s ?p ?o }";
+    pub const SUBJECTS: &str = "SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s ?p ?o }";
+    pub const OBJECTS: &str = "SELECT (COUNT(DISTINCT ?o) AS ?n) WHERE { ?s ?p ?o }";
+    pub const RECORDS: &str = "PREFIX dcterms: <http://purl.org/dc/terms/> SELECT (COUNT(DISTINCT ?r) AS ?n) WHERE { ?r a dcterms:BibliographicResource }";
+    pub const BY_CLASS: &str =
+        "SELECT ?k (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s a ?k } GROUP BY ?k ORDER BY ?k";
+    pub const BY_PROPERTY: &str = "SELECT ?k (COUNT(*) AS ?n) WHERE { SELECT DISTINCT ?s ?k ?o WHERE { ?s ?k ?o } } GROUP BY ?k ORDER BY ?k";
+    pub const BY_GRAPH: &str =
+        "SELECT ?k (COUNT(*) AS ?n) WHERE { GRAPH ?k { ?s ?p ?o } } GROUP BY ?k ORDER BY ?k";
+}
+
+fn number(term: Option<&Term>) -> Result<u64, Error> {
+    match term {
+        Some(Term::Literal(l)) => l
+            .value()
+            .parse()
+            .map_err(|e| Error::Io(format!("count is not a number: {e}"))),
+        _ => Ok(0),
+    }
+}
+
+/// One number from a one-row `?n` query.
+fn count(store: &Store, query: &str, timeout: Duration) -> Result<u64, Error> {
+    store.query(query, timeout, |results| match results {
+        QueryResults::Solutions(mut s) => match s.next() {
+            Some(row) => number(row?.get("n")),
+            None => Ok(0),
+        },
+        _ => Err(Error::Io("count query did not select".into())),
+    })
+}
+
+/// (?k, ?n) rows of a grouped count.
+fn grouped(store: &Store, query: &str, timeout: Duration) -> Result<Vec<(NamedNode, u64)>, Error> {
+    store.query(query, timeout, |results| match results {
+        QueryResults::Solutions(s) => {
+            let mut out = Vec::new();
+            for row in s {
+                let row = row?;
+                if let Some(Term::NamedNode(k)) = row.get("k") {
+                    out.push((k.clone(), number(row.get("n"))?));
+                }
+            }
+            Ok(out)
+        }
+        _ => Err(Error::Io("count query did not select".into())),
+    })
+}
+
+/// Build the VoID + DCAT description.
+pub fn void_graph(store: &Store, iris: &Iris, timeout: Duration) -> Result<Graph, Error> {
+    let base = iris.base();
+    let node = |s: &str| NamedNode::new_unchecked(format!("{base}{s}"));
+    let void = |l: &str| term(ns::VOID, l);
+    let dcat = |l: &str| term(ns::DCAT, l);
+    let dc = |l: &str| term(ns::DCTERMS, l);
+    let en = |s: &str| Literal::new_language_tagged_literal_unchecked(s, "en");
+    let int = |n: u64| Literal::new_typed_literal(n.to_string(), xsd::INTEGER);
+    let mut g = Graph::new();
+    let mut add = |s: &NamedNode, p: NamedNode, o: Term| {
+        g.insert(&Triple::new(s.clone(), p, o));
+    };
+
+    let doc = node("void");
+    let ds = node("void#dataset");
+    let sparql = node("sparql");
+    add(&doc, rdf::TYPE.into(), void("DatasetDescription").into());
+    add(
+        &doc,
+        dc("title"),
+        en("Description of the Palermo dataset").into(),
+    );
+    add(&doc, term(ns::FOAF, "primaryTopic"), ds.clone().into());
+
+    add(&ds, rdf::TYPE.into(), void("Dataset").into());
+    add(&ds, rdf::TYPE.into(), dcat("Dataset").into());
+    add(&ds, dc("title"), en("Palermo").into());
+    add(&ds, dc("description"), en("A linked-data catalogue of publications on human trafficking and migrant smuggling: manuals, reports, policy briefs and toolkits from UNODC, ICMPD, IOM, OSCE and others.").into());
+    add(&ds, dc("license"), NamedNode::new_unchecked(LICENSE).into());
+    add(&ds, dcat("landingPage"), node("").into());
+    add(&ds, term(ns::FOAF, "homepage"), node("").into());
+    for k in [
+        "human trafficking",
+        "migrant smuggling",
+        "trafficking in persons",
+        "bibliography",
+    ] {
+        add(&ds, dcat("keyword"), en(k).into());
+    }
+    if let Some(m) = describe::last_modified(store.oxigraph(), iris)? {
+        add(
+            &ds,
+            dc("modified"),
+            Literal::new_typed_literal(m, xsd::DATE_TIME).into(),
+        );
+    }
+    add(
+        &ds,
+        void("uriSpace"),
+        Literal::new_simple_literal(base).into(),
+    );
+    add(&ds, void("sparqlEndpoint"), sparql.clone().into());
+    add(&ds, void("rootResource"), node("id/category/").into());
+
+    for (p, q) in [
+        ("triples", counts::TRIPLES),
+        ("entities", counts::ENTITIES),
+        ("classes", counts::CLASSES),
+        ("properties", counts::PROPERTIES),
+        ("distinctSubjects", counts::SUBJECTS),
+        ("distinctObjects", counts::OBJECTS),
+    ] {
+        add(&ds, void(p), int(count(store, q, timeout)?).into());
+    }
+
+    let classes = grouped(store, counts::BY_CLASS, timeout)?;
+    for (i, (class, n)) in classes.iter().enumerate() {
+        let part = node(&format!("void#class-{}", i + 1));
+        add(&ds, void("classPartition"), part.clone().into());
+        add(&part, void("class"), class.clone().into());
+        add(&part, void("entities"), int(*n).into());
+    }
+    let properties = grouped(store, counts::BY_PROPERTY, timeout)?;
+    for (i, (property, n)) in properties.iter().enumerate() {
+        let part = node(&format!("void#property-{}", i + 1));
+        add(&ds, void("propertyPartition"), part.clone().into());
+        add(&part, void("property"), property.clone().into());
+        add(&part, void("triples"), int(*n).into());
+    }
+    for (graph, n) in grouped(store, counts::BY_GRAPH, timeout)? {
+        let name = graph
+            .as_str()
+            .strip_prefix(&format!("{base}graph/"))
+            .unwrap_or(graph.as_str());
+        let part = node(&format!("void#graph-{}", crate::normalize::slug(name)));
+        add(&ds, void("subset"), part.clone().into());
+        add(&part, rdf::TYPE.into(), void("Dataset").into());
+        add(
+            &part,
+            term("http://www.w3.org/ns/sparql-service-description#", "name"),
+            graph.clone().into(),
+        );
+        add(&part, void("triples"), int(n).into());
+    }
+    for (namespace, vocabulary) in vocabularies(iris) {
+        let used = classes
+            .iter()
+            .chain(&properties)
+            .any(|(t, _)| t.as_str().starts_with(&namespace));
+        if used {
+            add(
+                &ds,
+                void("vocabulary"),
+                NamedNode::new_unchecked(vocabulary).into(),
+            );
+        }
+    }
+    let ids = read::record_ids(store.oxigraph(), iris)?;
+    for id in ids.iter().take(3) {
+        add(&ds, void("exampleResource"), iris.record(id).into());
+    }
+    if let Some((country, _)) = describe::counts(store.oxigraph(), iris, Kind::Country)?
+        .into_iter()
+        .max_by_key(|(_, n)| *n)
+    {
+        add(&ds, void("exampleResource"), iris.country(&country).into());
+    }
+
+    for (file, media, title) in [
+        (
+            "dump.nq.gz",
+            "application/n-quads",
+            "Every named graph, as N-Quads (gzip)",
+        ),
+        (
+            "dump.ttl.gz",
+            "text/turtle",
+            "The union of all graphs, as Turtle (gzip)",
+        ),
+    ] {
+        let url = node(file);
+        let dist = node(&format!("void#{}", file.replace('.', "-")));
+        add(&ds, void("dataDump"), url.clone().into());
+        add(&ds, dcat("distribution"), dist.clone().into());
+        add(&dist, rdf::TYPE.into(), dcat("Distribution").into());
+        add(&dist, dc("title"), en(title).into());
+        add(&dist, dcat("downloadURL"), url.clone().into());
+        add(&dist, dcat("accessURL"), url.into());
+        add(
+            &dist,
+            dcat("mediaType"),
+            NamedNode::new_unchecked(format!(
+                "http://www.iana.org/assignments/media-types/{media}"
+            ))
+            .into(),
+        );
+        add(
+            &dist,
+            dcat("compressFormat"),
+            NamedNode::new_unchecked(
+                "http://www.iana.org/assignments/media-types/application/gzip",
+            )
+            .into(),
+        );
+        add(
+            &dist,
+            dc("license"),
+            NamedNode::new_unchecked(LICENSE).into(),
+        );
+    }
+    let service = node("void#sparql-service");
+    add(&service, rdf::TYPE.into(), dcat("DataService").into());
+    add(&service, dc("title"), en("Palermo SPARQL endpoint").into());
+    add(&service, dcat("endpointURL"), sparql.clone().into());
+    add(&service, dcat("endpointDescription"), sparql.into());
+    add(&service, dcat("servesDataset"), ds.clone().into());
+    add(
+        &service,
+        dcterms_conforms(),
+        NamedNode::new_unchecked("https://www.w3.org/TR/sparql11-protocol/").into(),
+    );
+    Ok(g)
+}
+
+fn dcterms_conforms() -> NamedNode {
+    term(ns::DCTERMS, "conformsTo")
+}
+
+/// GET `/void`: VoID and DCAT, in an RDF syntax (Turtle by default).
+pub async fn void(
+    State(state): State<AppState>,
+    method: Method,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+) -> Response {
+    let accept = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok());
+    let browser = wants_html(accept);
+    // Browsers get Turtle too (as text), rather than a 406.
+    let accept = if browser { None } else { accept };
+    let doc = match choose(
+        accept,
+        query_param(query.as_deref(), "format").as_deref(),
+        &Doc::RDF,
+    ) {
+        Ok(c) => c.offer,
+        Err(e) => return error_response(e, false, html! {}),
+    };
+    let (store, iris, timeout) = (
+        state.store.clone(),
+        state.config.iris.clone(),
+        state.config.query_timeout,
+    );
+    let built = blocking(move || {
+        let graph = void_graph(&store, &iris, timeout)?;
+        let body = pages::serialize(&graph, doc, &iris)?;
+        let modified = describe::last_modified(store.oxigraph(), &iris)?;
+        let content_type = if browser && doc == Doc::Turtle {
+            "text/plain; charset=utf-8"
+        } else {
+            doc.content_type()
+        };
+        Ok(Representation::new(content_type, body)
+            .modified(modified.as_deref().and_then(parse_modified)))
+    })
+    .await;
+    match built {
+        Ok(rep) => rep.respond(&method, &headers),
+        Err(e) => e.into_response(),
+    }
+}
+
+/// An `io::Write` that hands chunks of a gzip stream to the response body.
+/// Writing fails once the client is gone, which stops the dump.
+struct ChunkWriter {
+    tx: tokio::sync::mpsc::Sender<Result<Bytes, std::io::Error>>,
+    buf: Vec<u8>,
+}
+
+const CHUNK: usize = 64 * 1024;
+
+impl ChunkWriter {
+    fn send(&mut self) -> std::io::Result<()> {
+        if self.buf.is_empty() {
+            return Ok(());
+        }
+        let chunk = Bytes::from(std::mem::replace(&mut self.buf, Vec::with_capacity(CHUNK)));
+        self.tx
+            .blocking_send(Ok(chunk))
+            .map_err(|_| std::io::Error::new(std::io::ErrorKind::BrokenPipe, "client went away"))
+    }
+}
+
+impl Write for ChunkWriter {
+    fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
+        self.buf.extend_from_slice(data);
+        if self.buf.len() >= CHUNK {
+            self.send()?;
+        }
+        Ok(data.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.send()
+    }
+}
+
+/// Write the whole store, from one snapshot, gzipped into `w`. N-Quads keeps
+/// every graph; Turtle holds the union, so a triple two graphs share
+/// appears twice (Turtle readers merge them) rather than holding the whole
+/// store in memory to remove them.
+pub fn write_dump<W: Write>(store: &Store, iris: &Iris, quads: bool, w: W) -> Result<W, Error> {
+    let io = |e: std::io::Error| Error::Io(e.to_string());
+    let gz = flate2::write::GzEncoder::new(w, flate2::Compression::default());
+    let mut ser = RdfSerializer::from_format(if quads {
+        RdfFormat::NQuads
+    } else {
+        RdfFormat::Turtle
+    });
+    if !quads {
+        for (p, iri) in crate::rdf::prefixes(iris.base()) {
+            ser = ser
+                .with_prefix(p, iri)
+                .map_err(|e| Error::Io(e.to_string()))?;
+        }
+    }
+    let mut ser = ser.for_writer(gz);
+    // `iter` reads one snapshot: concurrent writes never tear the dump.
+    for q in store.oxigraph().iter() {
+        let q = q?;
+        if quads {
+            ser.serialize_quad(&q).map_err(io)?;
+        } else {
+            ser.serialize_triple(TripleRef::from(q.as_ref()))
+                .map_err(io)?;
+        }
+    }
+    let gz = ser.finish().map_err(io)?;
+    gz.finish().map_err(io)
+}
+
+fn dump(state: &AppState, quads: bool) -> Response {
+    let (tx, rx) = tokio::sync::mpsc::channel::<Result<Bytes, std::io::Error>>(8);
+    let (store, iris) = (state.store.clone(), state.config.iris.clone());
+    let modified = describe::last_modified(state.store.oxigraph(), &iris)
+        .ok()
+        .flatten();
+    tokio::task::spawn_blocking(move || {
+        let writer = ChunkWriter {
+            tx: tx.clone(),
+            buf: Vec::with_capacity(CHUNK),
+        };
+        match write_dump(&store, &iris, quads, writer) {
+            Ok(mut w) => {
+                let _ = w.flush();
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "dump stopped");
+                // The status is sent already: cut the body so the client
+                // sees an incomplete download, never a silently short one.
+                let _ = tx.blocking_send(Err(std::io::Error::other(e.to_string())));
+            }
+        }
+    });
+    let stream = futures_util::stream::unfold(rx, |mut rx| async move {
+        rx.recv().await.map(|item| (item, rx))
+    });
+    let name = if quads {
+        "palermo.nq.gz"
+    } else {
+        "palermo.ttl.gz"
+    };
+    let mut r = Response::new(Body::from_stream(stream));
+    let h = r.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/gzip"),
+    );
+    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{name}\"")) {
+        h.insert(header::CONTENT_DISPOSITION, v);
+    }
+    if let Some(v) = modified
+        .as_deref()
+        .and_then(parse_modified)
+        .and_then(|t| HeaderValue::from_str(&pages::http_date(t)).ok())
+    {
+        h.insert(header::LAST_MODIFIED, v);
+    }
+    r
+}
+
+/// GET `/dump.nq.gz`: every quad, every graph.
+pub async fn dump_nquads(State(state): State<AppState>) -> Response {
+    dump(&state, true)
+}
+
+/// GET `/dump.ttl.gz`: the union of the graphs, as Turtle.
+pub async fn dump_turtle(State(state): State<AppState>) -> Response {
+    dump(&state, false)
+}
+
+/// Most URLs in one sitemap file (sitemaps.org).
+const SITEMAP_LIMIT: usize = 50_000;
+
+fn sitemap_urls(store: &Store, iris: &Iris) -> Result<Vec<(String, Option<String>)>, Error> {
+    let ox = store.oxigraph();
+    let base = iris.base();
+    let mut urls: Vec<(String, Option<String>)> = vec![
+        (base.to_string(), None),
+        (format!("{base}ontology"), None),
+        (format!("{base}query"), None),
+    ];
+    for id in read::record_ids(ox, iris)? {
+        let modified = read::modified(ox, iris, &id)?;
+        urls.push((iris.record(&id).into_string(), modified));
+    }
+    for kind in Kind::ALL {
+        urls.push((iris.scheme(kind.segment()).into_string(), None));
+        for key in describe::counts(ox, iris, kind)?.into_keys() {
+            urls.push((kind.iri(iris, &key).into_string(), None));
+        }
+    }
+    Ok(urls)
+}
+
+/// GET `/sitemap.xml`: the home page, every record, every resource with
+/// records and the index pages; a sitemap index past 50,000 URLs.
+pub async fn sitemap(State(state): State<AppState>, RawQuery(query): RawQuery) -> Response {
+    let page: Option<usize> = query_param(query.as_deref(), "page").and_then(|p| p.parse().ok());
+    let (store, iris) = (state.store.clone(), state.config.iris.clone());
+    let built = blocking(move || {
+        let urls = sitemap_urls(&store, &iris)?;
+        let pages = urls.len().div_ceil(SITEMAP_LIMIT).max(1);
+        let mut xml = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+        match page {
+            None if pages > 1 => {
+                xml.push_str(
+                    "<sitemapindex xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n",
+                );
+                for p in 1..=pages {
+                    xml.push_str(&format!(
+                        "  <sitemap><loc>{}</loc></sitemap>\n",
+                        escape(&format!("{}sitemap.xml?page={p}", iris.base()))
+                    ));
+                }
+                xml.push_str("</sitemapindex>\n");
+                return Ok(Some(xml));
+            }
+            Some(p) if p == 0 || p > pages => return Ok(None),
+            _ => {}
+        }
+        let p = page.unwrap_or(1);
+        xml.push_str("<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n");
+        for (loc, modified) in urls
+            .iter()
+            .skip((p - 1) * SITEMAP_LIMIT)
+            .take(SITEMAP_LIMIT)
+        {
+            xml.push_str("  <url><loc>");
+            xml.push_str(&escape(loc));
+            xml.push_str("</loc>");
+            if let Some(m) = modified {
+                xml.push_str(&format!("<lastmod>{}</lastmod>", escape(m)));
+            }
+            xml.push_str("</url>\n");
+        }
+        xml.push_str("</urlset>\n");
+        Ok(Some(xml))
+    })
+    .await;
+    match built {
+        Ok(Some(xml)) => (
+            StatusCode::OK,
+            [(header::CONTENT_TYPE, "application/xml; charset=utf-8")],
+            xml,
+        )
+            .into_response(),
+        Ok(None) => Error::NotFound("no such sitemap page".into()).into_response(),
+        Err(e) => e.into_response(),
+    }
+}
+
+/// GET `/robots.txt`: crawl the pages, not the endpoints or the dumps.
+pub async fn robots(State(state): State<AppState>) -> Response {
+    let base = state.config.iris.base();
+    let body = format!(
+        "# Pages and linked data are for everyone; query endpoints and dumps are not for crawlers.\n\
+         User-agent: *\n\
+         Disallow: /sparql\n\
+         Disallow: /store\n\
+         Disallow: /oai\n\
+         Disallow: /unapi\n\
+         Disallow: /query?\n\
+         Disallow: /records?\n\
+         Disallow: /dump.nq.gz\n\
+         Disallow: /dump.ttl.gz\n\
+         Allow: /\n\
+         \n\
+         Sitemap: {base}sitemap.xml\n"
+    );
+    (
+        StatusCode::OK,
+        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+        body,
+    )
+        .into_response()
+}

@@ -1,0 +1,378 @@
+//! `/id/{kind}/{key}` and `/id/{kind}/`: agents, countries, regions,
+//! categories and languages resolve, as a page listing their records or as
+//! RDF (also at `.ttl`, `.nt`, `.rdf`, `.jsonld`), and each kind has an index.
+
+use super::AppState;
+use super::negotiate::{choose, wants_html};
+use super::pages::concept::{Entry, Fact, Group, IndexPage, ResourcePage, kind_names};
+use super::pages::{
+    Doc, Representation, blocking, error_response, parse_modified, query_param, split_extension,
+    valid_key,
+};
+use crate::error::Error;
+use crate::rdf::describe::{self, Kind};
+use crate::rdf::{Iris, ns, term};
+use crate::store::Store;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{HeaderMap, Method, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use maud::html;
+use oxigraph::model::vocab::rdf;
+use oxigraph::model::{NamedNode, NamedOrBlankNode, Term};
+
+fn unknown_kind(segment: &str, html_wanted: bool) -> Response {
+    let known: Vec<&str> = Kind::ALL.iter().map(|k| k.segment()).collect();
+    error_response(
+        Error::NotFound(format!(
+            "/id/{segment}/: no such kind of resource; kinds: {}",
+            known.join(", ")
+        )),
+        html_wanted,
+        html! {},
+    )
+}
+
+/// Negotiate the document type: a suffix fixes it, else `format=`, else `Accept`.
+fn negotiate(
+    ext: Option<&str>,
+    query: Option<&str>,
+    accept: Option<&str>,
+    path: &str,
+) -> Result<Doc, Error> {
+    match ext {
+        Some(ext) => Doc::from_extension(ext).ok_or_else(|| {
+            let known: Vec<&str> = Doc::ALL.iter().map(|d| d.extension()).collect();
+            Error::NotFound(format!(
+                "{path}.{ext}: unknown extension; known: {}",
+                known.join(", ")
+            ))
+        }),
+        None => Ok(choose(accept, query_param(query, "format").as_deref(), &Doc::ALL)?.offer),
+    }
+}
+
+/// GET `/id/{kind}`: the index lives at `/id/{kind}/` (the scheme's IRI).
+pub async fn index_redirect(Path(kind): Path<String>) -> Response {
+    match Kind::from_segment(&kind) {
+        Some(k) => Redirect::permanent(&format!("/id/{}/", k.segment())).into_response(),
+        None => unknown_kind(&kind, false),
+    }
+}
+
+/// GET `/id/{kind}/`: every resource of a kind with its number of records.
+pub async fn index(
+    State(state): State<AppState>,
+    method: Method,
+    Path(segment): Path<String>,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+) -> Response {
+    let accept = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok());
+    let browser = wants_html(accept);
+    let Some(kind) = Kind::from_segment(&segment) else {
+        return unknown_kind(&segment, browser);
+    };
+    let doc = match negotiate(None, query.as_deref(), accept, &format!("/id/{segment}/")) {
+        Ok(d) => d,
+        Err(e) => return error_response(e, browser, html! {}),
+    };
+    let (store, iris) = (state.store.clone(), state.config.iris.clone());
+    let built = blocking(move || {
+        let ox = store.oxigraph();
+        let modified = describe::last_modified(ox, &iris)?;
+        let body = if doc == Doc::Html {
+            index_page(&store, &iris, kind)?.into_bytes()
+        } else {
+            super::pages::serialize(&describe::index(ox, &iris, kind)?, doc, &iris)?
+        };
+        Ok(Representation::new(doc.content_type(), body)
+            .modified(modified.as_deref().and_then(parse_modified)))
+    })
+    .await;
+    match built {
+        Ok(rep) => rep.respond(&method, &headers),
+        Err(e) => error_response(e, browser || doc == Doc::Html, html! {}),
+    }
+}
+
+fn index_page(store: &Store, iris: &Iris, kind: Kind) -> Result<String, Error> {
+    let ox = store.oxigraph();
+    let counts = describe::counts(ox, iris, kind)?;
+    let prefix = format!("{}id/{}/", iris.base(), kind.segment());
+    let keys: Vec<String> = if kind.has_scheme() {
+        let scheme = iris.scheme(kind.segment());
+        let in_scheme = term(ns::SKOS, "inScheme");
+        let mut keys: Vec<String> = ox
+            .quads_for_pattern(
+                None,
+                Some(in_scheme.as_ref()),
+                Some(scheme.as_ref().into()),
+                None,
+            )
+            .filter_map(|q| match q {
+                Ok(q) => match q.subject {
+                    NamedOrBlankNode::NamedNode(n) => {
+                        n.as_str().strip_prefix(&prefix).map(|k| Ok(k.to_string()))
+                    }
+                    _ => None,
+                },
+                Err(e) => Some(Err(e)),
+            })
+            .collect::<Result<_, _>>()?;
+        keys.sort();
+        keys.dedup();
+        keys
+    } else {
+        describe::agent_keys(ox, iris)?
+    };
+    let mut used = Vec::new();
+    let mut unused = Vec::new();
+    for key in keys {
+        let label = describe::label(ox, &kind.iri(iris, &key))?.unwrap_or_else(|| key.clone());
+        let count = counts.get(&key).copied().unwrap_or(0);
+        let e = Entry { key, label, count };
+        if count > 0 {
+            used.push(e)
+        } else {
+            unused.push(e)
+        }
+    }
+    used.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.label.cmp(&b.label)));
+    unused.sort_by(|a, b| a.label.cmp(&b.label));
+    Ok(IndexPage {
+        kind,
+        iri: iris.scheme(kind.segment()).into_string(),
+        used,
+        unused,
+    }
+    .render())
+}
+
+/// GET `/id/{kind}/{key}` and `/id/{kind}/{key}.{ext}`.
+pub async fn resource(
+    State(state): State<AppState>,
+    method: Method,
+    Path((segment, raw)): Path<(String, String)>,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+) -> Response {
+    let accept = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok());
+    let browser = wants_html(accept);
+    let Some(kind) = Kind::from_segment(&segment) else {
+        return unknown_kind(&segment, browser);
+    };
+    let (key, ext) = split_extension(&raw);
+    let path = format!("/id/{segment}/{key}");
+    let doc = match negotiate(ext, query.as_deref(), accept, &path) {
+        Ok(d) => d,
+        Err(e) => return error_response(e, browser, html! {}),
+    };
+    let html_wanted = browser || doc == Doc::Html;
+    let not_found = || {
+        let (singular, plural) = kind_names(kind);
+        error_response(
+            Error::NotFound(format!(
+                "no {} with key \"{key}\" (see /id/{segment}/)",
+                singular.to_lowercase()
+            )),
+            html_wanted,
+            html! { p { "See all " a href={"/id/" (segment) "/"} { (plural.to_lowercase()) } "." } },
+        )
+    };
+    if !valid_key(key) {
+        return not_found();
+    }
+    let (store, iris, k) = (
+        state.store.clone(),
+        state.config.iris.clone(),
+        key.to_string(),
+    );
+    let suffix = ext.is_some();
+    let built = blocking(move || {
+        let ox = store.oxigraph();
+        let iri = kind.iri(&iris, &k);
+        let Some(graph) = describe::resource(ox, &iris, &iri)? else {
+            return Ok(None);
+        };
+        let modified = describe::last_modified(ox, &iris)?;
+        let body = if doc == Doc::Html {
+            resource_page(&store, &iris, kind, &k, &iri)?.into_bytes()
+        } else {
+            super::pages::serialize(&graph, doc, &iris)?
+        };
+        let mut rep = Representation::new(doc.content_type(), body)
+            .modified(modified.as_deref().and_then(parse_modified));
+        if suffix {
+            rep.links
+                .push(format!("<{}>; rel=\"describes\"", iri.as_str()));
+        }
+        Ok(Some(rep))
+    })
+    .await;
+    match built {
+        Ok(Some(rep)) => rep.respond(&method, &headers),
+        Ok(None) => not_found(),
+        Err(e) => error_response(e, html_wanted, html! {}),
+    }
+}
+
+fn literals(
+    ox: &oxigraph::store::Store,
+    iri: &NamedNode,
+    ns_: &str,
+    local: &str,
+) -> Result<Vec<String>, Error> {
+    let p = term(ns_, local);
+    Ok(describe::values(ox, iri, p.as_ref())?
+        .into_iter()
+        .filter_map(|t| match t {
+            Term::Literal(l) => Some(l.value().to_string()),
+            _ => None,
+        })
+        .collect())
+}
+
+fn resource_page(
+    store: &Store,
+    iris: &Iris,
+    kind: Kind,
+    key: &str,
+    iri: &NamedNode,
+) -> Result<String, Error> {
+    let ox = store.oxigraph();
+    let label = describe::label(ox, iri)?.unwrap_or_else(|| key.to_string());
+    let mut facts: Vec<(String, Vec<Fact>)> = Vec::new();
+    let text = |v: Vec<String>| v.into_iter().map(Fact::Text).collect::<Vec<_>>();
+    let link_to = |n: &NamedNode| -> Result<Fact, Error> {
+        let href = n
+            .as_str()
+            .strip_prefix(iris.base())
+            .map(|p| format!("/{p}"))
+            .unwrap_or_else(|| n.as_str().to_string());
+        let text = describe::label(ox, n)?.unwrap_or_else(|| n.as_str().to_string());
+        Ok(Fact::Link { href, text })
+    };
+    if kind == Kind::Agent {
+        let person = describe::values(ox, iri, rdf::TYPE)?.iter().any(
+            |t| matches!(t, Term::NamedNode(n) if n.as_str() == format!("{}Person", ns::FOAF)),
+        );
+        facts.push((
+            "Type".into(),
+            vec![Fact::Text(
+                if person { "Person" } else { "Organisation" }.into(),
+            )],
+        ));
+    }
+    let notation = literals(ox, iri, ns::SKOS, "notation")?;
+    if !notation.is_empty() {
+        facts.push(("Code".into(), text(notation)));
+    }
+    let mut other_names = literals(ox, iri, ns::SKOS, "altLabel")?;
+    for n in literals(ox, iri, ns::SCHEMA, "alternateName")? {
+        if !other_names.contains(&n) {
+            other_names.push(n);
+        }
+    }
+    if !other_names.is_empty() {
+        facts.push(("Also known as".into(), text(other_names)));
+    }
+    for (p, name) in [("broader", "Part of"), ("topConceptOf", "Top concept of")] {
+        let mut links = Vec::new();
+        for t in describe::values(ox, iri, term(ns::SKOS, p).as_ref())? {
+            if let Term::NamedNode(n) = t {
+                links.push(link_to(&n)?);
+            }
+        }
+        if !links.is_empty() {
+            facts.push((name.into(), links));
+        }
+    }
+    let broader = term(ns::SKOS, "broader");
+    let mut narrower = Vec::new();
+    for q in ox.quads_for_pattern(None, Some(broader.as_ref()), Some(iri.into()), None) {
+        if let NamedOrBlankNode::NamedNode(n) = q?.subject {
+            narrower.push(link_to(&n)?);
+        }
+    }
+    if !narrower.is_empty() {
+        facts.push(("Includes".into(), narrower));
+    }
+    let same: Vec<Fact> = describe::values(ox, iri, term(ns::OWL, "sameAs").as_ref())?
+        .into_iter()
+        .filter_map(|t| match t {
+            Term::NamedNode(n) => Some(Fact::Link {
+                href: n.as_str().to_string(),
+                text: n.as_str().to_string(),
+            }),
+            _ => None,
+        })
+        .collect();
+    if !same.is_empty() {
+        facts.push(("Same as".into(), same));
+    }
+    if literals(ox, iri, &iris.vocab("").into_string(), "historic")?
+        .iter()
+        .any(|v| v == "true")
+    {
+        facts.push((
+            "Status".into(),
+            vec![Fact::Text("Historic (no longer an ISO 3166-1 code)".into())],
+        ));
+    }
+    let summaries = |ids: Vec<String>| -> Result<Vec<describe::Summary>, Error> {
+        let mut out = Vec::new();
+        for id in ids {
+            if let Some(s) = describe::summary(ox, iris, &id)? {
+                out.push(s);
+            }
+        }
+        out.sort_by(|a, b| b.year.cmp(&a.year).then_with(|| a.title.cmp(&b.title)));
+        Ok(out)
+    };
+    let groups = if kind == Kind::Agent {
+        let authored = summaries(describe::records_linking(
+            ox,
+            iris,
+            iri.as_ref(),
+            &["creator"],
+        )?)?;
+        let published = summaries(describe::records_linking(
+            ox,
+            iris,
+            iri.as_ref(),
+            &["publisher"],
+        )?)?;
+        let mut g = vec![Group {
+            heading: "As author".into(),
+            records: authored,
+        }];
+        if !g[0].records.is_empty() && published.is_empty() {
+            // Most agents only author: no empty "As publisher" section.
+        } else {
+            g.push(Group {
+                heading: "As publisher".into(),
+                records: published,
+            });
+        }
+        g
+    } else {
+        vec![Group {
+            heading: "Records".into(),
+            records: summaries(describe::records_linking(
+                ox,
+                iris,
+                iri.as_ref(),
+                kind.record_predicates(),
+            )?)?,
+        }]
+    };
+    Ok(ResourcePage {
+        kind,
+        key: key.to_string(),
+        label,
+        iri: iri.as_str().to_string(),
+        facts,
+        groups,
+    }
+    .render())
+}

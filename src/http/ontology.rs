@@ -1,0 +1,94 @@
+//! `/ontology`: the Palermo vocabulary, every SKOS scheme and the SHACL
+//! shapes, as a page or as RDF. Our terms (`{base}ontology#Report`) and
+//! shapes (`{base}ontology/shapes#…`) resolve here.
+
+use super::AppState;
+use super::negotiate::{choose, wants_html};
+use super::pages::{
+    self, Doc, Representation, blocking, error_response, parse_modified, query_param,
+};
+use crate::error::Error;
+use crate::rdf::describe;
+use axum::extract::{RawQuery, State};
+use axum::http::{HeaderMap, Method, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use maud::html;
+
+async fn answer(
+    state: AppState,
+    method: Method,
+    headers: HeaderMap,
+    doc: Result<Doc, Error>,
+    suffix: bool,
+) -> Response {
+    let accept = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok());
+    let browser = wants_html(accept);
+    let doc = match doc {
+        Ok(d) => d,
+        Err(e) => return error_response(e, browser, html! {}),
+    };
+    let (store, iris) = (state.store.clone(), state.config.iris.clone());
+    let built = blocking(move || {
+        let ox = store.oxigraph();
+        let graph = describe::ontology(ox, &iris)?;
+        let body = match doc {
+            Doc::Html => pages::ontology::render(&graph, &iris).into_bytes(),
+            d => pages::serialize(&graph, d, &iris)?,
+        };
+        let modified = describe::last_modified(ox, &iris)?;
+        let mut rep = Representation::new(doc.content_type(), body)
+            .modified(modified.as_deref().and_then(parse_modified));
+        if suffix {
+            rep.links
+                .push(format!("<{}ontology>; rel=\"describes\"", iris.base()));
+        }
+        Ok(rep)
+    })
+    .await;
+    match built {
+        Ok(rep) => rep.respond(&method, &headers),
+        Err(e) => error_response(e, browser || doc == Doc::Html, html! {}),
+    }
+}
+
+/// GET `/ontology`, negotiated.
+pub async fn ontology(
+    State(state): State<AppState>,
+    method: Method,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+) -> Response {
+    let accept = headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
+    let doc = choose(
+        accept.as_deref(),
+        query_param(query.as_deref(), "format").as_deref(),
+        &Doc::ALL,
+    )
+    .map(|c| c.offer);
+    answer(state, method, headers, doc, false).await
+}
+
+/// GET `/ontology.ttl`, `.nt`, `.rdf`, `.jsonld`: the same without `Accept`.
+pub fn suffixed(
+    doc: Doc,
+) -> impl Fn(
+    State<AppState>,
+    Method,
+    HeaderMap,
+) -> std::pin::Pin<Box<dyn std::future::Future<Output = Response> + Send>>
++ Clone
++ Send
++ Sync
++ 'static {
+    move |State(state): State<AppState>, method: Method, headers: HeaderMap| {
+        Box::pin(answer(state, method, headers, Ok(doc), true))
+    }
+}
+
+/// GET `/ontology/shapes`: the shapes are part of the ontology document.
+pub async fn shapes() -> Response {
+    Redirect::to("/ontology#shapes").into_response()
+}

@@ -1,0 +1,467 @@
+//! Server-rendered pages and what every linked-data representation shares:
+//! the closed list of RDF documents, their serialisation, validators
+//! (ETag, Last-Modified) with conditional requests, and the page layout.
+//!
+//! Pages are built with `maud`, which escapes every interpolated value by
+//! construction: nothing a record holds can become markup.
+
+pub mod concept;
+pub mod ontology;
+pub mod record;
+
+use super::negotiate::Offer;
+use crate::error::Error;
+use crate::rdf::Iris;
+use axum::body::Body;
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use maud::{DOCTYPE, Markup, PreEscaped, html};
+use oxigraph::io::{RdfFormat, RdfSerializer};
+use oxigraph::model::{Graph, TripleRef};
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+/// The documents a dereferenced IRI offers: a page and four RDF syntaxes.
+/// The first is what a client that states no preference gets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Doc {
+    Html,
+    Turtle,
+    NTriples,
+    RdfXml,
+    JsonLd,
+}
+
+impl Doc {
+    pub const ALL: [Doc; 5] = [
+        Doc::Html,
+        Doc::Turtle,
+        Doc::NTriples,
+        Doc::RdfXml,
+        Doc::JsonLd,
+    ];
+    pub const RDF: [Doc; 4] = [Doc::Turtle, Doc::NTriples, Doc::RdfXml, Doc::JsonLd];
+
+    /// The suffix of the same document without `Accept` (`/id/country/AL.ttl`).
+    pub fn extension(self) -> &'static str {
+        match self {
+            Doc::Html => "html",
+            Doc::Turtle => "ttl",
+            Doc::NTriples => "nt",
+            Doc::RdfXml => "rdf",
+            Doc::JsonLd => "jsonld",
+        }
+    }
+
+    pub fn from_extension(ext: &str) -> Option<Doc> {
+        Doc::ALL.into_iter().find(|d| d.extension() == ext)
+    }
+
+    /// A short name for links and listings.
+    pub fn label(self) -> &'static str {
+        match self {
+            Doc::Html => "HTML",
+            Doc::Turtle => "Turtle",
+            Doc::NTriples => "N-Triples",
+            Doc::RdfXml => "RDF/XML",
+            Doc::JsonLd => "JSON-LD",
+        }
+    }
+
+    /// The media type without parameters (for `type` attributes).
+    pub fn content_type_bare(self) -> &'static str {
+        self.media_type()
+    }
+
+    pub fn content_type(self) -> &'static str {
+        match self {
+            Doc::Html => "text/html; charset=utf-8",
+            Doc::Turtle => "text/turtle; charset=utf-8",
+            Doc::NTriples => "application/n-triples",
+            Doc::RdfXml => "application/rdf+xml",
+            Doc::JsonLd => "application/ld+json",
+        }
+    }
+}
+
+impl Offer for Doc {
+    fn media_type(&self) -> &'static str {
+        match self {
+            Doc::Html => "text/html",
+            Doc::Turtle => "text/turtle",
+            Doc::NTriples => "application/n-triples",
+            Doc::RdfXml => "application/rdf+xml",
+            Doc::JsonLd => "application/ld+json",
+        }
+    }
+    fn aliases(&self) -> &'static [&'static str] {
+        match self {
+            Doc::Html => &["application/xhtml+xml"],
+            Doc::Turtle => &["application/x-turtle"],
+            Doc::NTriples => &[],
+            Doc::RdfXml => &["application/xml", "text/xml"],
+            Doc::JsonLd => &["application/json"],
+        }
+    }
+    fn names(&self) -> &'static [&'static str] {
+        match self {
+            Doc::Html => &["html"],
+            Doc::Turtle => &["ttl", "turtle"],
+            Doc::NTriples => &["nt", "ntriples", "n-triples"],
+            Doc::RdfXml => &["rdf", "rdfxml", "xml"],
+            Doc::JsonLd => &["jsonld", "json-ld"],
+        }
+    }
+}
+
+/// Serialise a graph in an RDF document type. Triples are sorted first, so
+/// the same graph always gives the same bytes (and the same ETag), and
+/// Turtle groups each subject's triples.
+pub fn serialize(graph: &Graph, doc: Doc, iris: &Iris) -> Result<Vec<u8>, Error> {
+    let format = match doc {
+        Doc::Html => return Err(Error::Io("HTML is not an RDF syntax".into())),
+        Doc::JsonLd => return crate::rdf::jsonld::compact(graph),
+        Doc::Turtle => RdfFormat::Turtle,
+        Doc::NTriples => RdfFormat::NTriples,
+        Doc::RdfXml => RdfFormat::RdfXml,
+    };
+    let io = |e: std::io::Error| Error::Io(e.to_string());
+    let mut ser = RdfSerializer::from_format(format);
+    if doc != Doc::NTriples {
+        for (p, iri) in crate::rdf::prefixes(iris.base()) {
+            ser = ser
+                .with_prefix(p, iri)
+                .map_err(|e| Error::Io(e.to_string()))?;
+        }
+        for (p, iri) in [
+            ("sh", "http://www.w3.org/ns/shacl#"),
+            ("ldp", "http://www.w3.org/ns/ldp#"),
+            ("dcat", crate::rdf::ns::DCAT),
+            ("void", crate::rdf::ns::VOID),
+        ] {
+            ser = ser
+                .with_prefix(p, iri)
+                .map_err(|e| Error::Io(e.to_string()))?;
+        }
+    }
+    let mut w = ser.for_writer(Vec::new());
+    for t in sorted(graph) {
+        w.serialize_triple(t).map_err(io)?;
+    }
+    w.finish().map_err(io)
+}
+
+/// Triples in a stable order: by subject, `rdf:type` first, then predicate
+/// and object.
+pub fn sorted(graph: &Graph) -> Vec<TripleRef<'_>> {
+    let mut triples: Vec<(String, bool, String, String, TripleRef<'_>)> = graph
+        .iter()
+        .map(|t| {
+            (
+                t.subject.to_string(),
+                t.predicate != oxigraph::model::vocab::rdf::TYPE,
+                t.predicate.to_string(),
+                t.object.to_string(),
+                t,
+            )
+        })
+        .collect();
+    triples.sort_by(|a, b| (&a.0, a.1, &a.2, &a.3).cmp(&(&b.0, b.1, &b.2, &b.3)));
+    triples.into_iter().map(|t| t.4).collect()
+}
+
+/// One representation of a resource, ready to send with its validators.
+pub struct Representation {
+    pub status: StatusCode,
+    pub content_type: String,
+    pub body: Vec<u8>,
+    /// When the resource last changed (`dcterms:modified`).
+    pub last_modified: Option<OffsetDateTime>,
+    /// `Link` header values (FAIR Signposting).
+    pub links: Vec<String>,
+    pub content_disposition: Option<String>,
+}
+
+impl Representation {
+    pub fn new(content_type: impl Into<String>, body: Vec<u8>) -> Self {
+        Representation {
+            status: StatusCode::OK,
+            content_type: content_type.into(),
+            body,
+            last_modified: None,
+            links: Vec::new(),
+            content_disposition: None,
+        }
+    }
+
+    pub fn modified(mut self, at: Option<OffsetDateTime>) -> Self {
+        self.last_modified = at;
+        self
+    }
+
+    /// The strong validator: a digest of the exact bytes sent, so two
+    /// representations (or two versions) never share one.
+    pub fn etag(&self) -> String {
+        use sha2::Digest;
+        let digest = sha2::Sha256::digest(&self.body);
+        let hex: String = digest.iter().take(16).map(|b| format!("{b:02x}")).collect();
+        format!("\"{hex}\"")
+    }
+
+    /// Answer the request: 304 when its validators match, else the body.
+    /// Every answer, 304 included, carries `Vary: Accept` and the validators.
+    pub fn respond(self, method: &Method, request: &HeaderMap) -> Response {
+        let etag = self.etag();
+        let last_modified = self.last_modified.map(http_date);
+        let fresh = self.status == StatusCode::OK
+            && matches!(*method, Method::GET | Method::HEAD)
+            && not_modified(request, &etag, self.last_modified);
+        let mut response = if fresh {
+            StatusCode::NOT_MODIFIED.into_response()
+        } else {
+            let mut r = Response::new(Body::from(self.body));
+            *r.status_mut() = self.status;
+            if let Ok(v) = HeaderValue::from_str(&self.content_type) {
+                r.headers_mut().insert(header::CONTENT_TYPE, v);
+            }
+            if let Some(d) = self
+                .content_disposition
+                .as_deref()
+                .and_then(|d| HeaderValue::from_str(d).ok())
+            {
+                r.headers_mut().insert(header::CONTENT_DISPOSITION, d);
+            }
+            r
+        };
+        let h = response.headers_mut();
+        h.insert(header::VARY, HeaderValue::from_static("Accept"));
+        if let Ok(v) = HeaderValue::from_str(&etag) {
+            h.insert(header::ETAG, v);
+        }
+        if let Some(v) = last_modified.and_then(|d| HeaderValue::from_str(&d).ok()) {
+            h.insert(header::LAST_MODIFIED, v);
+        }
+        if !self.links.is_empty()
+            && let Ok(v) = HeaderValue::from_str(&self.links.join(", "))
+        {
+            h.insert(header::LINK, v);
+        }
+        response
+    }
+}
+
+/// RFC 9110 §13.2.2: `If-None-Match` decides when present (weak
+/// comparison); only without it does `If-Modified-Since` count.
+fn not_modified(request: &HeaderMap, etag: &str, last_modified: Option<OffsetDateTime>) -> bool {
+    let header_str = |name| {
+        request
+            .get(name)
+            .and_then(|v: &HeaderValue| v.to_str().ok())
+    };
+    if let Some(inm) = header_str(header::IF_NONE_MATCH) {
+        let ours = etag.trim_start_matches("W/");
+        return inm
+            .split(',')
+            .map(|t| t.trim().trim_start_matches("W/"))
+            .any(|t| t == "*" || t == ours);
+    }
+    match (
+        header_str(header::IF_MODIFIED_SINCE).and_then(parse_http_date),
+        last_modified,
+    ) {
+        (Some(since), Some(modified)) => {
+            modified.replace_nanosecond(0).unwrap_or(modified) <= since
+        }
+        _ => false,
+    }
+}
+
+const HTTP_DATE: &[time::format_description::BorrowedFormatItem<'static>] = time::macros::format_description!(
+    "[weekday repr:short], [day] [month repr:short] [year] [hour]:[minute]:[second] GMT"
+);
+
+/// An IMF-fixdate (`Sun, 06 Nov 1994 08:49:37 GMT`).
+pub fn http_date(t: OffsetDateTime) -> String {
+    t.to_offset(time::UtcOffset::UTC)
+        .format(HTTP_DATE)
+        .unwrap_or_default()
+}
+
+fn parse_http_date(s: &str) -> Option<OffsetDateTime> {
+    time::PrimitiveDateTime::parse(s.trim(), HTTP_DATE)
+        .ok()
+        .map(|p| p.assume_utc())
+}
+
+/// An `xsd:dateTime` from the meta graph as a point in time.
+pub fn parse_modified(value: &str) -> Option<OffsetDateTime> {
+    OffsetDateTime::parse(value, &Rfc3339).ok()
+}
+
+/// Run store work off the async threads (store calls block).
+pub async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, Error> + Send + 'static,
+) -> Result<T, Error> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| Error::Io(format!("task failed: {e}")))?
+}
+
+/// Split `{id}.{ext}` (ids never hold dots).
+pub fn split_extension(raw: &str) -> (&str, Option<&str>) {
+    match raw.split_once('.') {
+        Some((id, ext)) => (id, Some(ext)),
+        None => (raw, None),
+    }
+}
+
+/// A minted key is a slug of our own, or an ISO code: letters, digits and
+/// hyphens. Anything else names nothing we mint.
+pub fn valid_key(key: &str) -> bool {
+    !key.is_empty()
+        && key.len() <= 200
+        && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+}
+
+/// Style shared by every page: system fonts only, readable measure, AA
+/// contrast, visible focus, fluid down to a phone's width.
+const STYLE: &str = "
+:root{--fg:#1b1b1b;--muted:#4a4a4a;--link:#0b57a4;--line:#d0d0d0;--bg:#fff;--soft:#f4f6f8}
+*{box-sizing:border-box}
+body{font-family:system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;color:var(--fg);background:var(--bg);margin:0;line-height:1.55;font-size:1.0625rem}
+a{color:var(--link)}a:focus-visible,button:focus-visible,select:focus-visible{outline:3px solid #f2a900;outline-offset:2px}
+.skip{position:absolute;left:-999px}.skip:focus{left:1rem;top:1rem;background:#fff;padding:.5rem;z-index:1}
+header.site,footer.site{background:var(--soft);border-bottom:1px solid var(--line)}
+footer.site{border-top:1px solid var(--line);border-bottom:0;margin-top:3rem;color:var(--muted);font-size:.9rem}
+.wrap{max-width:52rem;margin:0 auto;padding:.75rem 1rem}
+header.site nav{display:flex;flex-wrap:wrap;gap:.25rem 1.25rem;align-items:baseline}
+header.site .brand{font-weight:700;text-decoration:none;color:var(--fg);font-size:1.15rem}
+main{max-width:52rem;margin:0 auto;padding:0 1rem}
+h1{font-size:1.7rem;line-height:1.25;margin:1.5rem 0 .5rem;overflow-wrap:anywhere}
+h2{font-size:1.2rem;margin:2rem 0 .5rem;border-bottom:1px solid var(--line);padding-bottom:.25rem}
+.meta{color:var(--muted);margin:.25rem 0}
+dl.facts{display:grid;grid-template-columns:minmax(7rem,max-content) 1fr;gap:.35rem 1rem;margin:1rem 0}
+dl.facts dt{font-weight:600}dl.facts dd{margin:0;overflow-wrap:anywhere}
+ul.inline{list-style:none;padding:0;margin:0;display:flex;flex-wrap:wrap;gap:.25rem .75rem}
+ul.plain{padding-left:1.25rem}
+.citation{background:var(--soft);border-left:4px solid var(--link);padding:.6rem .9rem;margin:.5rem 0;overflow-wrap:anywhere}
+.citation .style{display:block;font-size:.85rem;color:var(--muted);font-weight:600}
+form.picker{display:flex;flex-wrap:wrap;gap:.5rem;align-items:center;margin:.75rem 0}
+select,button{font:inherit;padding:.3rem .5rem;border:1px solid #767676;border-radius:4px;background:#fff;color:var(--fg);max-width:100%}
+button{background:var(--link);color:#fff;border-color:var(--link);cursor:pointer}
+table{border-collapse:collapse;width:100%}th,td{text-align:left;padding:.35rem .5rem;border-bottom:1px solid var(--line);vertical-align:top}
+td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}
+code{font-size:.92em;overflow-wrap:anywhere}
+@media (max-width:30rem){dl.facts{grid-template-columns:1fr}dl.facts dd{margin-bottom:.5rem}h1{font-size:1.4rem}}
+";
+
+/// The page frame: `head` extra elements, then the body's `main`.
+pub fn layout(title: &str, head: Markup, main: Markup) -> Markup {
+    html! {
+        (DOCTYPE)
+        html lang="en" {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                title { (title) " · Palermo" }
+                style { (PreEscaped(STYLE)) }
+                (head)
+            }
+            body {
+                a.skip href="#main" { "Skip to content" }
+                header.site {
+                    div.wrap {
+                        nav aria-label="Site" {
+                            a.brand href="/" { "Palermo" }
+                            a href="/id/category/" { "Categories" }
+                            a href="/id/country/" { "Countries" }
+                            a href="/id/region/" { "Regions" }
+                            a href="/id/agent/" { "Authors" }
+                            a href="/id/language/" { "Languages" }
+                            a href="/query" { "SPARQL" }
+                        }
+                    }
+                }
+                main id="main" { (main) }
+                footer.site {
+                    div.wrap {
+                        "Palermo: a linked-data catalogue of publications on human trafficking and migrant smuggling. "
+                        a href="/ontology" { "Vocabulary" } " · "
+                        a href="/void" { "Dataset description" } " · "
+                        a href="/dump.nq.gz" { "Full dump" }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// An error as a page, for browsers; the status comes from `Error::status`,
+/// the one mapping of errors to HTTP.
+pub fn error_page(error: &Error, extra: Markup) -> Response {
+    let status = error.status();
+    let heading = match status {
+        StatusCode::NOT_FOUND => "Not found",
+        StatusCode::BAD_REQUEST => "Bad request",
+        StatusCode::NOT_ACCEPTABLE => "Not acceptable",
+        _ => "Something went wrong",
+    };
+    let page = layout(
+        heading,
+        html! { meta name="robots" content="noindex"; },
+        html! {
+            h1 { (heading) }
+            p { (error.to_string()) }
+            (extra)
+            p { a href="/" { "Back to the catalogue" } }
+        },
+    );
+    let mut r = (status, axum::response::Html(page.into_string())).into_response();
+    r.headers_mut()
+        .insert(header::VARY, HeaderValue::from_static("Accept"));
+    r
+}
+
+/// An error for any client: a page when the client wants HTML, else the
+/// plain text of `Error`'s own response.
+pub fn error_response(error: Error, html: bool, extra: Markup) -> Response {
+    if html {
+        error_page(&error, extra)
+    } else {
+        let mut r = error.into_response();
+        r.headers_mut()
+            .insert(header::VARY, HeaderValue::from_static("Accept"));
+        r
+    }
+}
+
+/// The value of a query parameter (the first one).
+pub fn query_param(raw: Option<&str>, name: &str) -> Option<String> {
+    form_urlencoded::parse(raw.unwrap_or("").as_bytes())
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.into_owned())
+        .filter(|v| !v.trim().is_empty())
+}
+
+/// A path with its query string (`/records/x?style=apa`), for forms and links.
+pub fn with_query(path: &str, pairs: &[(&str, &str)]) -> String {
+    if pairs.is_empty() {
+        return path.to_string();
+    }
+    let mut s = form_urlencoded::Serializer::new(String::new());
+    for (k, v) in pairs {
+        s.append_pair(k, v);
+    }
+    format!("{path}?{}", s.finish())
+}
+
+/// JSON for a `<script>` element: `<`, `>` and `&` as Unicode escapes, so
+/// that no value can close the element or open a comment.
+pub fn script_json(value: &serde_json::Value) -> PreEscaped<String> {
+    let text = serde_json::to_string_pretty(value).unwrap_or_else(|_| "{}".into());
+    PreEscaped(
+        text.replace('<', "\\u003c")
+            .replace('>', "\\u003e")
+            .replace('&', "\\u0026"),
+    )
+}

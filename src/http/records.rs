@@ -1,0 +1,512 @@
+//! `/records/{id}`: one record, content-negotiated like Crossref's DOI
+//! resolver (landing page, RDF, citation formats, formatted references with
+//! `style=`/`locale=`), the same at `/records/{id}.{ext}`, and `/unapi`.
+
+use super::AppState;
+use super::negotiate::{Offer, choose, wants_html};
+use super::pages::record::{Landing, SHOWN_STYLES, schema_type};
+use super::pages::{
+    self, Doc, Representation, blocking, error_response, parse_modified, query_param,
+    split_extension, valid_key,
+};
+use crate::error::Error;
+use crate::export::{ExportOptions, Format};
+use crate::rdf::{Iris, describe, read};
+use crate::record::Record;
+use crate::store::Store;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use maud::html;
+use std::collections::BTreeMap;
+
+/// Every representation of a record. The page comes first: it is what a
+/// client that states no preference gets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RecordDoc {
+    Rdf(Doc),
+    Citation(Format),
+}
+
+impl RecordDoc {
+    pub const ALL: [RecordDoc; 9] = [
+        RecordDoc::Rdf(Doc::Html),
+        RecordDoc::Rdf(Doc::Turtle),
+        RecordDoc::Rdf(Doc::NTriples),
+        RecordDoc::Rdf(Doc::RdfXml),
+        RecordDoc::Rdf(Doc::JsonLd),
+        RecordDoc::Citation(Format::BibTeX),
+        RecordDoc::Citation(Format::Ris),
+        RecordDoc::Citation(Format::CslJson),
+        RecordDoc::Citation(Format::Bibliography),
+    ];
+
+    /// `ttl nt rdf jsonld bib ris json txt` (and `html`).
+    pub fn from_extension(ext: &str) -> Option<RecordDoc> {
+        Doc::from_extension(ext)
+            .map(RecordDoc::Rdf)
+            .or_else(|| Format::from_extension(ext).map(RecordDoc::Citation))
+    }
+
+    pub fn extension(self) -> &'static str {
+        match self {
+            RecordDoc::Rdf(d) => d.extension(),
+            RecordDoc::Citation(f) => f.extension(),
+        }
+    }
+}
+
+impl Offer for RecordDoc {
+    fn media_type(&self) -> &'static str {
+        match self {
+            RecordDoc::Rdf(d) => d.media_type(),
+            RecordDoc::Citation(f) => f.media_type(),
+        }
+    }
+    fn aliases(&self) -> &'static [&'static str] {
+        match self {
+            RecordDoc::Rdf(d) => d.aliases(),
+            RecordDoc::Citation(Format::BibTeX) => &["text/x-bibtex"],
+            RecordDoc::Citation(Format::CslJson) => &["application/citeproc+json"],
+            RecordDoc::Citation(_) => &[],
+        }
+    }
+    fn names(&self) -> &'static [&'static str] {
+        match self {
+            RecordDoc::Rdf(d) => d.names(),
+            RecordDoc::Citation(Format::BibTeX) => &["bibtex", "bib"],
+            RecordDoc::Citation(Format::Ris) => &["ris"],
+            RecordDoc::Citation(Format::CslJson) => &["csljson", "csl-json", "json"],
+            RecordDoc::Citation(Format::Bibliography) => &["bibliography", "txt", "text"],
+        }
+    }
+}
+
+/// Parameters of a formatted reference: query parameters win over those
+/// of the `Accept` range (`text/x-bibliography; style=apa`).
+fn export_options(raw_query: Option<&str>, accept_params: &[(String, String)]) -> ExportOptions {
+    let mut media = String::from("text/x-bibliography");
+    for (k, v) in accept_params {
+        media.push_str(&format!("; {k}={v}"));
+    }
+    ExportOptions {
+        ascii: query_param(raw_query, "ascii").is_some_and(|v| v == "1" || v == "true"),
+        style: query_param(raw_query, "style"),
+        locale: query_param(raw_query, "locale"),
+        html: false,
+    }
+    .with_media_type_params(&media)
+}
+
+/// The parameters of the client's `text/x-bibliography` range, if any, for
+/// suffix URLs (which skip negotiation but still read the style).
+fn bibliography_params(accept: Option<&str>) -> Vec<(String, String)> {
+    let Some(accept) = accept else {
+        return Vec::new();
+    };
+    accept
+        .split(',')
+        .find(|r| {
+            r.split(';')
+                .next()
+                .is_some_and(|m| m.trim().eq_ignore_ascii_case("text/x-bibliography"))
+        })
+        .map(|r| {
+            r.split(';')
+                .skip(1)
+                .filter_map(|p| p.split_once('='))
+                .map(|(k, v)| {
+                    (
+                        k.trim().to_ascii_lowercase(),
+                        v.trim().trim_matches('"').to_string(),
+                    )
+                })
+                .filter(|(k, _)| k != "q")
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// FAIR Signposting (signposting.org/FAIR): the identifier to cite, every
+/// description of the record, its type and its authors.
+fn signposting(iris: &Iris, record: &Record) -> Vec<String> {
+    let iri = iris.record(&record.id).into_string();
+    let mut links = vec![format!("<{iri}>; rel=\"cite-as\"")];
+    for d in Doc::RDF {
+        links.push(format!(
+            "<{iri}.{}>; rel=\"describedby\"; type=\"{}\"",
+            d.extension(),
+            d.media_type()
+        ));
+    }
+    for f in Format::ALL {
+        links.push(format!(
+            "<{iri}.{}>; rel=\"describedby\"; type=\"{}\"",
+            f.extension(),
+            f.media_type()
+        ));
+    }
+    links.push(format!(
+        "<https://schema.org/{}>; rel=\"type\"",
+        schema_type(record.kind)
+    ));
+    links.push("<https://schema.org/AboutPage>; rel=\"type\"".into());
+    for a in &record.authors {
+        links.push(format!(
+            "<{}>; rel=\"author\"",
+            iris.agent(&a.key()).as_str()
+        ));
+    }
+    links
+}
+
+/// What the store says about one record, read in one blocking task.
+struct Loaded {
+    record: Record,
+    modified: Option<String>,
+    graph: Option<oxigraph::model::Graph>,
+    labels: BTreeMap<String, String>,
+}
+
+fn load(store: &Store, iris: &Iris, id: &str, rdf: bool) -> Result<Option<Loaded>, Error> {
+    let ox = store.oxigraph();
+    let Some(record) = read::record(ox, iris, id)? else {
+        return Ok(None);
+    };
+    let modified = read::modified(ox, iris, id)?.or(describe::last_modified(ox, iris)?);
+    let graph = if rdf {
+        describe::record(ox, iris, id)?
+    } else {
+        None
+    };
+    let mut labels = BTreeMap::new();
+    let linked = record
+        .categories
+        .iter()
+        .map(|k| iris.category(k))
+        .chain(record.countries.iter().map(|k| iris.country(k)))
+        .chain(record.regions.iter().map(|k| iris.region(k)))
+        .chain(record.languages.iter().map(|k| iris.language(k)));
+    for iri in linked {
+        if let Some(l) = describe::label(ox, &iri)? {
+            labels.insert(iri.into_string(), l);
+        }
+    }
+    Ok(Some(Loaded {
+        record,
+        modified,
+        graph,
+        labels,
+    }))
+}
+
+/// Ids of the records whose ids share the most words with `id`: the
+/// suggestions of a 404 page.
+fn similar_ids(store: &Store, iris: &Iris, id: &str) -> Result<Vec<describe::Summary>, Error> {
+    let words: Vec<&str> = id.split('-').filter(|w| w.len() > 2).collect();
+    let mut scored: Vec<(usize, String)> = read::record_ids(store.oxigraph(), iris)?
+        .into_iter()
+        .map(|other| {
+            let score = other.split('-').filter(|w| words.contains(w)).count();
+            (score, other)
+        })
+        .filter(|(s, _)| *s > 0)
+        .collect();
+    scored.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+    let mut out = Vec::new();
+    for (_, other) in scored.into_iter().take(5) {
+        if let Some(s) = describe::summary(store.oxigraph(), iris, &other)? {
+            out.push(s);
+        }
+    }
+    Ok(out)
+}
+
+/// 404 for an unknown record, with suggestions for people; 410 for a
+/// record its source dropped (harvesters should delete their copy).
+async fn missing(state: &AppState, id: &str, html_wanted: bool) -> Response {
+    let (store, iris, key) = (
+        state.store.clone(),
+        state.config.iris.clone(),
+        id.to_string(),
+    );
+    let found = blocking(move || {
+        let gone = valid_key(&key) && describe::deleted(store.oxigraph(), &iris, &key)?;
+        let similar = if html_wanted {
+            similar_ids(&store, &iris, &key)?
+        } else {
+            Vec::new()
+        };
+        Ok((gone, similar))
+    })
+    .await;
+    let (gone, similar) = match found {
+        Ok(v) => v,
+        Err(e) => return error_response(e, html_wanted, html! {}),
+    };
+    if gone {
+        let text = format!(
+            "the record {id} was withdrawn from the catalogue (its source no longer lists it)"
+        );
+        let mut r = if html_wanted {
+            let page = pages::layout(
+                "Record withdrawn",
+                html! { meta name="robots" content="noindex"; },
+                html! {
+                    h1 { "Record withdrawn" }
+                    p { "The record " code { (id) } " was withdrawn: its source no longer lists it." }
+                    p { a href="/" { "Back to the catalogue" } }
+                },
+            );
+            (StatusCode::GONE, axum::response::Html(page.into_string())).into_response()
+        } else {
+            (
+                StatusCode::GONE,
+                [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+                format!("gone: {text}\n"),
+            )
+                .into_response()
+        };
+        r.headers_mut()
+            .insert(header::VARY, HeaderValue::from_static("Accept"));
+        return r;
+    }
+    let error = Error::NotFound(format!(
+        "no record with id \"{id}\"; record ids are listed at /sitemap.xml and searchable with SPARQL at /sparql"
+    ));
+    let extra = html! {
+        @if !similar.is_empty() {
+            h2 { "Did you mean" }
+            (pages::concept::record_list(&similar))
+        }
+        p {
+            "Browse by " a href="/id/category/" { "category" } ", "
+            a href="/id/country/" { "country" } " or " a href="/id/agent/" { "author" }
+            ", or query the catalogue on the " a href="/query" { "SPARQL page" } "."
+        }
+    };
+    error_response(error, html_wanted, extra)
+}
+
+/// GET `/records/{id}` and `/records/{id}.{ext}`.
+pub async fn record(
+    State(state): State<AppState>,
+    method: Method,
+    Path(raw): Path<String>,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+) -> Response {
+    let accept = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok());
+    let browser = wants_html(accept);
+    let (id, ext) = split_extension(&raw);
+    let (doc, params) = match ext {
+        Some(ext) => match RecordDoc::from_extension(ext) {
+            Some(d) => (d, bibliography_params(accept)),
+            None => {
+                let known: Vec<&str> = RecordDoc::ALL.iter().map(|d| d.extension()).collect();
+                let e = Error::NotFound(format!(
+                    "/records/{raw}: unknown extension .{ext}; known: {}",
+                    known.join(", ")
+                ));
+                return error_response(e, browser, html! {});
+            }
+        },
+        None => match choose(
+            accept,
+            query_param(query.as_deref(), "format").as_deref(),
+            &RecordDoc::ALL,
+        ) {
+            Ok(c) => (c.offer, c.params),
+            Err(e) => return error_response(e, browser, html! {}),
+        },
+    };
+    let html_wanted = doc == RecordDoc::Rdf(Doc::Html) || browser;
+    if !valid_key(id) {
+        return missing(&state, id, html_wanted).await;
+    }
+    let mut opts = export_options(query.as_deref(), &params);
+    if let Err(e) = state.exporter.check(Format::Bibliography, &opts) {
+        // Only formatted references and the page read the style.
+        if matches!(
+            doc,
+            RecordDoc::Citation(Format::Bibliography) | RecordDoc::Rdf(Doc::Html)
+        ) {
+            let extra =
+                html! { p { a href={"/records/" (id)} { "The record with the default style" } } };
+            return error_response(e, html_wanted, extra);
+        }
+    }
+    let (store, iris, key) = (
+        state.store.clone(),
+        state.config.iris.clone(),
+        id.to_string(),
+    );
+    let rdf = matches!(doc, RecordDoc::Rdf(d) if d != Doc::Html);
+    let loaded = match blocking(move || load(&store, &iris, &key, rdf)).await {
+        Ok(Some(l)) => l,
+        Ok(None) => return missing(&state, id, html_wanted).await,
+        Err(e) => return error_response(e, html_wanted, html! {}),
+    };
+    let iris = &state.config.iris;
+    let built = match doc {
+        RecordDoc::Rdf(Doc::Html) => landing(&state, &loaded, &opts)
+            .map(|body| Representation::new(Doc::Html.content_type(), body.into_bytes())),
+        RecordDoc::Rdf(d) => match &loaded.graph {
+            Some(g) => {
+                pages::serialize(g, d, iris).map(|body| Representation::new(d.content_type(), body))
+            }
+            None => Err(Error::NotFound(format!("no record with id \"{id}\""))),
+        },
+        RecordDoc::Citation(format) => {
+            opts.html = false;
+            state
+                .exporter
+                .render(format, &loaded.record, &opts)
+                .map(|body| {
+                    let mut rep =
+                        Representation::new(format.content_type(&opts), body.into_bytes());
+                    if ext.is_some() && format != Format::Bibliography {
+                        rep.content_disposition = Some(format.content_disposition(id));
+                    }
+                    rep
+                })
+        }
+    };
+    match built {
+        Ok(mut rep) => {
+            rep.last_modified = loaded.modified.as_deref().and_then(parse_modified);
+            rep.links = signposting(iris, &loaded.record);
+            if ext.is_some() {
+                rep.links
+                    .push(format!("<{}>; rel=\"describes\"", iris.record(id).as_str()));
+            }
+            rep.respond(&method, &headers)
+        }
+        Err(e) => error_response(e, html_wanted, html! {}),
+    }
+}
+
+/// Render the landing page, with references in the picked style and a few
+/// common ones.
+fn landing(state: &AppState, loaded: &Loaded, opts: &ExportOptions) -> Result<String, Error> {
+    let selected = opts
+        .style
+        .clone()
+        .map(|s| s.trim().to_lowercase())
+        .unwrap_or_else(|| SHOWN_STYLES[0].to_string());
+    let known = state.exporter.styles().names();
+    let mut citations = Vec::new();
+    for style in std::iter::once(selected.as_str()).chain(SHOWN_STYLES.iter().copied()) {
+        if citations.iter().any(|(s, _): &(String, String)| s == style) {
+            continue;
+        }
+        // The page offers the styles this build knows; skip one it lacks
+        // rather than fail the page (the picked one was checked already).
+        if style != selected && !known.iter().any(|k| k == style) {
+            continue;
+        }
+        let o = ExportOptions {
+            style: Some(style.to_string()),
+            locale: opts.locale.clone(),
+            html: false,
+            ascii: false,
+        };
+        let text = state
+            .exporter
+            .render(Format::Bibliography, &loaded.record, &o)?;
+        citations.push((style.to_string(), text.trim().to_string()));
+    }
+    let page = Landing {
+        record: &loaded.record,
+        iris: &state.config.iris,
+        labels: &loaded.labels,
+        citations,
+        styles: known,
+        selected_style: selected,
+        modified: loaded.modified.clone(),
+    };
+    Ok(page.render())
+}
+
+/// The unAPI formats we offer: RIS, BibTeX and CSL-JSON.
+const UNAPI: [(&str, Format); 3] = [
+    ("ris", Format::Ris),
+    ("bibtex", Format::BibTeX),
+    ("csljson", Format::CslJson),
+];
+
+fn unapi_formats(id: Option<&str>) -> String {
+    let mut xml = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+    match id {
+        Some(id) => xml.push_str(&format!("<formats id=\"{}\">\n", super::home::escape(id))),
+        None => xml.push_str("<formats>\n"),
+    }
+    for (name, f) in UNAPI {
+        xml.push_str(&format!(
+            "  <format name=\"{name}\" type=\"{}\" docs=\"{}\"/>\n",
+            f.media_type(),
+            match f {
+                Format::Ris => "https://en.wikipedia.org/wiki/RIS_(file_format)",
+                Format::BibTeX => "https://www.bibtex.org/Format/",
+                _ => "https://citeproc-js.readthedocs.io/en/latest/csl-json/markup.html",
+            }
+        ));
+    }
+    xml.push_str("</formats>\n");
+    xml
+}
+
+/// GET `/unapi` (unAPI 1.0, as Zotero's unAPI translator uses it): the
+/// formats; with `id`, the formats of that record (300); with `id` and
+/// `format`, the record in that format.
+pub async fn unapi(State(state): State<AppState>, RawQuery(query): RawQuery) -> Response {
+    let xml = |status: StatusCode, body: String| {
+        (
+            status,
+            [(header::CONTENT_TYPE, "application/xml; charset=utf-8")],
+            body,
+        )
+            .into_response()
+    };
+    let id = query_param(query.as_deref(), "id");
+    let format = query_param(query.as_deref(), "format");
+    let Some(id) = id else {
+        return xml(StatusCode::OK, unapi_formats(None));
+    };
+    // Zotero and others may send the full IRI as the id.
+    let id = state
+        .config
+        .iris
+        .record_id(&id)
+        .map(str::to_string)
+        .unwrap_or(id);
+    if !valid_key(&id) {
+        return Error::NotFound(format!("no record with id \"{id}\"")).into_response();
+    }
+    let (store, iris, key) = (state.store.clone(), state.config.iris.clone(), id.clone());
+    let record = match blocking(move || Ok(read::record(store.oxigraph(), &iris, &key)?)).await {
+        Ok(Some(r)) => r,
+        Ok(None) => return Error::NotFound(format!("no record with id \"{id}\"")).into_response(),
+        Err(e) => return e.into_response(),
+    };
+    let Some(format) = format else {
+        return xml(StatusCode::MULTIPLE_CHOICES, unapi_formats(Some(&id)));
+    };
+    let Some((_, f)) = UNAPI
+        .iter()
+        .find(|(n, _)| *n == format.to_ascii_lowercase())
+    else {
+        return Error::NotAcceptable(UNAPI.iter().map(|(n, _)| n.to_string()).collect())
+            .into_response();
+    };
+    let opts = ExportOptions::default();
+    match state.exporter.render(*f, &record, &opts) {
+        Ok(body) => (
+            StatusCode::OK,
+            [(header::CONTENT_TYPE, f.content_type(&opts).to_string())],
+            body,
+        )
+            .into_response(),
+        Err(e) => e.into_response(),
+    }
+}

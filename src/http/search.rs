@@ -1,0 +1,879 @@
+//! `GET /records`: search and browse. One result, three faces: an HTML page
+//! (search box, facets as links, highlighted snippets, pages), JSON
+//! (`Accept: application/json` or `format=json`), and every citation format
+//! of the *whole* result set (`format=bibtex|ris|csljson|bibliography` or
+//! by `Accept`), streamed record by record from the store.
+
+use super::AppState;
+use super::home::escape;
+use super::negotiate::{Offer, choose};
+use crate::error::Error;
+use crate::export::{ExportOptions, Format};
+use crate::search::{FacetKind, Highlighted, Hit, SearchIndex, SearchRequest, SearchResults, Sort};
+use axum::body::{Body, Bytes};
+use axum::extract::{RawQuery, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
+use serde_json::{Value, json};
+use std::io::Write;
+
+/// Results per page unless `per_page` says otherwise, and the most it may say.
+pub const PER_PAGE: usize = 20;
+pub const MAX_PER_PAGE: usize = 100;
+
+/// Values shown per facet on the page before "more" (JSON lists up to
+/// `search::MAX_FACET_VALUES`).
+const FACET_VALUES_SHOWN: usize = 12;
+
+/// What `/records` answers with. The page comes first: a client that states
+/// no preference (a browser, a bare `curl`) gets it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ResultsDoc {
+    Html,
+    Json,
+    Citation(Format),
+}
+
+impl ResultsDoc {
+    pub const ALL: [ResultsDoc; 6] = [
+        ResultsDoc::Html,
+        ResultsDoc::Json,
+        ResultsDoc::Citation(Format::BibTeX),
+        ResultsDoc::Citation(Format::Ris),
+        ResultsDoc::Citation(Format::CslJson),
+        ResultsDoc::Citation(Format::Bibliography),
+    ];
+}
+
+impl Offer for ResultsDoc {
+    fn media_type(&self) -> &'static str {
+        match self {
+            ResultsDoc::Html => "text/html",
+            ResultsDoc::Json => "application/json",
+            ResultsDoc::Citation(f) => f.media_type(),
+        }
+    }
+    fn aliases(&self) -> &'static [&'static str] {
+        match self {
+            ResultsDoc::Html => &["application/xhtml+xml"],
+            ResultsDoc::Citation(Format::BibTeX) => &["text/x-bibtex"],
+            ResultsDoc::Citation(Format::CslJson) => &["application/citeproc+json"],
+            _ => &[],
+        }
+    }
+    /// `json` is this page's own JSON; CSL-JSON is `csljson`.
+    fn names(&self) -> &'static [&'static str] {
+        match self {
+            ResultsDoc::Html => &["html"],
+            ResultsDoc::Json => &["json"],
+            ResultsDoc::Citation(Format::BibTeX) => &["bibtex", "bib"],
+            ResultsDoc::Citation(Format::Ris) => &["ris"],
+            ResultsDoc::Citation(Format::CslJson) => &["csljson", "csl-json", "csl"],
+            ResultsDoc::Citation(Format::Bibliography) => &["bibliography", "txt", "text"],
+        }
+    }
+}
+
+/// The query parameters of `/records`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Params {
+    pub q: String,
+    pub filters: Vec<(FacetKind, String)>,
+    pub year_from: Option<i32>,
+    pub year_to: Option<i32>,
+    pub sort: Option<Sort>,
+    pub page: usize,
+    pub per_page: usize,
+    pub format: Option<String>,
+    pub style: Option<String>,
+    pub locale: Option<String>,
+    pub ascii: bool,
+}
+
+impl Params {
+    /// Read and check the query string. Every refusal is a 400 naming the
+    /// parameter; empty values (an untouched form field) count as absent;
+    /// parameters we do not know are ignored, as links from elsewhere carry
+    /// tracking parameters.
+    pub fn parse(raw: &str) -> Result<Params, Error> {
+        let mut p = Params {
+            page: 1,
+            per_page: PER_PAGE,
+            ..Params::default()
+        };
+        let mut seen_q = false;
+        for (k, v) in form_urlencoded::parse(raw.as_bytes()) {
+            let v = v.trim();
+            if v.is_empty() {
+                continue;
+            }
+            match k.as_ref() {
+                "q" => {
+                    if seen_q {
+                        return Err(Error::BadRequest("q is given more than once".into()));
+                    }
+                    seen_q = true;
+                    p.q = v.to_string();
+                }
+                "year_from" => p.year_from = Some(year(v, "year_from")?),
+                "year_to" => p.year_to = Some(year(v, "year_to")?),
+                "page" => p.page = number(v, "page", 1, usize::MAX)?,
+                "per_page" => p.per_page = number(v, "per_page", 1, MAX_PER_PAGE)?,
+                "sort" => {
+                    p.sort = Some(Sort::from_name(v).ok_or_else(|| {
+                        Error::BadRequest(format!(
+                            "sort={v} is not a known order; use one of: {}",
+                            Sort::ALL.map(Sort::name).join(", ")
+                        ))
+                    })?)
+                }
+                "format" => p.format = Some(v.to_string()),
+                "style" => p.style = Some(v.to_string()),
+                "locale" => p.locale = Some(v.to_string()),
+                "ascii" => p.ascii = matches!(v, "1" | "true" | "yes"),
+                other => {
+                    if let Some(kind) = FacetKind::from_name(other).filter(|k| *k != FacetKind::Year) {
+                        let value = v.to_string();
+                        if !p.filters.contains(&(kind, value.clone())) {
+                            p.filters.push((kind, value));
+                        }
+                    }
+                }
+            }
+        }
+        if let (Some(from), Some(to)) = (p.year_from, p.year_to)
+            && from > to
+        {
+            return Err(Error::BadRequest(format!(
+                "year_from ({from}) is after year_to ({to})"
+            )));
+        }
+        if p.q.chars().count() > crate::search::MAX_QUERY_CHARS {
+            return Err(Error::BadRequest(format!(
+                "q is longer than {} characters",
+                crate::search::MAX_QUERY_CHARS
+            )));
+        }
+        Ok(p)
+    }
+
+    /// The search this asks for; `all` ignores the page (exports).
+    pub fn request(&self, all: bool) -> SearchRequest {
+        SearchRequest {
+            q: self.q.clone(),
+            filters: self.filters.clone(),
+            year_from: self.year_from,
+            year_to: self.year_to,
+            sort: self.sort,
+            offset: if all {
+                0
+            } else {
+                (self.page - 1).saturating_mul(self.per_page)
+            },
+            limit: if all { 0 } else { self.per_page },
+        }
+    }
+
+    /// A link to `/records` with these parameters (defaults left out), not
+    /// yet HTML-escaped.
+    pub fn href(&self) -> String {
+        let mut s = form_urlencoded::Serializer::new(String::new());
+        if !self.q.is_empty() {
+            s.append_pair("q", &self.q);
+        }
+        for (k, v) in &self.filters {
+            s.append_pair(k.name(), v);
+        }
+        if let Some(y) = self.year_from {
+            s.append_pair("year_from", &y.to_string());
+        }
+        if let Some(y) = self.year_to {
+            s.append_pair("year_to", &y.to_string());
+        }
+        if let Some(sort) = self.sort {
+            s.append_pair("sort", sort.name());
+        }
+        if self.page > 1 {
+            s.append_pair("page", &self.page.to_string());
+        }
+        if self.per_page != PER_PAGE {
+            s.append_pair("per_page", &self.per_page.to_string());
+        }
+        if let Some(f) = &self.format {
+            s.append_pair("format", f);
+        }
+        if let Some(v) = &self.style {
+            s.append_pair("style", v);
+        }
+        if let Some(v) = &self.locale {
+            s.append_pair("locale", v);
+        }
+        let query = s.finish();
+        if query.is_empty() {
+            "/records".to_string()
+        } else {
+            format!("/records?{query}")
+        }
+    }
+
+    /// A copy changed by `f`, back on the first page, without a format.
+    fn with(&self, f: impl FnOnce(&mut Params)) -> Params {
+        let mut p = self.clone();
+        p.page = 1;
+        p.format = None;
+        p.style = None;
+        p.locale = None;
+        f(&mut p);
+        p
+    }
+}
+
+fn year(v: &str, name: &str) -> Result<i32, Error> {
+    v.parse::<i32>()
+        .ok()
+        .filter(|y| (0..=9999).contains(y))
+        .ok_or_else(|| Error::BadRequest(format!("{name} must be a year such as 2015, not {v:?}")))
+}
+
+fn number(v: &str, name: &str, min: usize, max: usize) -> Result<usize, Error> {
+    v.parse::<usize>()
+        .ok()
+        .filter(|n| (min..=max).contains(n))
+        .ok_or_else(|| {
+            if max == usize::MAX {
+                Error::BadRequest(format!("{name} must be a whole number from {min}, not {v:?}"))
+            } else {
+                Error::BadRequest(format!(
+                    "{name} must be a whole number from {min} to {max}, not {v:?}"
+                ))
+            }
+        })
+}
+
+/// GET /records
+pub async fn records(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, Error> {
+    let params = Params::parse(raw.as_deref().unwrap_or(""))?;
+    let accept = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok());
+    let chosen = choose(accept, params.format.as_deref(), &ResultsDoc::ALL)?;
+    match chosen.offer {
+        ResultsDoc::Citation(format) => export(&state, params, format, &chosen.params).await,
+        doc => {
+            let index = state.search.clone();
+            let req = params.request(false);
+            let results = tokio::task::spawn_blocking(move || index.search(&req))
+                .await
+                .map_err(|e| Error::Io(format!("search task failed: {e}")))??;
+            let mut params = params;
+            // Links carry the values as the index knows them (keys).
+            params.filters = results.filters.clone();
+            let mut response = if doc == ResultsDoc::Json {
+                axum::Json(to_json(&state, &params, &results)).into_response()
+            } else {
+                Html(page(&state.search, &params, &results)).into_response()
+            };
+            response
+                .headers_mut()
+                .insert(header::VARY, HeaderValue::from_static("accept"));
+            Ok(response)
+        }
+    }
+}
+
+fn pages(total: usize, per_page: usize) -> usize {
+    total.div_ceil(per_page.max(1))
+}
+
+/// Highlighted text as HTML: everything escaped, matches in `<mark>`.
+fn highlighted_html(h: &Highlighted) -> String {
+    let mut out = String::new();
+    if h.cut_before {
+        out.push('…');
+    }
+    for (part, hit) in h.parts() {
+        if hit {
+            out.push_str("<mark>");
+            out.push_str(&escape(part));
+            out.push_str("</mark>");
+        } else {
+            out.push_str(&escape(part));
+        }
+    }
+    if h.cut_after {
+        out.push('…');
+    }
+    out
+}
+
+fn plain(h: &Highlighted) -> String {
+    format!(
+        "{}{}{}",
+        if h.cut_before { "…" } else { "" },
+        h.text,
+        if h.cut_after { "…" } else { "" }
+    )
+}
+
+fn labelled(index: &SearchIndex, kind: FacetKind, keys: &[String]) -> Value {
+    keys.iter()
+        .map(|k| json!({ "value": k, "label": index.label(kind, k) }))
+        .collect()
+}
+
+fn hit_json(state: &AppState, hit: &Hit) -> Value {
+    let index = &state.search;
+    json!({
+        "id": hit.id,
+        "iri": state.config.iris.record(&hit.id).as_str(),
+        "url": format!("/records/{}", hit.id),
+        "title": hit.title.text,
+        "title_html": highlighted_html(&hit.title),
+        "snippet": plain(&hit.snippet),
+        "snippet_html": highlighted_html(&hit.snippet),
+        "type": hit.kind.map(crate::search::kind_label),
+        "year": hit.year,
+        "authors": hit.authors,
+        "categories": labelled(index, FacetKind::Category, &hit.categories),
+        "countries": labelled(index, FacetKind::Country, &hit.countries),
+        "regions": labelled(index, FacetKind::Region, &hit.regions),
+        "languages": labelled(index, FacetKind::Language, &hit.languages),
+        "score": hit.score,
+    })
+}
+
+/// The JSON face: the same page, facets and links as the HTML.
+fn to_json(state: &AppState, params: &Params, results: &SearchResults) -> Value {
+    let mut filters = serde_json::Map::new();
+    for (k, v) in &params.filters {
+        if let Some(list) = filters
+            .entry(k.name())
+            .or_insert_with(|| Value::Array(Vec::new()))
+            .as_array_mut()
+        {
+            list.push(Value::String(v.clone()));
+        }
+    }
+    let mut facets = serde_json::Map::new();
+    for f in &results.facets {
+        facets.insert(
+            f.facet.name().to_string(),
+            json!({ "values": f.values, "more": f.more }),
+        );
+    }
+    let last = pages(results.total, params.per_page);
+    let link = |page: usize| {
+        let p = Params {
+            page,
+            ..params.clone()
+        };
+        Value::String(p.href())
+    };
+    json!({
+        "total": results.total,
+        "page": params.page,
+        "per_page": params.per_page,
+        "pages": last,
+        "sort": results.sort.name(),
+        "query": {
+            "q": params.q,
+            "filters": filters,
+            "year_from": params.year_from,
+            "year_to": params.year_to,
+        },
+        "results": results.hits.iter().map(|h| hit_json(state, h)).collect::<Vec<_>>(),
+        "facets": facets,
+        "links": {
+            "self": link(params.page),
+            "prev": if params.page > 1 { link(params.page - 1) } else { Value::Null },
+            "next": if params.page < last { link(params.page + 1) } else { Value::Null },
+        },
+    })
+}
+
+/// The HTML face.
+fn page(index: &SearchIndex, params: &Params, results: &SearchResults) -> String {
+    let a = |p: &Params| escape(&p.href());
+    let mut hidden = String::new();
+    for (k, v) in &params.filters {
+        hidden.push_str(&format!(
+            "<input type=\"hidden\" name=\"{}\" value=\"{}\">",
+            k.name(),
+            escape(v)
+        ));
+    }
+    for (name, y) in [("year_from", params.year_from), ("year_to", params.year_to)] {
+        if let Some(y) = y {
+            hidden.push_str(&format!("<input type=\"hidden\" name=\"{name}\" value=\"{y}\">"));
+        }
+    }
+    if params.per_page != PER_PAGE {
+        hidden.push_str(&format!(
+            "<input type=\"hidden\" name=\"per_page\" value=\"{}\">",
+            params.per_page
+        ));
+    }
+    let sorts: String = Sort::ALL
+        .iter()
+        .map(|s| {
+            let selected = if *s == results.sort { " selected" } else { "" };
+            format!("<option value=\"{}\"{selected}>{}</option>", s.name(), s.label())
+        })
+        .collect();
+
+    // Active filters, each with a link that removes it.
+    let mut active = String::new();
+    for (k, v) in &params.filters {
+        let without = params.with(|p| p.filters.retain(|f| f != &(*k, v.clone())));
+        active.push_str(&format!(
+            "<li data-facet=\"{}\" data-value=\"{}\">{}: <strong>{}</strong> <a href=\"{}\" aria-label=\"Remove filter {}: {}\">×</a></li>",
+            k.name(),
+            escape(v),
+            k.title(),
+            escape(&index.label(*k, v)),
+            a(&without),
+            k.title(),
+            escape(&index.label(*k, v)),
+        ));
+    }
+    if params.year_from.is_some() || params.year_to.is_some() {
+        let span = match (params.year_from, params.year_to) {
+            (Some(f), Some(t)) if f == t => f.to_string(),
+            (Some(f), Some(t)) => format!("{f}–{t}"),
+            (Some(f), None) => format!("from {f}"),
+            (None, Some(t)) => format!("until {t}"),
+            (None, None) => String::new(),
+        };
+        let without = params.with(|p| {
+            p.year_from = None;
+            p.year_to = None;
+        });
+        active.push_str(&format!(
+            "<li data-facet=\"year\">Year: <strong>{span}</strong> <a href=\"{}\" aria-label=\"Remove the year filter\">×</a></li>",
+            a(&without)
+        ));
+    }
+    let active = if active.is_empty() {
+        String::new()
+    } else {
+        let clear = params.with(|p| {
+            p.filters.clear();
+            p.year_from = None;
+            p.year_to = None;
+        });
+        format!(
+            "<div id=\"active-filters\"><ul>{active}</ul><a href=\"{}\">Clear all filters</a></div>",
+            a(&clear)
+        )
+    };
+
+    let mut facets = String::new();
+    for f in &results.facets {
+        if f.values.is_empty() {
+            continue;
+        }
+        let mut items = String::new();
+        for (i, v) in f.values.iter().enumerate() {
+            let hidden_item = if i >= FACET_VALUES_SHOWN { " class=\"extra\"" } else { "" };
+            let link = if f.facet == FacetKind::Year {
+                let y: Option<i32> = v.value.parse().ok();
+                let selected = y.is_some() && params.year_from == y && params.year_to == y;
+                (!selected).then(|| {
+                    params.with(|p| {
+                        p.year_from = y;
+                        p.year_to = y;
+                    })
+                })
+            } else if v.selected {
+                None
+            } else {
+                Some(params.with(|p| p.filters.push((f.facet, v.value.clone()))))
+            };
+            let label = escape(&v.label);
+            let body = match link {
+                Some(p) => format!(
+                    "<a href=\"{}\" data-facet=\"{}\" data-value=\"{}\">{label}</a>",
+                    a(&p),
+                    f.facet.name(),
+                    escape(&v.value)
+                ),
+                None => format!("<strong aria-current=\"true\">{label}</strong>"),
+            };
+            items.push_str(&format!(
+                "<li{hidden_item}>{body} <span class=\"count\">{}</span></li>",
+                v.count
+            ));
+        }
+        let more = f.values.len().saturating_sub(FACET_VALUES_SHOWN) + f.more;
+        let more = if more > 0 {
+            format!("<p class=\"more\">and {more} more</p>")
+        } else {
+            String::new()
+        };
+        facets.push_str(&format!(
+            "<section class=\"facet\" data-facet=\"{name}\" aria-labelledby=\"facet-{name}\"><h2 id=\"facet-{name}\">{title}</h2><ul>{items}</ul>{more}</section>",
+            name = f.facet.name(),
+            title = f.facet.title(),
+        ));
+    }
+    let year_form = format!(
+        "<form method=\"get\" action=\"/records\" class=\"years\" aria-label=\"Years\">{keep}<label>From <input type=\"number\" name=\"year_from\" min=\"0\" max=\"9999\" value=\"{from}\"></label> <label>to <input type=\"number\" name=\"year_to\" min=\"0\" max=\"9999\" value=\"{to}\"></label> <button type=\"submit\">Apply</button></form>",
+        keep = {
+            let mut keep = String::new();
+            if !params.q.is_empty() {
+                keep.push_str(&format!("<input type=\"hidden\" name=\"q\" value=\"{}\">", escape(&params.q)));
+            }
+            for (k, v) in &params.filters {
+                keep.push_str(&format!("<input type=\"hidden\" name=\"{}\" value=\"{}\">", k.name(), escape(v)));
+            }
+            if let Some(s) = params.sort {
+                keep.push_str(&format!("<input type=\"hidden\" name=\"sort\" value=\"{}\">", s.name()));
+            }
+            keep
+        },
+        from = params.year_from.map(|y| y.to_string()).unwrap_or_default(),
+        to = params.year_to.map(|y| y.to_string()).unwrap_or_default(),
+    );
+
+    let mut list = String::new();
+    for hit in &results.hits {
+        let mut meta = Vec::new();
+        if let Some(k) = hit.kind {
+            meta.push(escape(crate::search::kind_label(k)));
+        }
+        if let Some(y) = hit.year {
+            meta.push(y.to_string());
+        }
+        if !hit.authors.is_empty() {
+            meta.push(escape(&hit.authors.join("; ")));
+        }
+        let places: Vec<String> = hit
+            .countries
+            .iter()
+            .map(|c| index.label(FacetKind::Country, c))
+            .chain(hit.regions.iter().map(|r| index.label(FacetKind::Region, r)))
+            .collect();
+        if !places.is_empty() {
+            meta.push(escape(&places.join(", ")));
+        }
+        let snippet = if hit.snippet.text.is_empty() {
+            String::new()
+        } else {
+            format!("<p class=\"snippet\">{}</p>", highlighted_html(&hit.snippet))
+        };
+        list.push_str(&format!(
+            "<li class=\"result\" data-id=\"{id}\"><h3><a href=\"/records/{id}\">{title}</a></h3><p class=\"meta\">{meta}</p>{snippet}</li>",
+            id = escape(&hit.id),
+            title = highlighted_html(&hit.title),
+            meta = meta.join(" · "),
+        ));
+    }
+    let last = pages(results.total, params.per_page);
+    let first_shown = (params.page - 1).saturating_mul(params.per_page) + 1;
+    let results_html = if results.total == 0 {
+        "<p id=\"no-results\">No records match. Try fewer words or remove a filter.</p>".to_string()
+    } else if results.hits.is_empty() {
+        format!(
+            "<p id=\"no-results\">Page {} is past the last page ({last}).</p>",
+            params.page
+        )
+    } else {
+        format!("<ol id=\"results\" start=\"{first_shown}\">{list}</ol>")
+    };
+    let mut pager = Vec::new();
+    if params.page > 1 {
+        let prev = Params {
+            page: (params.page - 1).min(last.max(1)),
+            ..params.clone()
+        };
+        pager.push(format!("<a href=\"{}\" rel=\"prev\">« Previous</a>", a(&prev)));
+    }
+    if last > 1 {
+        pager.push(format!("Page {} of {last}", params.page));
+    }
+    if params.page < last {
+        let next = Params {
+            page: params.page + 1,
+            ..params.clone()
+        };
+        pager.push(format!("<a href=\"{}\" rel=\"next\">Next »</a>", a(&next)));
+    }
+    let pager = if pager.is_empty() {
+        String::new()
+    } else {
+        format!("<nav class=\"pages\" aria-label=\"Pages\">{}</nav>", pager.join(" · "))
+    };
+    let downloads = if results.total == 0 {
+        String::new()
+    } else {
+        let formats = [
+            ("bibtex", "BibTeX"),
+            ("ris", "RIS"),
+            ("csljson", "CSL-JSON"),
+            ("bibliography", "References (APA)"),
+            ("json", "JSON"),
+        ];
+        let links: Vec<String> = formats
+            .iter()
+            .map(|(name, label)| {
+                let mut p = params.clone();
+                p.page = 1;
+                p.format = Some(name.to_string());
+                format!("<a href=\"{}\" data-format=\"{name}\">{label}</a>", a(&p))
+            })
+            .collect();
+        format!(
+            "<p class=\"downloads\">Download all {} results: {}</p>",
+            results.total,
+            links.join(" · ")
+        )
+    };
+    let summary = match (results.total, params.q.is_empty()) {
+        (1, true) => "<strong id=\"total\">1</strong> record".to_string(),
+        (n, true) => format!("<strong id=\"total\">{n}</strong> records"),
+        (1, false) => format!(
+            "<strong id=\"total\">1</strong> record matches <q>{}</q>",
+            escape(&params.q)
+        ),
+        (n, false) => format!(
+            "<strong id=\"total\">{n}</strong> records match <q>{}</q>",
+            escape(&params.q)
+        ),
+    };
+    let title = if params.q.is_empty() {
+        "Search – Palermo".to_string()
+    } else {
+        format!("{} – Search – Palermo", escape(&params.q))
+    };
+    format!(
+        r#"<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{title}</title>
+<link rel="alternate" type="application/json" href="{json}">
+<style>
+body{{font-family:system-ui,sans-serif;max-width:72rem;margin:1.5rem auto;padding:0 1rem;line-height:1.45;color:#1a1a1a}}
+form[role=search] input[type=search]{{width:min(36rem,100%);font-size:1.05rem;padding:.3rem}} button{{font-size:1rem;padding:.25rem .9rem}}
+.layout{{display:grid;grid-template-columns:16rem 1fr;gap:2rem}} @media (max-width:50rem){{.layout{{grid-template-columns:1fr}}}}
+.facet h2{{font-size:1rem;margin:1rem 0 .3rem}} .facet ul{{list-style:none;padding:0;margin:0}} .facet li{{margin:.1rem 0}}
+.facet .extra{{display:none}} .facet:focus-within .extra,.facet:hover .extra{{display:list-item}} .count{{color:#555;font-size:.85rem}}
+.years input{{width:5rem}} mark{{background:#fff0a0;color:inherit}} .meta{{color:#444;font-size:.9rem;margin:.1rem 0}}
+.result{{margin-bottom:1rem}} .result h3{{font-size:1.05rem;margin:0}} .snippet{{margin:.2rem 0}}
+#active-filters ul{{list-style:none;padding:0;display:flex;flex-wrap:wrap;gap:.4rem 1rem}} #active-filters a{{text-decoration:none}}
+</style></head><body>
+<nav><a href="/">Palermo</a> › Search · <a href="/query">SPARQL query</a></nav>
+<h1>Search the catalogue</h1>
+<form method="get" action="/records" role="search" id="search-form">
+<label for="q">Titles, abstracts, authors and subjects</label><br>
+<input type="search" id="q" name="q" value="{q}" placeholder="e.g. labour exploitation" maxlength="{maxlen}">
+{hidden}<label for="sort">Sort</label> <select id="sort" name="sort">{sorts}</select>
+<button type="submit">Search</button>
+</form>
+{active}
+<p id="summary" role="status">{summary}.</p>
+<div class="layout">
+<aside id="facets" aria-label="Refine the results">{facets}<section class="facet" data-facet="years"><h2>Years</h2>{year_form}</section></aside>
+<main>{results_html}{pager}{downloads}</main>
+</div>
+</body></html>"#,
+        json = a(&Params {
+            format: Some("json".into()),
+            ..params.clone()
+        }),
+        q = escape(&params.q),
+        maxlen = crate::search::MAX_QUERY_CHARS,
+    )
+}
+
+/// The whole result set in a citation format, streamed: ids come from one
+/// snapshot of the index, records are read from the store one at a time
+/// and written through a bounded channel, so memory stays flat whatever
+/// the size of the result and a client that goes away stops the work.
+async fn export(
+    state: &AppState,
+    params: Params,
+    format: Format,
+    media_params: &[(String, String)],
+) -> Result<Response, Error> {
+    let mut opts = ExportOptions {
+        ascii: params.ascii,
+        style: params.style.clone(),
+        locale: params.locale.clone(),
+        html: false,
+    };
+    for (k, v) in media_params {
+        match k.as_str() {
+            "style" if opts.style.is_none() => opts.style = Some(v.clone()),
+            "locale" if opts.locale.is_none() => opts.locale = Some(v.clone()),
+            _ => {}
+        }
+    }
+    // An unknown style is a 400 now, not a broken stream later.
+    state.exporter.check(format, &opts)?;
+    let index = state.search.clone();
+    let req = params.request(true);
+    let (total, ids) = tokio::task::spawn_blocking(move || index.ids(&req))
+        .await
+        .map_err(|e| Error::Io(format!("search task failed: {e}")))??;
+    if total == 0 {
+        return Err(Error::NotFound(
+            "no records match this search, so there is nothing to export".into(),
+        ));
+    }
+    let (tx, rx) = tokio::sync::mpsc::channel::<Result<Bytes, std::io::Error>>(8);
+    let (store, iris, exporter) = (
+        state.store.clone(),
+        state.config.iris.clone(),
+        state.exporter.clone(),
+    );
+    tokio::task::spawn_blocking(move || {
+        let records = ids.filter_map(|id| match id {
+            Ok(id) => match crate::rdf::read::record(store.oxigraph(), &iris, &id) {
+                Ok(Some(r)) => Some(Ok(r)),
+                // Deleted since the search: skipped, as `records_from_store` does.
+                Ok(None) => None,
+                Err(e) => Some(Err(Error::from(e))),
+            },
+            Err(e) => Some(Err(e)),
+        });
+        let writer = ChannelWriter {
+            tx: tx.clone(),
+            buf: Vec::with_capacity(CHUNK),
+        };
+        if let Err(e) = exporter.write_records(format, records, &opts, writer) {
+            // Headers are gone already: end the body with an error, so the
+            // client sees a broken transfer rather than a short file.
+            tracing::warn!(error = %e, "search export stopped");
+            let _ = tx.blocking_send(Err(std::io::Error::other(e.to_string())));
+        }
+    });
+    let stream = futures_util::stream::unfold(rx, |mut rx| async move {
+        rx.recv().await.map(|item| (item, rx))
+    });
+    let mut response = Response::new(Body::from_stream(stream));
+    *response.status_mut() = StatusCode::OK;
+    let h = response.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(format.content_type(&ExportOptions::default())),
+    );
+    if format != Format::Bibliography
+        && let Ok(v) = HeaderValue::from_str(&format.content_disposition(&stem(&params)))
+    {
+        h.insert(header::CONTENT_DISPOSITION, v);
+    }
+    h.insert("palermo-total-results", HeaderValue::from(total));
+    h.insert(header::VARY, HeaderValue::from_static("accept"));
+    Ok(response)
+}
+
+/// The file name of an export: what was searched for.
+fn stem(params: &Params) -> String {
+    let mut words = vec!["palermo".to_string()];
+    if !params.q.is_empty() {
+        words.push(params.q.clone());
+    }
+    for (_, v) in &params.filters {
+        words.push(v.clone());
+    }
+    crate::normalize::short_slug(&words.join(" "), 8, 60)
+}
+
+/// Bytes per message on the channel: large enough to keep the per-message
+/// cost low, small enough that the first bytes leave quickly.
+const CHUNK: usize = 32 * 1024;
+
+/// `Write` into the response body channel. Blocks when the client reads
+/// slower than we write; fails when it has gone.
+struct ChannelWriter {
+    tx: tokio::sync::mpsc::Sender<Result<Bytes, std::io::Error>>,
+    buf: Vec<u8>,
+}
+
+impl ChannelWriter {
+    fn send(&mut self) -> std::io::Result<()> {
+        if self.buf.is_empty() {
+            return Ok(());
+        }
+        let chunk = Bytes::from(std::mem::replace(&mut self.buf, Vec::with_capacity(CHUNK)));
+        self.tx.blocking_send(Ok(chunk)).map_err(|_| {
+            std::io::Error::new(std::io::ErrorKind::BrokenPipe, "the client went away")
+        })
+    }
+}
+
+impl Write for ChannelWriter {
+    fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
+        self.buf.extend_from_slice(data);
+        if self.buf.len() >= CHUNK {
+            self.send()?;
+        }
+        Ok(data.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.send()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parameters_are_checked_and_named() {
+        let p = Params::parse("q=labour+exploitation&country=BA&country=RS&year_from=2010&page=2&per_page=50&sort=title&utm_source=x").unwrap();
+        assert_eq!(p.q, "labour exploitation");
+        assert_eq!(
+            p.filters,
+            vec![
+                (FacetKind::Country, "BA".to_string()),
+                (FacetKind::Country, "RS".to_string())
+            ]
+        );
+        assert_eq!((p.year_from, p.page, p.per_page), (Some(2010), 2, 50));
+        assert_eq!(p.sort, Some(Sort::Title));
+        assert_eq!(p.request(false).offset, 50);
+        for (raw, name) in [
+            ("year_from=abc", "year_from"),
+            ("year_to=20155", "year_to"),
+            ("page=0", "page"),
+            ("page=-1", "page"),
+            ("per_page=1000", "per_page"),
+            ("sort=random", "sort"),
+            ("q=a&q=b", "q"),
+            ("year_from=2020&year_to=2010", "year_from"),
+        ] {
+            match Params::parse(raw) {
+                Err(Error::BadRequest(m)) => assert!(m.contains(name), "{raw}: {m}"),
+                other => panic!("{raw}: {other:?}"),
+            }
+        }
+        // An untouched form field is no filter.
+        assert_eq!(Params::parse("q=&country=&year_from=").unwrap().filters, vec![]);
+    }
+
+    #[test]
+    fn links_round_trip() {
+        let raw = "q=%3Cscript%3E&region=western-balkans&year_to=2019&sort=year&page=3";
+        let p = Params::parse(raw).unwrap();
+        let again = Params::parse(p.href().trim_start_matches("/records?")).unwrap();
+        assert_eq!(p, again);
+        assert!(!p.href().contains('<'));
+    }
+
+    #[test]
+    fn highlights_are_escaped() {
+        let h = Highlighted {
+            text: "<b>labour</b> & more".into(),
+            ranges: vec![3..9],
+            cut_before: false,
+            cut_after: true,
+        };
+        assert_eq!(
+            highlighted_html(&h),
+            "&lt;b&gt;<mark>labour</mark>&lt;/b&gt; &amp; more…"
+        );
+    }
+}

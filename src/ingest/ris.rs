@@ -1,0 +1,242 @@
+//! RIS files -> records, with our own line parser: our exports and
+//! reasonable files of other tools (LF or CRLF, a BOM, wrapped lines).
+//!
+//! `TY` opens a record and `ER` closes it; a line that is not a tag
+//! continues the previous value (some tools wrap long abstracts). Author
+//! values follow `export::ris`: a trailing comma marks an organisation,
+//! `Family, Given` a person; other values are read like the knowledge
+//! portal's author lines (organisation words, "Given Family").
+
+use super::ParseError;
+use crate::export::csljson::year_in;
+use crate::export::ris::RisRecord;
+use crate::export::{apply_keywords, id_from_url, kind_from_label, language_codes};
+use crate::normalize::agents::{organization, parse_name};
+use crate::normalize::clean_space;
+use crate::rdf::Iris;
+use crate::record::{Agent, Provenance, Record, RecordKind};
+
+/// A tag line: two uppercase letters or digits, two spaces, a hyphen.
+fn tag_line(line: &str) -> Option<(&str, &str)> {
+    let b = line.as_bytes();
+    let is_tag = b.len() >= 5
+        && b[0].is_ascii_uppercase()
+        && (b[1].is_ascii_uppercase() || b[1].is_ascii_digit())
+        && &b[2..5] == b"  -";
+    is_tag.then(|| (&line[..2], line[5..].trim()))
+}
+
+/// Split a file into records, each with the line of its `TY`.
+pub fn records(file: &str, text: &str) -> Result<Vec<(usize, RisRecord)>, ParseError> {
+    let err = |line: usize, message: String| ParseError {
+        file: file.to_string(),
+        line,
+        message,
+    };
+    let text = text.strip_prefix('\u{FEFF}').unwrap_or(text);
+    let mut out = Vec::new();
+    let mut current: Option<(usize, RisRecord)> = None;
+    for (i, raw) in text.lines().enumerate() {
+        let n = i + 1;
+        let line = raw.trim_end_matches('\r');
+        match (tag_line(line), &mut current) {
+            (Some(("TY", v)), None) => {
+                current = Some((
+                    n,
+                    RisRecord {
+                        tags: vec![("TY".into(), v.to_string())],
+                    },
+                ))
+            }
+            (Some(("TY", _)), Some((start, _))) => {
+                return Err(err(
+                    n,
+                    format!("TY before the ER of the record at line {start}"),
+                ));
+            }
+            (Some(("ER", _)), Some(_)) => {
+                if let Some(done) = current.take() {
+                    out.push(done);
+                }
+            }
+            (Some((tag, _)), None) => {
+                return Err(err(
+                    n,
+                    format!("{tag} outside a record (expected TY first)"),
+                ));
+            }
+            (Some((tag, v)), Some((_, r))) => r.tags.push((tag.to_string(), v.to_string())),
+            (None, Some((_, r))) if !line.trim().is_empty() => {
+                // A wrapped value continues the last tag.
+                if let Some((_, v)) = r.tags.last_mut() {
+                    v.push(' ');
+                    v.push_str(line.trim());
+                }
+            }
+            (None, None) if !line.trim().is_empty() => {
+                return Err(err(
+                    n,
+                    format!("not a RIS tag line: \"{}\"", clean_space(line)),
+                ));
+            }
+            (None, _) => {}
+        }
+    }
+    if let Some((start, _)) = current {
+        return Err(err(start, "record has no ER".into()));
+    }
+    Ok(out)
+}
+
+/// An `AU` value as an agent.
+pub fn agent(value: &str) -> Agent {
+    let value = clean_space(value);
+    if let Some(name) = value.strip_suffix(',') {
+        organization(name.trim())
+    } else {
+        parse_name(&value).0
+    }
+}
+
+fn kind(r: &RisRecord) -> RecordKind {
+    let label = r.first(&["M3"]).and_then(kind_from_label);
+    match r.first(&["TY"]).unwrap_or_default() {
+        "RPRT" => match label {
+            Some(k @ (RecordKind::PolicyBrief | RecordKind::IssuePaper)) => k,
+            _ => RecordKind::Report,
+        },
+        "BOOK" | "EBOOK" | "EDBOOK" => match label {
+            Some(k @ (RecordKind::Manual | RecordKind::Toolkit)) => k,
+            _ => RecordKind::Book,
+        },
+        "JOUR" | "EJOUR" | "MGZN" | "NEWS" | "CHAP" | "CONF" | "CPAPER" => RecordKind::Article,
+        "ADVS" | "VIDEO" | "SOUND" | "MPCT" => RecordKind::AudioVisual,
+        "STAT" | "BILL" | "LEGAL" => RecordKind::ModelLaw,
+        _ => match label {
+            Some(RecordKind::ModelLaw) => RecordKind::ModelLaw,
+            _ => RecordKind::Document,
+        },
+    }
+}
+
+/// One RIS record as a record.
+impl TryFrom<(&RisRecord, &Iris)> for Record {
+    type Error = String;
+
+    fn try_from((r, iris): (&RisRecord, &Iris)) -> Result<Self, String> {
+        let title = r
+            .first(&["TI", "T1", "CT", "BT"])
+            .map(clean_space)
+            .filter(|t| !t.is_empty())
+            .ok_or("record has no title (TI)")?;
+        let mut authors = Vec::new();
+        for tag in ["AU", "A1"] {
+            authors.extend(r.values(tag).filter(|v| !v.trim().is_empty()).map(agent));
+        }
+        let publishers: Vec<Agent> = r
+            .values("PB")
+            .flat_map(|v| v.split(';'))
+            .map(str::trim)
+            .filter(|p| !p.is_empty())
+            .map(organization)
+            .collect();
+        let notes: Vec<String> = r.values("N1").map(clean_space).collect();
+        let mut record = Record {
+            id: r
+                .values("UR")
+                .find_map(|u| id_from_url(iris, u))
+                .unwrap_or_default(),
+            title,
+            alternative_titles: Vec::new(),
+            abstract_text: r.first(&["AB", "N2"]).map(clean_space),
+            description: None,
+            kind: kind(r),
+            year: r.first(&["PY", "Y1", "DA"]).and_then(year_in),
+            authors,
+            publishers,
+            languages: language_codes(r.values("LA").flat_map(|v| v.split([';', ',']))),
+            countries: Vec::new(),
+            regions: Vec::new(),
+            categories: Vec::new(),
+            citation: None,
+            // RIS has one kind of note: our note and the source's citation
+            // come back as one.
+            note: (!notes.is_empty()).then(|| notes.join("\n")),
+            provenance: Vec::new(),
+            repairs: Vec::new(),
+        };
+        apply_keywords(&mut record, r.values("KW"));
+        Ok(record)
+    }
+}
+
+/// Parse a RIS file (see `ingest::bibtex::parse` for ids and provenance).
+pub fn parse(file: &str, text: &str, iris: &Iris) -> Result<Vec<Record>, ParseError> {
+    records(file, text)?
+        .into_iter()
+        .map(|(line, r)| {
+            let mut rec = Record::try_from((&r, iris)).map_err(|message| ParseError {
+                file: file.to_string(),
+                line,
+                message,
+            })?;
+            rec.provenance.push(Provenance {
+                source: String::new(),
+                file: file.to_string(),
+                line,
+            });
+            Ok(rec)
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn errors_name_the_line() {
+        let iris = Iris::new("http://localhost:8080/");
+        let e = parse(
+            "x.ris",
+            "TY  - GEN\nTI  - a\nER  - \n\nTY  - GEN\nPY  - 2000\n",
+            &iris,
+        )
+        .err();
+        assert_eq!(
+            e.map(|e| (e.line, e.message)),
+            Some((5, "record has no ER".into()))
+        );
+        let e = parse("x.ris", "TI  - a\n", &iris).err();
+        assert_eq!(e.map(|e| e.line), Some(1));
+        let e = parse("x.ris", "TY  - GEN\nPY  - 2000\nER  -\n", &iris).err();
+        assert_eq!(
+            e.map(|e| (e.line, e.message)),
+            Some((1, "record has no title (TI)".into()))
+        );
+    }
+
+    #[test]
+    fn reads_authors_and_wrapped_lines() {
+        let iris = Iris::new("http://localhost:8080/");
+        let text = "\u{FEFF}TY  - RPRT\r\nAU  - International Organization for Migration,\r\nAU  - von Hagen, Markéta\r\nTI  - A long\r\n  title\r\nM3  - Policy Brief\r\nLA  - English; French\r\nER  - \r\n";
+        let r = parse("x.ris", text, &iris).unwrap_or_default();
+        assert_eq!(r.len(), 1);
+        assert_eq!(r[0].title, "A long title");
+        assert_eq!(r[0].kind, RecordKind::PolicyBrief);
+        assert_eq!(r[0].languages, vec!["en", "fr"]);
+        assert_eq!(
+            r[0].authors,
+            vec![
+                Agent::Organization {
+                    name: "International Organization for Migration".into(),
+                    acronym: Some("IOM".into())
+                },
+                Agent::Person {
+                    given: Some("Markéta".into()),
+                    family: "von Hagen".into()
+                }
+            ]
+        );
+    }
+}

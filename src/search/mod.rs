@@ -1,0 +1,890 @@
+//! Full-text and faceted search over the catalogue, kept in step with the store.
+//!
+//! The engine is [tantivy](https://github.com/quickwit-oss/tantivy): BM25
+//! ranking, an analysis pipeline we control (case and accent folding,
+//! English stemming), hierarchical facets counted per result, sorting on
+//! columnar fields and highlighted snippets, all in-process, with no server
+//! to run next to Oxigraph.
+//!
+//! **The store is the truth; the index is derived from it.** It is built
+//! from the store on start (`SearchIndex::build`, from `rdf::read`), so an
+//! import or a harvest made by the CLI while the server was stopped is
+//! searchable on the next start. Writes made through the running service
+//! re-index the records they touched (`SearchIndex::after_write`, called by
+//! `http::writes`). Re-indexing reads the store *after* taking the writer
+//! lock, so a concurrent full build can never put an older version back.
+//!
+//! **Size.** The index lives in RAM: the seed catalogue is a few hundred
+//! kilobytes, a synthetic 100k-record catalogue about 100 MB and takes
+//! seconds to build (see `benches/search.rs`). At a million records we would
+//! keep it on disk (`MmapDirectory` under the data directory) with a stamp of
+//! the store state it reflects (record count and newest `dcterms:modified`),
+//! rebuild it only when the stamp differs, and do that rebuild in the
+//! background behind the old index, instead of building it on every start.
+//!
+//! **Query language.** Words are ANDed (every word must match, in any
+//! searched field); `OR`, `-word`, `"a phrase"` and `field:word` (`title`,
+//! `abstract`, `authors`, `subjects`) work as in tantivy's query parser,
+//! and malformed input is read leniently, never refused. Filters of the
+//! same dimension are ANDed too, so each facet count is exactly the size of
+//! the result one more click gives.
+
+pub mod labels;
+mod schema;
+pub mod sparql;
+
+use crate::error::Error;
+use crate::rdf::Iris;
+use crate::record::{Record, RecordKind};
+use crate::store::Store;
+use rayon::prelude::*;
+use schema::{Display, Fields};
+use serde::Serialize;
+use std::collections::HashMap;
+use std::ops::{Bound, Range};
+use std::sync::{Arc, Mutex, RwLock};
+use tantivy::collector::sort_key::{SortByStaticFastValue, SortByString};
+use tantivy::collector::{Collector, Count, FacetCollector, TopDocs};
+use tantivy::query::{AllQuery, BooleanQuery, ConstScoreQuery, Occur, Query, QueryParser, RangeQuery, TermQuery};
+use tantivy::schema::{Facet, IndexRecordOption, TantivyDocument, Value};
+use tantivy::snippet::SnippetGenerator;
+use tantivy::{DocAddress, IndexReader, IndexWriter, Order, ReloadPolicy, Searcher, Term};
+
+pub use labels::kind_label;
+
+/// Longest accepted free-text query, in characters: enough for any real
+/// question, short enough that no query parses into a huge boolean tree.
+pub const MAX_QUERY_CHARS: usize = 500;
+
+/// Most values listed per facet; the rest are counted in `FacetCounts::more`.
+pub const MAX_FACET_VALUES: usize = 100;
+
+/// Memory of the index writer: one indexing thread is plenty for
+/// re-indexing a write, and a full build of 100k records fits comfortably.
+const WRITER_MEMORY: usize = 64 * 1024 * 1024;
+
+/// A dimension of the catalogue one can filter on and count.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FacetKind {
+    Category,
+    Country,
+    Region,
+    Author,
+    Language,
+    Year,
+}
+
+impl FacetKind {
+    pub const ALL: [FacetKind; 6] = [
+        FacetKind::Category,
+        FacetKind::Country,
+        FacetKind::Region,
+        FacetKind::Author,
+        FacetKind::Language,
+        FacetKind::Year,
+    ];
+
+    /// The query parameter, and the root of the facet in the index.
+    pub fn name(self) -> &'static str {
+        match self {
+            FacetKind::Category => "category",
+            FacetKind::Country => "country",
+            FacetKind::Region => "region",
+            FacetKind::Author => "author",
+            FacetKind::Language => "language",
+            FacetKind::Year => "year",
+        }
+    }
+
+    /// A heading for people.
+    pub fn title(self) -> &'static str {
+        match self {
+            FacetKind::Category => "Category",
+            FacetKind::Country => "Country",
+            FacetKind::Region => "Region",
+            FacetKind::Author => "Author",
+            FacetKind::Language => "Language",
+            FacetKind::Year => "Year",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<FacetKind> {
+        FacetKind::ALL.into_iter().find(|k| k.name() == name)
+    }
+}
+
+/// Order of the results.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Sort {
+    /// Best match first (BM25); the default when there is a query.
+    Relevance,
+    /// Newest first, then by title; the default without a query.
+    Year,
+    /// Oldest first, then by title.
+    YearAsc,
+    /// By title, ignoring case and accents.
+    Title,
+}
+
+impl Sort {
+    pub const ALL: [Sort; 4] = [Sort::Relevance, Sort::Year, Sort::YearAsc, Sort::Title];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Sort::Relevance => "relevance",
+            Sort::Year => "year",
+            Sort::YearAsc => "year_asc",
+            Sort::Title => "title",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Sort> {
+        Sort::ALL.into_iter().find(|s| s.name() == name)
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Sort::Relevance => "Relevance",
+            Sort::Year => "Newest first",
+            Sort::YearAsc => "Oldest first",
+            Sort::Title => "Title",
+        }
+    }
+}
+
+/// One search: free text, filters, order and a page.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SearchRequest {
+    /// Free text; empty means every record.
+    pub q: String,
+    /// Facet values that must all hold, as keys or labels.
+    pub filters: Vec<(FacetKind, String)>,
+    pub year_from: Option<i32>,
+    pub year_to: Option<i32>,
+    /// `None`: relevance with a query, newest first without.
+    pub sort: Option<Sort>,
+    pub offset: usize,
+    /// Hits to return; 0 returns only the total and the facets.
+    pub limit: usize,
+}
+
+impl SearchRequest {
+    pub fn effective_sort(&self) -> Sort {
+        self.sort.unwrap_or(if self.q.trim().is_empty() {
+            Sort::Year
+        } else {
+            Sort::Relevance
+        })
+    }
+}
+
+/// Text with the byte ranges that matched the query.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Highlighted {
+    pub text: String,
+    pub ranges: Vec<Range<usize>>,
+    /// The text is cut from a longer one: before it, after it.
+    pub cut_before: bool,
+    pub cut_after: bool,
+}
+
+/// One result.
+#[derive(Debug, Clone)]
+pub struct Hit {
+    pub id: String,
+    pub title: Highlighted,
+    pub snippet: Highlighted,
+    pub kind: Option<RecordKind>,
+    pub year: Option<i32>,
+    /// Display names, in order.
+    pub authors: Vec<String>,
+    pub categories: Vec<String>,
+    pub countries: Vec<String>,
+    pub regions: Vec<String>,
+    pub languages: Vec<String>,
+    /// BM25 score, when sorted by relevance.
+    pub score: Option<f32>,
+}
+
+/// One value of a facet in the current result.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FacetValue {
+    pub value: String,
+    pub label: String,
+    pub count: u64,
+    /// The request already filters on it.
+    pub selected: bool,
+}
+
+/// The values of one dimension in the current result, most frequent first
+/// (years newest first).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FacetCounts {
+    pub facet: FacetKind,
+    pub values: Vec<FacetValue>,
+    /// Values left out beyond `MAX_FACET_VALUES`.
+    pub more: usize,
+}
+
+/// A page of results with the facets of the whole result.
+#[derive(Debug, Clone)]
+pub struct SearchResults {
+    pub total: usize,
+    pub sort: Sort,
+    pub hits: Vec<Hit>,
+    pub facets: Vec<FacetCounts>,
+    /// The filters as the index understood them (keys, not labels).
+    pub filters: Vec<(FacetKind, String)>,
+}
+
+struct Engine {
+    reader: IndexReader,
+    writer: Mutex<IndexWriter>,
+    fields: Fields,
+    parser: QueryParser,
+    iris: Iris,
+    /// Author key -> display name, for facet labels and author filters by name.
+    authors: RwLock<HashMap<String, String>>,
+}
+
+/// A cheap handle on the search index: clone it freely.
+#[derive(Clone)]
+pub struct SearchIndex {
+    engine: Result<Arc<Engine>, Arc<str>>,
+}
+
+fn tantivy_error(e: tantivy::TantivyError) -> Error {
+    Error::Io(format!("search index: {e}"))
+}
+
+impl SearchIndex {
+    /// An empty index.
+    pub fn empty(iris: &Iris) -> Result<Self, Error> {
+        let (index, fields) = schema::ram_index();
+        let writer = index
+            .writer_with_num_threads(1, WRITER_MEMORY)
+            .map_err(tantivy_error)?;
+        let reader = index
+            .reader_builder()
+            .reload_policy(ReloadPolicy::Manual)
+            .try_into()
+            .map_err(tantivy_error)?;
+        let searched = fields.searched();
+        let mut parser =
+            QueryParser::for_index(&index, searched.iter().map(|(f, _)| *f).collect());
+        for (f, boost) in searched {
+            parser.set_field_boost(f, boost);
+        }
+        parser.set_conjunction_by_default();
+        Ok(SearchIndex {
+            engine: Ok(Arc::new(Engine {
+                reader,
+                writer: Mutex::new(writer),
+                fields,
+                parser,
+                iris: iris.clone(),
+                authors: RwLock::new(HashMap::new()),
+            })),
+        })
+    }
+
+    /// The index of every record in the store.
+    pub fn build(store: &Store, iris: &Iris) -> Result<Self, Error> {
+        let index = Self::empty(iris)?;
+        index.rebuild(store)?;
+        Ok(index)
+    }
+
+    /// Like `build`, but an index that failed to build answers every search
+    /// with the reason instead of stopping the service.
+    pub fn build_or_unavailable(store: &Store, iris: &Iris) -> Self {
+        Self::build(store, iris).unwrap_or_else(|e| {
+            tracing::error!(error = %e, "search index could not be built; /records is unavailable");
+            SearchIndex {
+                engine: Err(Arc::from(e.to_string())),
+            }
+        })
+    }
+
+    fn engine(&self) -> Result<&Engine, Error> {
+        self.engine
+            .as_deref()
+            .map_err(|e| Error::Store(format!("the search index is unavailable: {e}")))
+    }
+
+    /// Replace the whole index with the records of the store. Returns the
+    /// number of records indexed.
+    pub fn rebuild(&self, store: &Store) -> Result<usize, Error> {
+        let engine = self.engine()?;
+        let mut writer = lock(&engine.writer);
+        let ids = crate::rdf::read::record_ids(store.oxigraph(), &engine.iris)?;
+        writer.delete_all_documents().map_err(tantivy_error)?;
+        lock_write(&engine.authors).clear();
+        let mut n = 0;
+        // Reading a record is a handful of store scans: read a chunk in
+        // parallel, index it, and keep memory bounded by the chunk.
+        for chunk in ids.chunks(512) {
+            let records: Vec<Option<Record>> = chunk
+                .par_iter()
+                .map(|id| crate::rdf::read::record(store.oxigraph(), &engine.iris, id))
+                .collect::<Result<_, _>>()?;
+            for r in records.iter().flatten() {
+                engine.add(&writer, r)?;
+                n += 1;
+            }
+        }
+        writer.commit().map_err(tantivy_error)?;
+        engine.reader.reload().map_err(tantivy_error)?;
+        tracing::info!(records = n, "search index built");
+        Ok(n)
+    }
+
+    /// Re-read these records from the store and replace them in the index;
+    /// a record the store no longer has leaves the index.
+    pub fn reindex(&self, store: &Store, ids: &[String]) -> Result<(), Error> {
+        if ids.is_empty() {
+            return Ok(());
+        }
+        let engine = self.engine()?;
+        let writer = lock(&engine.writer);
+        for id in ids {
+            writer.delete_term(Term::from_field_text(engine.fields.id, id));
+            if let Some(r) = crate::rdf::read::record(store.oxigraph(), &engine.iris, id)? {
+                engine.add(&writer, &r)?;
+            }
+        }
+        let mut writer = writer;
+        writer.commit().map_err(tantivy_error)?;
+        engine.reader.reload().map_err(tantivy_error)?;
+        Ok(())
+    }
+
+    /// Index records given directly (replacing any with the same id), for
+    /// readers that have records in hand: benchmarks, tests, a future
+    /// in-process harvest.
+    pub fn index_records<'a>(&self, records: impl IntoIterator<Item = &'a Record>) -> Result<usize, Error> {
+        let engine = self.engine()?;
+        let mut writer = lock(&engine.writer);
+        let mut n = 0;
+        for r in records {
+            writer.delete_term(Term::from_field_text(engine.fields.id, &r.id));
+            engine.add(&writer, r)?;
+            n += 1;
+        }
+        writer.commit().map_err(tantivy_error)?;
+        engine.reader.reload().map_err(tantivy_error)?;
+        Ok(n)
+    }
+
+    /// Keep the index in step after a write through the service. The write
+    /// has already succeeded, so a failure here must not turn it into an
+    /// error: it is logged, and a full rebuild is tried instead.
+    pub async fn after_write(&self, store: &Store, ids: &[String]) {
+        let (index, store, ids) = (self.clone(), store.clone(), ids.to_vec());
+        let done = tokio::task::spawn_blocking(move || {
+            index.reindex(&store, &ids).or_else(|e| {
+                tracing::error!(error = %e, "re-indexing after a write failed; rebuilding the index");
+                index.rebuild(&store).map(|_| ())
+            })
+        })
+        .await;
+        match done {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => tracing::error!(error = %e, "the search index is out of step with the store"),
+            Err(e) => tracing::error!(error = %e, "the re-indexing task failed"),
+        }
+    }
+
+    /// Records in the index.
+    pub fn len(&self) -> usize {
+        self.engine()
+            .map(|e| e.reader.searcher().num_docs() as usize)
+            .unwrap_or(0)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The name of an author key, when an indexed record has that author.
+    pub fn author_label(&self, key: &str) -> Option<String> {
+        let engine = self.engine().ok()?;
+        lock_read(&engine.authors).get(key).cloned()
+    }
+
+    /// The label of any facet value.
+    pub fn label(&self, kind: FacetKind, key: &str) -> String {
+        match kind {
+            FacetKind::Author => self.author_label(key).unwrap_or_else(|| key.to_string()),
+            _ => labels::label(kind, key),
+        }
+    }
+
+    /// One page of results, with the facet counts of the whole result.
+    pub fn search(&self, req: &SearchRequest) -> Result<SearchResults, Error> {
+        let engine = self.engine()?;
+        let searcher = engine.reader.searcher();
+        let plan = engine.plan(req)?;
+        let sort = req.effective_sort();
+        let mut facets = FacetCollector::for_field("facets");
+        for k in FacetKind::ALL {
+            facets.add_facet(Facet::from_path([k.name()]));
+        }
+        // TopDocs allocates for offset + limit: never more than the index holds.
+        let num_docs = searcher.num_docs() as usize;
+        let offset = req.offset.min(num_docs);
+        let limit = req.limit.min(num_docs.saturating_sub(offset));
+        let ((total, counts), mut page) =
+            top(&searcher, &*plan.query, sort, offset, limit, (Count, facets))?;
+        page.truncate(limit);
+
+        let mut title_snippets = None;
+        let mut body_snippets = None;
+        if let Some(text) = &plan.text {
+            let mut t = SnippetGenerator::create(&searcher, &**text, engine.fields.title)
+                .map_err(tantivy_error)?;
+            t.set_max_num_chars(100_000);
+            let mut b = SnippetGenerator::create(&searcher, &**text, engine.fields.body)
+                .map_err(tantivy_error)?;
+            b.set_max_num_chars(240);
+            title_snippets = Some(t);
+            body_snippets = Some(b);
+        }
+        let mut hits = Vec::with_capacity(page.len());
+        for (score, addr) in page {
+            let doc: TantivyDocument = searcher.doc(addr).map_err(tantivy_error)?;
+            hits.push(engine.hit(&doc, score, title_snippets.as_ref(), body_snippets.as_ref()));
+        }
+
+        let authors = lock_read(&engine.authors);
+        let facets = FacetKind::ALL
+            .iter()
+            .map(|&kind| {
+                let mut values: Vec<FacetValue> = counts
+                    .get(Facet::from_path([kind.name()]))
+                    .filter_map(|(facet, count)| {
+                        let key = facet.to_path().get(1)?.to_string();
+                        let label = match kind {
+                            FacetKind::Author => authors.get(&key).cloned().unwrap_or_else(|| key.clone()),
+                            _ => labels::label(kind, &key),
+                        };
+                        let selected = plan.filters.iter().any(|(k, v)| *k == kind && *v == key);
+                        Some(FacetValue {
+                            value: key,
+                            label,
+                            count,
+                            selected,
+                        })
+                    })
+                    .collect();
+                if kind == FacetKind::Year {
+                    values.sort_by(|a, b| b.value.cmp(&a.value));
+                } else {
+                    values.sort_by(|a, b| {
+                        b.count
+                            .cmp(&a.count)
+                            .then_with(|| a.label.to_lowercase().cmp(&b.label.to_lowercase()))
+                    });
+                }
+                let more = values.len().saturating_sub(MAX_FACET_VALUES);
+                values.truncate(MAX_FACET_VALUES);
+                FacetCounts {
+                    facet: kind,
+                    values,
+                    more,
+                }
+            })
+            .collect();
+        Ok(SearchResults {
+            total,
+            sort,
+            hits,
+            facets,
+            filters: plan.filters,
+        })
+    }
+
+    /// Every matching record id, in the order of the request (its page is
+    /// ignored), read lazily from one snapshot of the index: the cursor of
+    /// an export. Returns the total first.
+    pub fn ids(&self, req: &SearchRequest) -> Result<(usize, IdCursor), Error> {
+        let engine = self.engine()?;
+        let searcher = engine.reader.searcher();
+        let plan = engine.plan(req)?;
+        // One pass that keeps every hit: sized by the index, not by a parameter.
+        let all = searcher.num_docs() as usize;
+        let (total, hits) = top(&searcher, &*plan.query, req.effective_sort(), 0, all, Count)?;
+        let addrs: Vec<DocAddress> = hits.into_iter().map(|(_, a)| a).collect();
+        Ok((
+            total,
+            IdCursor {
+                searcher,
+                addrs: addrs.into_iter(),
+                ready: std::collections::VecDeque::new(),
+            },
+        ))
+    }
+
+    /// Score of every record matching a free-text query (no filters), by id:
+    /// what the SPARQL function looks up.
+    pub fn scores(&self, q: &str) -> Result<HashMap<String, f32>, Error> {
+        let engine = self.engine()?;
+        let searcher = engine.reader.searcher();
+        let req = SearchRequest {
+            q: q.to_string(),
+            ..SearchRequest::default()
+        };
+        let plan = engine.plan(&req)?;
+        if plan.text.is_none() {
+            return Ok(HashMap::new());
+        }
+        let n = searcher.num_docs() as usize;
+        if n == 0 {
+            return Ok(HashMap::new());
+        }
+        let hits = searcher
+            .search(&*plan.query, &TopDocs::with_limit(n).order_by_score())
+            .map_err(tantivy_error)?;
+        let addrs: Vec<DocAddress> = hits.iter().map(|(_, a)| *a).collect();
+        let ids = ids_of(&searcher, &addrs)?;
+        Ok(ids
+            .into_iter()
+            .zip(hits)
+            .filter_map(|(id, (score, _))| id.map(|id| (id, score)))
+            .collect())
+    }
+}
+
+/// The ids of a result, one by one (see `SearchIndex::ids`), resolved a
+/// chunk at a time.
+pub struct IdCursor {
+    searcher: Searcher,
+    addrs: std::vec::IntoIter<DocAddress>,
+    ready: std::collections::VecDeque<String>,
+}
+
+/// Documents resolved to ids at once: enough to amortise a pass over the
+/// id dictionary, small enough to start an export at once.
+const ID_CHUNK: usize = 4096;
+
+impl Iterator for IdCursor {
+    type Item = Result<String, Error>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        while self.ready.is_empty() {
+            let chunk: Vec<DocAddress> = self.addrs.by_ref().take(ID_CHUNK).collect();
+            if chunk.is_empty() {
+                return None;
+            }
+            match ids_of(&self.searcher, &chunk) {
+                Ok(ids) => self.ready.extend(ids.into_iter().flatten()),
+                Err(e) => return Some(Err(e)),
+            }
+        }
+        self.ready.pop_front().map(Ok)
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        (self.ready.len(), Some(self.ready.len() + self.addrs.len()))
+    }
+}
+
+/// The ids of documents, in the order given, from the columnar `id` field.
+/// Per segment, term ordinals are sorted and the id dictionary is read in
+/// one pass: a lookup per document costs several times more at 100k hits.
+fn ids_of(searcher: &Searcher, addrs: &[DocAddress]) -> Result<Vec<Option<String>>, Error> {
+    let mut out: Vec<Option<String>> = vec![None; addrs.len()];
+    let mut columns: HashMap<u32, Option<tantivy::columnar::StrColumn>> = HashMap::new();
+    let mut wanted: HashMap<u32, Vec<(u64, usize)>> = HashMap::new();
+    for (i, addr) in addrs.iter().enumerate() {
+        let column = match columns.entry(addr.segment_ord) {
+            std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
+            std::collections::hash_map::Entry::Vacant(e) => e.insert(
+                searcher
+                    .segment_reader(addr.segment_ord)
+                    .fast_fields()
+                    .str("id")
+                    .map_err(tantivy_error)?,
+            ),
+        };
+        if let Some(ord) = column.as_ref().and_then(|c| c.term_ords(addr.doc_id).next()) {
+            wanted.entry(addr.segment_ord).or_default().push((ord, i));
+        }
+    }
+    for (segment, mut pairs) in wanted {
+        let Some(Some(column)) = columns.get(&segment) else {
+            continue;
+        };
+        pairs.sort_unstable();
+        let ords: Vec<u64> = pairs.iter().map(|(ord, _)| *ord).collect();
+        let mut at = pairs.iter();
+        column
+            .dictionary()
+            .sorted_ords_to_term_cb(&ords, |bytes| {
+                if let Some((_, i)) = at.next() {
+                    out[*i] = Some(String::from_utf8_lossy(bytes).into_owned());
+                }
+            })
+            .map_err(Error::from)?;
+    }
+    Ok(out)
+}
+
+/// A request turned into a tantivy query.
+struct Plan {
+    /// The free-text part alone: what snippets highlight.
+    text: Option<Box<dyn Query>>,
+    /// Text and filters together.
+    query: Box<dyn Query>,
+    filters: Vec<(FacetKind, String)>,
+}
+
+impl Engine {
+    fn add(&self, writer: &IndexWriter, record: &Record) -> Result<(), Error> {
+        let mut names = Vec::new();
+        let doc = schema::document(&self.fields, record, |k, n| names.push((k, n)))?;
+        if !names.is_empty() {
+            let mut authors = lock_write(&self.authors);
+            for (k, n) in names {
+                authors.entry(k).or_insert(n);
+            }
+        }
+        writer.add_document(doc).map_err(tantivy_error)?;
+        Ok(())
+    }
+
+    fn plan(&self, req: &SearchRequest) -> Result<Plan, Error> {
+        if req.q.chars().count() > MAX_QUERY_CHARS {
+            return Err(Error::BadRequest(format!(
+                "q is longer than {MAX_QUERY_CHARS} characters"
+            )));
+        }
+        if let (Some(from), Some(to)) = (req.year_from, req.year_to)
+            && from > to
+        {
+            return Err(Error::BadRequest(format!(
+                "year_from ({from}) is after year_to ({to})"
+            )));
+        }
+        let text = if req.q.trim().is_empty() {
+            None
+        } else {
+            // Lenient: a stray quote or colon in a search box is not an error.
+            let (q, _errors) = self.parser.parse_query_lenient(&req.q);
+            Some(q)
+        };
+        let filters: Vec<(FacetKind, String)> = {
+            let authors = lock_read(&self.authors);
+            req.filters
+                .iter()
+                .map(|(k, v)| (*k, labels::normalize(*k, v, &authors)))
+                .collect()
+        };
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        if let Some(t) = &text {
+            clauses.push((Occur::Must, t.box_clone()));
+        }
+        // Filters narrow the result without changing the ranking.
+        let filter = |q: Box<dyn Query>| -> (Occur, Box<dyn Query>) {
+            (Occur::Must, Box::new(ConstScoreQuery::new(q, 0.0)))
+        };
+        for (k, v) in &filters {
+            let term = Term::from_facet(self.fields.facets, &Facet::from_path([k.name(), v.as_str()]));
+            clauses.push(filter(Box::new(TermQuery::new(term, IndexRecordOption::Basic))));
+        }
+        if req.year_from.is_some() || req.year_to.is_some() {
+            let bound = |y: Option<i32>| match y {
+                Some(y) => Bound::Included(Term::from_field_i64(self.fields.year, i64::from(y))),
+                None => Bound::Unbounded,
+            };
+            clauses.push(filter(Box::new(RangeQuery::new(
+                bound(req.year_from),
+                bound(req.year_to),
+            ))));
+        }
+        let query: Box<dyn Query> = match clauses.len() {
+            0 => Box::new(AllQuery),
+            1 if text.is_some() => clauses.pop().map(|(_, q)| q).unwrap_or_else(|| Box::new(AllQuery)),
+            _ => Box::new(BooleanQuery::new(clauses)),
+        };
+        Ok(Plan {
+            text,
+            query,
+            filters,
+        })
+    }
+
+    fn hit(
+        &self,
+        doc: &TantivyDocument,
+        score: Option<f32>,
+        title_snippets: Option<&SnippetGenerator>,
+        body_snippets: Option<&SnippetGenerator>,
+    ) -> Hit {
+        let text = |field| -> String {
+            doc.get_first(field)
+                .and_then(|v| v.as_str())
+                .unwrap_or_default()
+                .to_string()
+        };
+        let display: Display = doc
+            .get_first(self.fields.display)
+            .and_then(|v| v.as_bytes())
+            .and_then(|b| serde_json::from_slice(b).ok())
+            .unwrap_or_default();
+        let title = text(self.fields.title);
+        let title = match title_snippets {
+            Some(g) => {
+                let s = g.snippet(&title);
+                if s.highlighted().is_empty() {
+                    Highlighted::plain(title)
+                } else {
+                    Highlighted::from_snippet(&s, title.len())
+                }
+            }
+            None => Highlighted::plain(title),
+        };
+        let body: Vec<&str> = doc
+            .get_all(self.fields.body)
+            .filter_map(|v| v.as_str())
+            .collect();
+        let body = body.join(" ");
+        let snippet = body_snippets
+            .map(|g| g.snippet(&body))
+            .filter(|s| !s.highlighted().is_empty())
+            .map(|s| Highlighted::from_snippet(&s, body.len()))
+            .unwrap_or_else(|| Highlighted::opening(&body, 240));
+        Hit {
+            id: text(self.fields.id),
+            title,
+            snippet,
+            kind: display.kind,
+            year: display.year,
+            authors: display.authors,
+            categories: display.categories,
+            countries: display.countries,
+            regions: display.regions,
+            languages: display.languages,
+            score,
+        }
+    }
+}
+
+impl Highlighted {
+    fn plain(text: String) -> Self {
+        Highlighted {
+            text,
+            ..Highlighted::default()
+        }
+    }
+
+    fn from_snippet(s: &tantivy::snippet::Snippet, full_len: usize) -> Self {
+        let range = s.fragment_range();
+        Highlighted {
+            text: s.fragment().to_string(),
+            ranges: s.highlighted().to_vec(),
+            cut_before: range.start > 0,
+            cut_after: range.end < full_len,
+        }
+    }
+
+    /// The start of a text, cut at a word boundary: what a result shows
+    /// when the query matched elsewhere (or there is no query).
+    fn opening(text: &str, max_chars: usize) -> Self {
+        let text = text.trim();
+        if text.chars().count() <= max_chars {
+            return Highlighted::plain(text.to_string());
+        }
+        let cut: String = text.chars().take(max_chars).collect();
+        let cut = match cut.rfind(char::is_whitespace) {
+            Some(i) if i > max_chars / 2 => cut[..i].to_string(),
+            _ => cut,
+        };
+        Highlighted {
+            text: cut.trim_end_matches(|c: char| c.is_whitespace() || c == ',').to_string(),
+            ranges: Vec::new(),
+            cut_before: false,
+            cut_after: true,
+        }
+    }
+
+    /// The parts of the text in order, each marked as matched or not.
+    pub fn parts(&self) -> Vec<(&str, bool)> {
+        let mut out = Vec::new();
+        let mut at = 0;
+        for r in tantivy::snippet::collapse_overlapped_ranges(&self.ranges) {
+            let (Some(before), Some(hit)) = (self.text.get(at..r.start), self.text.get(r.clone())) else {
+                continue;
+            };
+            if !before.is_empty() {
+                out.push((before, false));
+            }
+            out.push((hit, true));
+            at = r.end;
+        }
+        if let Some(rest) = self.text.get(at..)
+            && !rest.is_empty()
+        {
+            out.push((rest, false));
+        }
+        out
+    }
+}
+
+/// The `offset..offset+limit` hits of a query in the given order, with
+/// scores when ordered by relevance, and what `extra` collects in the same
+/// pass. Ties go to the title, then to index order, so pages never overlap.
+fn top<C: Collector>(
+    searcher: &Searcher,
+    query: &dyn Query,
+    sort: Sort,
+    offset: usize,
+    limit: usize,
+    extra: C,
+) -> Result<(C::Fruit, Vec<(Option<f32>, DocAddress)>), Error> {
+    let docs = TopDocs::with_limit(limit.max(1)).and_offset(offset);
+    let by_title = || (SortByString::for_field("title_sort"), Order::Asc);
+    let by_year = |o: Order| (SortByStaticFastValue::<i64>::for_field("year"), o);
+    fn unscored<K, F>((fruit, v): (F, Vec<(K, DocAddress)>)) -> (F, Vec<(Option<f32>, DocAddress)>) {
+        (fruit, v.into_iter().map(|(_, a)| (None, a)).collect())
+    }
+    Ok(match sort {
+        Sort::Relevance => {
+            let (fruit, v) = searcher
+                .search(query, &(extra, docs.order_by_score()))
+                .map_err(tantivy_error)?;
+            (fruit, v.into_iter().map(|(s, a)| (Some(s), a)).collect())
+        }
+        Sort::Year => unscored(
+            searcher
+                .search(query, &(extra, docs.order_by((by_year(Order::Desc), by_title()))))
+                .map_err(tantivy_error)?,
+        ),
+        Sort::YearAsc => unscored(
+            searcher
+                .search(query, &(extra, docs.order_by((by_year(Order::Asc), by_title()))))
+                .map_err(tantivy_error)?,
+        ),
+        Sort::Title => unscored(
+            searcher
+                .search(query, &(extra, docs.order_by(by_title())))
+                .map_err(tantivy_error)?,
+        ),
+    })
+}
+
+/// Lock a mutex; a panic elsewhere while holding it leaves data we can
+/// still use (the writer or a label map), so poisoning is not fatal.
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+fn lock_read<T>(m: &RwLock<T>) -> std::sync::RwLockReadGuard<'_, T> {
+    m.read().unwrap_or_else(|p| p.into_inner())
+}
+
+fn lock_write<T>(m: &RwLock<T>) -> std::sync::RwLockWriteGuard<'_, T> {
+    m.write().unwrap_or_else(|p| p.into_inner())
+}

@@ -1,0 +1,208 @@
+//! The index schema: which parts of a `Record` are searched, filtered,
+//! sorted and shown, and the text analysis they go through.
+
+use crate::error::Error;
+use crate::record::{Record, RecordKind};
+use serde::{Deserialize, Serialize};
+use tantivy::schema::{
+    FAST, FacetOptions, Field, INDEXED, IndexRecordOption, STORED, STRING, Schema,
+    TantivyDocument, TextFieldIndexing, TextOptions,
+};
+use tantivy::tokenizer::{
+    AsciiFoldingFilter, Language, LowerCaser, RemoveLongFilter, SimpleTokenizer, Stemmer,
+    StopWordFilter, TextAnalyzer,
+};
+use tantivy::{Index, schema::Facet};
+
+use super::FacetKind;
+use super::labels::{self, label};
+
+/// Name of our analyzer in the index's tokenizer manager.
+pub(crate) const ANALYZER: &str = "palermo";
+
+/// Lower case, then fold accents ("Markéta" and "MARKETA" meet at
+/// "marketa"), drop English stop words (so that a conjunctive query for
+/// "trafficking in persons" does not require "in"), then stem ("exploited"
+/// and "exploitation" meet at "exploit"). The catalogue is English with a
+/// few names in other languages, so one English pipeline serves it; a
+/// multilingual catalogue would add one field per language.
+pub(crate) fn analyzer() -> TextAnalyzer {
+    let builder = TextAnalyzer::builder(SimpleTokenizer::default())
+        .filter(RemoveLongFilter::limit(40))
+        .filter(LowerCaser)
+        .filter(AsciiFoldingFilter);
+    match StopWordFilter::new(Language::English) {
+        Some(stop) => builder
+            .filter(stop)
+            .filter(Stemmer::new(Language::English))
+            .build(),
+        None => builder.filter(Stemmer::new(Language::English)).build(),
+    }
+}
+
+/// The fields of one indexed record.
+#[derive(Clone, Copy)]
+pub(crate) struct Fields {
+    /// The record id: exact, for replacing a record and reading ids in bulk.
+    pub id: Field,
+    pub title: Field,
+    pub alt_title: Field,
+    /// Abstract and description.
+    pub body: Field,
+    /// Authors and publishers, names and acronyms.
+    pub agents: Field,
+    /// Category, country, region and type labels.
+    pub subjects: Field,
+    /// Every facet value, one hierarchical facet per dimension
+    /// (`/country/BA`), so one collector counts them all.
+    pub facets: Field,
+    pub year: Field,
+    /// Folded, lower-cased title: the key of the title sort.
+    pub title_sort: Field,
+    /// What a result line shows, as JSON: no store read per hit.
+    pub display: Field,
+}
+
+impl Fields {
+    pub fn schema() -> (Schema, Fields) {
+        let mut b = Schema::builder();
+        let text = TextOptions::default().set_indexing_options(
+            TextFieldIndexing::default()
+                .set_tokenizer(ANALYZER)
+                .set_index_option(IndexRecordOption::WithFreqsAndPositions),
+        );
+        let fields = Fields {
+            id: b.add_text_field("id", STRING | STORED | FAST),
+            title: b.add_text_field("title", text.clone().set_stored()),
+            alt_title: b.add_text_field("alt_title", text.clone()),
+            body: b.add_text_field("abstract", text.clone().set_stored()),
+            agents: b.add_text_field("authors", text.clone()),
+            subjects: b.add_text_field("subjects", text),
+            facets: b.add_facet_field("facets", FacetOptions::default()),
+            year: b.add_i64_field("year", INDEXED | FAST),
+            title_sort: b.add_text_field("title_sort", STRING | FAST),
+            display: b.add_bytes_field("display", STORED),
+        };
+        (b.build(), fields)
+    }
+
+    /// The fields a free-text query searches, with their weight: a word in
+    /// the title says more about the record than the same word in the abstract.
+    pub fn searched(&self) -> [(Field, f32); 5] {
+        [
+            (self.title, 3.0),
+            (self.alt_title, 2.0),
+            (self.agents, 2.0),
+            (self.subjects, 1.5),
+            (self.body, 1.0),
+        ]
+    }
+}
+
+/// A new in-memory index with our analyzer registered.
+pub(crate) fn ram_index() -> (Index, Fields) {
+    let (schema, fields) = Fields::schema();
+    let index = Index::create_in_ram(schema);
+    index.tokenizers().register(ANALYZER, analyzer());
+    (index, fields)
+}
+
+/// What a result line needs besides title and abstract.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub(crate) struct Display {
+    pub kind: Option<RecordKind>,
+    pub year: Option<i32>,
+    pub authors: Vec<String>,
+    pub categories: Vec<String>,
+    pub countries: Vec<String>,
+    pub regions: Vec<String>,
+    pub languages: Vec<String>,
+}
+
+/// The sort key of a title: case and accents do not count, and neither do
+/// leading quotes or brackets ("“Prague Process”" sorts under P).
+pub(crate) fn title_key(title: &str) -> String {
+    let folded = deunicode::deunicode(title).to_lowercase();
+    folded
+        .trim_start_matches(|c: char| !c.is_ascii_alphanumeric())
+        .to_string()
+}
+
+/// One record as an index document; `author_keys` receives the display
+/// name of every author key, for facet labels.
+pub(crate) fn document(
+    fields: &Fields,
+    record: &Record,
+    mut author_key: impl FnMut(String, String),
+) -> Result<TantivyDocument, Error> {
+    let mut doc = TantivyDocument::default();
+    doc.add_text(fields.id, &record.id);
+    doc.add_text(fields.title, &record.title);
+    doc.add_text(fields.title_sort, title_key(&record.title));
+    for t in &record.alternative_titles {
+        doc.add_text(fields.alt_title, t);
+    }
+    for t in record.abstract_text.iter().chain(record.description.iter()) {
+        doc.add_text(fields.body, t);
+    }
+    for agent in record.authors.iter().chain(record.publishers.iter()) {
+        doc.add_text(fields.agents, agent.display_name());
+        if let crate::record::Agent::Organization {
+            acronym: Some(a), ..
+        } = agent
+        {
+            doc.add_text(fields.agents, a);
+        }
+    }
+    let mut facet = |kind: FacetKind, value: &str| {
+        doc.add_facet(fields.facets, Facet::from_path([kind.name(), value]));
+    };
+    for k in &record.categories {
+        facet(FacetKind::Category, k);
+    }
+    for k in &record.countries {
+        facet(FacetKind::Country, k);
+    }
+    for k in &record.regions {
+        facet(FacetKind::Region, k);
+    }
+    for k in &record.languages {
+        facet(FacetKind::Language, k);
+    }
+    let mut author_names = Vec::new();
+    for a in &record.authors {
+        let key = a.key();
+        if key.is_empty() {
+            continue;
+        }
+        facet(FacetKind::Author, &key);
+        author_key(key, a.display_name());
+        author_names.push(a.display_name());
+    }
+    if let Some(y) = record.year {
+        facet(FacetKind::Year, &y.to_string());
+        doc.add_i64(fields.year, i64::from(y));
+    }
+    let subjects = record
+        .categories
+        .iter()
+        .map(|k| label(FacetKind::Category, k))
+        .chain(record.countries.iter().map(|k| label(FacetKind::Country, k)))
+        .chain(record.regions.iter().map(|k| label(FacetKind::Region, k)))
+        .chain(std::iter::once(labels::kind_label(record.kind).to_string()));
+    for s in subjects {
+        doc.add_text(fields.subjects, s);
+    }
+    let display = Display {
+        kind: Some(record.kind),
+        year: record.year,
+        authors: author_names,
+        categories: record.categories.clone(),
+        countries: record.countries.clone(),
+        regions: record.regions.clone(),
+        languages: record.languages.clone(),
+    };
+    let bytes = serde_json::to_vec(&display).map_err(|e| Error::Io(e.to_string()))?;
+    doc.add_bytes(fields.display, &bytes);
+    Ok(doc)
+}

@@ -1,0 +1,89 @@
+//! The query page in a real browser: headless Chromium runs an example
+//! query, and we keep a screenshot of it.
+
+mod common;
+
+use palermo::http::Config;
+use std::process::Command;
+
+fn chromium(args: &[&str]) -> std::process::Output {
+    let profile = tempfile::tempdir().unwrap();
+    Command::new("/usr/bin/chromium")
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--hide-scrollbars",
+        ])
+        .arg(format!("--user-data-dir={}", profile.path().display()))
+        .args(args)
+        .output()
+        .expect("chromium is needed: run scripts/install-test-deps.sh")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn query_page_runs_an_example_in_chromium() {
+    let (store, _) = common::catalogue();
+    let (base, _stop) = common::serve(
+        store,
+        Config {
+            iris: common::iris(),
+            ..Config::default()
+        },
+    )
+    .await;
+    // The second example link on the page: publications per year.
+    let page = reqwest::get(format!("{base}/query"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let href = page
+        .split("<li><a href=\"")
+        .nth(2)
+        .and_then(|s| s.split('"').next())
+        .expect("example links")
+        .replace("&amp;", "&");
+    let url = format!("{base}{href}");
+    let dom = tokio::task::spawn_blocking({
+        let url = url.clone();
+        move || chromium(&["--dump-dom", &url])
+    })
+    .await
+    .unwrap();
+    let dom = String::from_utf8_lossy(&dom.stdout);
+    assert!(
+        dom.contains("<th scope=\"col\">year</th>"),
+        "no results table in the DOM:\n{dom}"
+    );
+    assert!(dom.contains("<td>2017</td>"), "expected a row for 2017");
+
+    let dir = tempfile::tempdir().unwrap();
+    let shot = dir.path().join("query.png");
+    let arg = format!("--screenshot={}", shot.display());
+    let out =
+        tokio::task::spawn_blocking(move || chromium(&[&arg, "--window-size=1200,1400", &url]))
+            .await
+            .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let png = std::fs::read(&shot).unwrap();
+    assert!(
+        png.starts_with(b"\x89PNG") && png.len() > 20_000,
+        "screenshot is {} bytes",
+        png.len()
+    );
+    // Kept for people to look at; docs/screenshots/query.png is one such run.
+    let keep = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("query.png");
+    std::fs::write(&keep, &png).unwrap();
+    eprintln!("screenshot: {}", keep.display());
+}

@@ -1,0 +1,96 @@
+//! A record's landing page in a real browser: headless Chromium renders it
+//! (nothing to fetch from the network), and we keep a screenshot of it.
+
+mod common;
+
+use palermo::http::Config;
+use palermo::rdf::read;
+use std::process::Command;
+
+fn chromium(args: &[&str]) -> std::process::Output {
+    let profile = tempfile::tempdir().unwrap();
+    Command::new("/usr/bin/chromium")
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--hide-scrollbars",
+        ])
+        .arg(format!("--user-data-dir={}", profile.path().display()))
+        .args(args)
+        .output()
+        .expect("chromium is needed: run scripts/install-test-deps.sh")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn record_page_renders_in_chromium() {
+    let (store, _) = common::catalogue();
+    let iris = common::iris();
+    // A record with authors, an abstract and places: the fullest page.
+    let record = read::record_ids(store.oxigraph(), &iris)
+        .unwrap()
+        .into_iter()
+        .map(|id| read::record(store.oxigraph(), &iris, &id).unwrap().unwrap())
+        .filter(|r| r.abstract_text.is_some() && !r.countries.is_empty())
+        .max_by_key(|r| (r.authors.len().min(3), r.categories.len(), r.regions.len()))
+        .expect("a record with an abstract and countries");
+    let (base, _stop) = common::serve(
+        store,
+        Config {
+            iris: iris.clone(),
+            ..Config::default()
+        },
+    )
+    .await;
+    let url = format!("{base}/records/{}", record.id);
+
+    let dom = tokio::task::spawn_blocking({
+        let url = url.clone();
+        move || chromium(&["--dump-dom", &url])
+    })
+    .await
+    .unwrap();
+    assert!(
+        dom.status.success(),
+        "{}",
+        String::from_utf8_lossy(&dom.stderr)
+    );
+    let dom = String::from_utf8_lossy(&dom.stdout);
+    let title = maud::html! { (record.title) }.into_string();
+    assert!(
+        dom.contains(&format!("<h1>{title}</h1>")),
+        "the DOM shows the title"
+    );
+    assert!(
+        dom.contains("<h2 id=\"cite\">Cite</h2>"),
+        "the DOM shows the citations"
+    );
+
+    let dir = tempfile::tempdir().unwrap();
+    let shot = dir.path().join("record.png");
+    let arg = format!("--screenshot={}", shot.display());
+    let out =
+        tokio::task::spawn_blocking(move || chromium(&[&arg, "--window-size=1200,1600", &url]))
+            .await
+            .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let png = std::fs::read(&shot).expect("chromium wrote the screenshot");
+    assert!(png.starts_with(b"\x89PNG\r\n\x1a\n"), "a PNG");
+    assert!(png.len() > 30_000, "screenshot is only {} bytes", png.len());
+    // A blank page compresses to almost nothing; a rendered one does not.
+    let distinct: std::collections::BTreeSet<&u8> = png.iter().collect();
+    assert!(distinct.len() > 200, "the screenshot looks blank");
+    // Kept for people to look at (docs/screenshots/record.png is one such run).
+    let keep = std::env::temp_dir().join("palermo-record.png");
+    std::fs::write(&keep, &png).unwrap();
+    eprintln!("screenshot: {}", keep.display());
+}
