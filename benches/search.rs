@@ -61,36 +61,121 @@ impl Zipf {
 }
 
 const DOMAIN: &[&str] = &[
-    "trafficking", "persons", "human", "migrants", "smuggling", "exploitation", "labour",
-    "victims", "protection", "law", "enforcement", "criminal", "justice", "training", "manual",
-    "toolkit", "report", "assessment", "children", "women", "forced", "sexual", "border",
-    "identification", "referral", "prosecution", "investigation", "cooperation", "national",
-    "regional", "international", "policy", "prevention", "assistance", "survivors", "asylum",
-    "refugees", "routes", "organised", "crime", "corruption", "demand", "supply", "chains",
-    "domestic", "servitude", "begging", "organ", "removal", "marriage", "debt", "bondage",
-    "recruitment", "agencies", "online", "technology", "data", "evidence", "indicators",
-    "capacity", "building", "guidelines", "framework", "protocol", "convention", "rights",
-    "gender", "violence", "conflict", "humanitarian", "emergency", "compensation", "remedies",
-    "inspection", "prosecutors", "judges", "police", "social", "workers", "shelters",
+    "trafficking",
+    "persons",
+    "human",
+    "migrants",
+    "smuggling",
+    "exploitation",
+    "labour",
+    "victims",
+    "protection",
+    "law",
+    "enforcement",
+    "criminal",
+    "justice",
+    "training",
+    "manual",
+    "toolkit",
+    "report",
+    "assessment",
+    "children",
+    "women",
+    "forced",
+    "sexual",
+    "border",
+    "identification",
+    "referral",
+    "prosecution",
+    "investigation",
+    "cooperation",
+    "national",
+    "regional",
+    "international",
+    "policy",
+    "prevention",
+    "assistance",
+    "survivors",
+    "asylum",
+    "refugees",
+    "routes",
+    "organised",
+    "crime",
+    "corruption",
+    "demand",
+    "supply",
+    "chains",
+    "domestic",
+    "servitude",
+    "begging",
+    "organ",
+    "removal",
+    "marriage",
+    "debt",
+    "bondage",
+    "recruitment",
+    "agencies",
+    "online",
+    "technology",
+    "data",
+    "evidence",
+    "indicators",
+    "capacity",
+    "building",
+    "guidelines",
+    "framework",
+    "protocol",
+    "convention",
+    "rights",
+    "gender",
+    "violence",
+    "conflict",
+    "humanitarian",
+    "emergency",
+    "compensation",
+    "remedies",
+    "inspection",
+    "prosecutors",
+    "judges",
+    "police",
+    "social",
+    "workers",
+    "shelters",
 ];
 
 /// Accented names and places, so folding is exercised at scale.
 const ACCENTED: &[&str] = &[
-    "Markéta", "Müller", "São", "Tomé", "Côte", "d'Ivoire", "Bogotá", "Kraków", "Ñuñoa",
-    "Zürich", "Şanlıurfa", "Łódź", "Émilie", "Øresund", "Ağrı", "Málaga",
+    "Markéta",
+    "Müller",
+    "São",
+    "Tomé",
+    "Côte",
+    "d'Ivoire",
+    "Bogotá",
+    "Kraków",
+    "Ñuñoa",
+    "Zürich",
+    "Şanlıurfa",
+    "Łódź",
+    "Émilie",
+    "Øresund",
+    "Ağrı",
+    "Málaga",
 ];
 
 const GIVEN: &[&str] = &[
-    "Anna", "Markéta", "José", "Amina", "Li", "Olga", "Fatima", "John", "Maria", "Ahmed",
-    "Sofía", "Chen", "Ivana", "Kwame", "Priya", "Lars", "Zoë", "Ines", "Dmitri", "Aisha",
+    "Anna", "Markéta", "José", "Amina", "Li", "Olga", "Fatima", "John", "Maria", "Ahmed", "Sofía",
+    "Chen", "Ivana", "Kwame", "Priya", "Lars", "Zoë", "Ines", "Dmitri", "Aisha",
 ];
 
 fn pseudo_word(rng: &mut Rng) -> String {
     const SYL: &[&str] = &[
-        "ka", "ro", "mi", "tel", "san", "vor", "lu", "dre", "pa", "nis", "go", "ber", "ti",
-        "ral", "se", "dom", "qua", "fen", "hu", "lix",
+        "ka", "ro", "mi", "tel", "san", "vor", "lu", "dre", "pa", "nis", "go", "ber", "ti", "ral",
+        "se", "dom", "qua", "fen", "hu", "lix",
     ];
-    (0..2 + rng.below(3)).map(|_| SYL[rng.below(SYL.len())]).collect()
+    (0..2 + rng.below(3))
+        .map(|_| SYL[rng.below(SYL.len())])
+        .collect()
 }
 
 struct Generator {
@@ -123,7 +208,11 @@ impl Generator {
         for i in 0..5_000 {
             if i % 10 == 0 {
                 authors.push(Agent::Organization {
-                    name: format!("{} Institute for {}", title_case(&pseudo_word(&mut rng)), DOMAIN[i % DOMAIN.len()]),
+                    name: format!(
+                        "{} Institute for {}",
+                        title_case(&pseudo_word(&mut rng)),
+                        DOMAIN[i % DOMAIN.len()]
+                    ),
                     acronym: Some(format!("I{i}")),
                 });
             } else {
@@ -229,10 +318,11 @@ fn search(c: &mut Criterion) {
         index.index_records(chunk).expect("indexes");
     }
     eprintln!(
-        "synthetic catalogue: {} records generated in {:.1?}, indexed in {:.1?}",
+        "synthetic catalogue: {} records generated in {:.1?}, indexed in {:.1?}, index {:.1} MB",
         index.len(),
         generated,
-        t.elapsed()
+        t.elapsed(),
+        index.size_bytes() as f64 / 1e6
     );
     drop(records);
 
@@ -284,7 +374,9 @@ fn search(c: &mut Criterion) {
     for (name, req) in &cases {
         let total = index.search(req).expect("searches").total;
         eprintln!("{name}: {total} hits");
-        g.bench_function(*name, |b| b.iter(|| black_box(index.search(black_box(req)).expect("searches"))));
+        g.bench_function(*name, |b| {
+            b.iter(|| black_box(index.search(black_box(req)).expect("searches")))
+        });
     }
     // The cursor of an export: every id of a large result, in order.
     let export = SearchRequest {

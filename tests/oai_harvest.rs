@@ -235,6 +235,36 @@ async fn one_palermo_harvests_another() {
     assert!(conforms, "{out}");
     assert!(out.contains("records: 103"), "{out}");
 
+    // And they export like any other: every citation format of a harvested
+    // record carries the same title, year and authors as upstream's export.
+    for id in &ids_a {
+        let ra = record(store_a.oxigraph(), &iris_a, id).unwrap().unwrap();
+        let rb = record(store_b.oxigraph(), &iris_b, &here(id))
+            .unwrap()
+            .unwrap();
+        // Curators' notes (RIS N1) are not part of oai_dc, so they stay home.
+        {
+            let format = palermo::export::Format::Ris;
+            let opts = palermo::export::ExportOptions::default();
+            let a_out = palermo::export::render(format, &ra, &iris_a, &opts).unwrap();
+            let b_out = palermo::export::render(format, &rb, &iris_b, &opts).unwrap();
+            // Only the landing-page URL and the id differ between the two instances.
+            let strip = |s: &str, base: &str, id: &str| {
+                s.replace(base, "BASE/")
+                    .replace(id, "ID")
+                    .split("\r\n")
+                    .filter(|l| !l.starts_with("N1  - "))
+                    .collect::<Vec<_>>()
+                    .join("\r\n")
+            };
+            assert_eq!(
+                strip(&b_out, iris_b.base(), &here(id)),
+                strip(&a_out, iris_a.base(), id),
+                "{id} {format:?}"
+            );
+        }
+    }
+
     // Upstream, one record changes and one is deleted.
     let report = import(
         &store_a,

@@ -33,6 +33,9 @@ fn ids(r: &SearchResults) -> Vec<&str> {
 fn the_index_holds_every_record() {
     let (_, index) = index();
     assert_eq!(index.len(), 103);
+    let bytes = index.size_bytes();
+    assert!(bytes > 10_000, "{bytes}");
+    eprintln!("seed catalogue index: {bytes} bytes");
     let all = index
         .search(&SearchRequest {
             limit: 200,
@@ -50,10 +53,20 @@ fn a_topic_query_returns_the_records_about_it_first() {
     // exploitation come before those that mention it in passing.
     let r = search(&index, "labour exploitation");
     let top: Vec<&str> = ids(&r)[..2].to_vec();
-    assert!(top.contains(&"capacity-building-for-combating-trafficking-for-labour"), "{top:?}");
-    assert!(top.contains(&"the-role-of-labour-inspections-in-addressing-trafficking"), "{top:?}");
+    assert!(
+        top.contains(&"capacity-building-for-combating-trafficking-for-labour"),
+        "{top:?}"
+    );
+    assert!(
+        top.contains(&"the-role-of-labour-inspections-in-addressing-trafficking"),
+        "{top:?}"
+    );
     for h in &r.hits[..2] {
-        assert!(h.title.text.to_lowercase().contains("labour exploitation"), "{}", h.title.text);
+        assert!(
+            h.title.text.to_lowercase().contains("labour exploitation"),
+            "{}",
+            h.title.text
+        );
     }
     // Scores go down.
     let scores: Vec<f32> = r.hits.iter().map(|h| h.score.unwrap()).collect();
@@ -62,12 +75,17 @@ fn a_topic_query_returns_the_records_about_it_first() {
     assert!(r.total < search(&index, "labour").total);
 
     let r = search(&index, "Western Balkans");
-    assert_eq!(ids(&r)[0], "needs-assessment-human-trafficking-in-the-western-balkans");
+    assert_eq!(
+        ids(&r)[0],
+        "needs-assessment-human-trafficking-in-the-western-balkans"
+    );
     assert!(r.total >= 3, "abstracts that mention the region match too");
 
     let r = search(&index, "smuggling of migrants");
     assert!(
-        r.hits[..3].iter().all(|h| h.title.text.to_lowercase().contains("smuggling")),
+        r.hits[..3]
+            .iter()
+            .all(|h| h.title.text.to_lowercase().contains("smuggling")),
         "{:?}",
         r.hits.iter().map(|h| &h.title.text).collect::<Vec<_>>()
     );
@@ -91,13 +109,21 @@ fn case_accents_and_word_endings_do_not_matter() {
     }
     // English stemming: "exploited" finds "exploitation" and back.
     let stemmed = search(&index, "exploited");
-    assert!(stemmed
-        .hits
-        .iter()
-        .any(|h| h.id == "capacity-building-for-combating-trafficking-for-labour"));
-    assert_eq!(search(&index, "exploited").total, search(&index, "exploitation").total);
+    assert!(
+        stemmed
+            .hits
+            .iter()
+            .any(|h| h.id == "capacity-building-for-combating-trafficking-for-labour")
+    );
+    assert_eq!(
+        search(&index, "exploited").total,
+        search(&index, "exploitation").total
+    );
     // Plural and singular meet too.
-    assert_eq!(search(&index, "migrants").total, search(&index, "migrant").total);
+    assert_eq!(
+        search(&index, "migrants").total,
+        search(&index, "migrant").total
+    );
 }
 
 #[test]
@@ -114,7 +140,13 @@ fn snippets_highlight_the_matches() {
         .collect();
     assert!(marked.contains(&"labour".to_string()), "{marked:?}");
     assert!(marked.contains(&"exploitation".to_string()), "{marked:?}");
-    let title_marks: Vec<&str> = hit.title.parts().into_iter().filter(|(_, m)| *m).map(|(t, _)| t).collect();
+    let title_marks: Vec<&str> = hit
+        .title
+        .parts()
+        .into_iter()
+        .filter(|(_, m)| *m)
+        .map(|(t, _)| t)
+        .collect();
     assert!(title_marks.contains(&"Labour"), "{title_marks:?}");
     // The parts put back together are the text.
     let joined: String = hit.snippet.parts().into_iter().map(|(t, _)| t).collect();
@@ -142,12 +174,14 @@ fn malformed_queries_are_read_leniently() {
             .unwrap_or_else(|e| panic!("{q:?}: {e}"));
     }
     let long = "trafficking ".repeat(100);
-    assert!(index
-        .search(&SearchRequest {
-            q: long,
-            ..SearchRequest::default()
-        })
-        .is_err());
+    assert!(
+        index
+            .search(&SearchRequest {
+                q: long,
+                ..SearchRequest::default()
+            })
+            .is_err()
+    );
 }
 
 /// `?k -> count` from a SPARQL query selecting `?k` and `?n`.
@@ -192,7 +226,10 @@ fn expected_facets(store: &Store, restrict: &str) -> BTreeMap<&'static str, BTre
     out.insert("category", sparql_counts(store, &by("subject", "category")));
     out.insert("country", sparql_counts(store, &by("spatial", "country")));
     out.insert("region", sparql_counts(store, &by("spatial", "region")));
-    out.insert("language", sparql_counts(store, &by("language", "language")));
+    out.insert(
+        "language",
+        sparql_counts(store, &by("language", "language")),
+    );
     out.insert("author", sparql_counts(store, &by("creator", "agent")));
     out.insert(
         "year",
@@ -231,11 +268,17 @@ fn actual_facets(r: &SearchResults) -> BTreeMap<&'static str, BTreeMap<String, u
             assert_eq!(f.more, 0, "the seed catalogue fits in the facet lists");
             (
                 f.facet.name(),
-                f.values.iter().map(|v| (v.value.clone(), v.count)).collect(),
+                f.values
+                    .iter()
+                    .map(|v| (v.value.clone(), v.count))
+                    .collect(),
             )
         })
         .collect();
-    out.insert("total", BTreeMap::from([("all".to_string(), r.total as u64)]));
+    out.insert(
+        "total",
+        BTreeMap::from([("all".to_string(), r.total as u64)]),
+    );
     out
 }
 
@@ -306,7 +349,11 @@ fn facet_counts_are_those_of_the_current_result() {
             ..SearchRequest::default()
         })
         .unwrap();
-    let regions = r.facets.iter().find(|f| f.facet == FacetKind::Region).unwrap();
+    let regions = r
+        .facets
+        .iter()
+        .find(|f| f.facet == FacetKind::Region)
+        .unwrap();
     // Clicking a value gives exactly its count.
     for v in &regions.values {
         let narrowed = index
@@ -317,14 +364,34 @@ fn facet_counts_are_those_of_the_current_result() {
             })
             .unwrap();
         assert_eq!(narrowed.total as u64, v.count, "{}", v.value);
-        let again = narrowed.facets.iter().find(|f| f.facet == FacetKind::Region).unwrap();
-        assert!(again.values.iter().any(|x| x.value == v.value && x.selected));
+        let again = narrowed
+            .facets
+            .iter()
+            .find(|f| f.facet == FacetKind::Region)
+            .unwrap();
+        assert!(
+            again
+                .values
+                .iter()
+                .any(|x| x.value == v.value && x.selected)
+        );
     }
     // Labels are people's names for the keys.
-    let years = r.facets.iter().find(|f| f.facet == FacetKind::Year).unwrap();
-    assert!(years.values.windows(2).all(|w| w[0].value > w[1].value), "years newest first");
+    let years = r
+        .facets
+        .iter()
+        .find(|f| f.facet == FacetKind::Year)
+        .unwrap();
+    assert!(
+        years.values.windows(2).all(|w| w[0].value > w[1].value),
+        "years newest first"
+    );
     let countries = index.search(&SearchRequest::default()).unwrap();
-    let countries = countries.facets.iter().find(|f| f.facet == FacetKind::Country).unwrap();
+    let countries = countries
+        .facets
+        .iter()
+        .find(|f| f.facet == FacetKind::Country)
+        .unwrap();
     let ba = countries.values.iter().find(|v| v.value == "BA").unwrap();
     assert_eq!(ba.label, "Bosnia and Herzegovina");
 }
@@ -346,7 +413,12 @@ fn sorting_and_pages() {
     for sort in Sort::ALL {
         let mut seen = Vec::new();
         for p in 0..11 {
-            seen.extend(page(sort, p * 10, 10).hits.into_iter().map(|h| (h.id, h.year, h.title.text)));
+            seen.extend(
+                page(sort, p * 10, 10)
+                    .hits
+                    .into_iter()
+                    .map(|h| (h.id, h.year, h.title.text)),
+            );
         }
         assert_eq!(seen.len(), 103, "{sort:?}");
         let mut unique: Vec<&String> = seen.iter().map(|(id, _, _)| id).collect();
@@ -358,11 +430,23 @@ fn sorting_and_pages() {
         match sort {
             Sort::Year => {
                 assert!(dated.windows(2).all(|w| w[0] >= w[1]), "{dated:?}");
-                assert!(years.iter().skip_while(|y| y.is_some()).all(|y| y.is_none()), "undated last");
+                assert!(
+                    years
+                        .iter()
+                        .skip_while(|y| y.is_some())
+                        .all(|y| y.is_none()),
+                    "undated last"
+                );
             }
             Sort::YearAsc => {
                 assert!(dated.windows(2).all(|w| w[0] <= w[1]), "{dated:?}");
-                assert!(years.iter().skip_while(|y| y.is_some()).all(|y| y.is_none()), "undated last");
+                assert!(
+                    years
+                        .iter()
+                        .skip_while(|y| y.is_some())
+                        .all(|y| y.is_none()),
+                    "undated last"
+                );
             }
             Sort::Title => {
                 let keys: Vec<String> = seen
@@ -401,6 +485,31 @@ fn year_range_and_unknown_values() {
         .unwrap();
     assert_eq!(r.total, 9);
     assert!(r.hits.iter().all(|h| h.year == Some(2017)));
+    let years = r
+        .facets
+        .iter()
+        .find(|f| f.facet == FacetKind::Year)
+        .unwrap();
+    assert_eq!(years.values.len(), 1);
+    assert!(years.values[0].selected && years.values[0].value == "2017");
+    // Open ranges.
+    let since = index
+        .search(&SearchRequest {
+            year_from: Some(2019),
+            limit: 50,
+            ..SearchRequest::default()
+        })
+        .unwrap();
+    assert_eq!(since.total, 9);
+    assert!(since.hits.iter().all(|h| h.year >= Some(2019)));
+    let until = index
+        .search(&SearchRequest {
+            year_to: Some(2008),
+            limit: 50,
+            ..SearchRequest::default()
+        })
+        .unwrap();
+    assert!(until.total > 0 && until.hits.iter().all(|h| h.year.is_some_and(|y| y <= 2008)));
     // A filter value that names nothing matches nothing (no error).
     let r = index
         .search(&SearchRequest {
@@ -409,22 +518,23 @@ fn year_range_and_unknown_values() {
         })
         .unwrap();
     assert_eq!(r.total, 0);
-    assert!(index
-        .search(&SearchRequest {
-            year_from: Some(2020),
-            year_to: Some(2010),
-            ..SearchRequest::default()
-        })
-        .is_err());
+    assert!(
+        index
+            .search(&SearchRequest {
+                year_from: Some(2020),
+                year_to: Some(2010),
+                ..SearchRequest::default()
+            })
+            .is_err()
+    );
 }
 
 #[test]
 fn reindex_follows_the_store() {
     let (store, index) = index();
     let iris = common::iris();
-    let update = |text: &str| {
-        palermo::update::sparql_update(&store, &iris, text, common::T2).unwrap()
-    };
+    let update =
+        |text: &str| palermo::update::sparql_update(&store, &iris, text, common::T2).unwrap();
     let report = update(&format!(
         "PREFIX dcterms: <http://purl.org/dc/terms/>
          INSERT DATA {{ GRAPH <{b}graph/test> {{
@@ -448,7 +558,10 @@ fn reindex_follows_the_store() {
     assert_eq!(search(&index, "quokka").total, 0);
     assert_eq!(index.len(), 103);
     // A full rebuild gives the same answers.
-    let before: Vec<String> = ids(&search(&index, "labour exploitation")).iter().map(|s| s.to_string()).collect();
+    let before: Vec<String> = ids(&search(&index, "labour exploitation"))
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
     assert_eq!(index.rebuild(&store).unwrap(), 103);
     assert_eq!(ids(&search(&index, "labour exploitation")), before);
 }

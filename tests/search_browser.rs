@@ -62,7 +62,10 @@ fn launch() -> Browser {
         {
             break port;
         }
-        assert!(Instant::now() < deadline, "chromium did not open its DevTools port");
+        assert!(
+            Instant::now() < deadline,
+            "chromium did not open its DevTools port"
+        );
         std::thread::sleep(Duration::from_millis(100));
     };
     Browser {
@@ -94,7 +97,9 @@ impl Page {
             .to_string();
         let path = ws.splitn(4, '/').nth(3).map(|p| format!("/{p}")).unwrap();
         let stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
-        stream.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+        stream
+            .set_read_timeout(Some(Duration::from_secs(30)))
+            .unwrap();
         let mut writer = stream.try_clone().unwrap();
         write!(
             writer,
@@ -145,7 +150,9 @@ impl Page {
         let mut message = Vec::new();
         loop {
             let mut head = [0u8; 2];
-            self.reader.read_exact(&mut head).expect("a DevTools message in time");
+            self.reader
+                .read_exact(&mut head)
+                .expect("a DevTools message in time");
             let fin = head[0] & 0x80 != 0;
             let opcode = head[0] & 0x0f;
             let len = match head[1] & 0x7f {
@@ -251,7 +258,8 @@ impl Page {
     }
 
     fn result_ids(&mut self) -> Vec<String> {
-        let v = self.eval("[...document.querySelectorAll('#results .result')].map(e => e.dataset.id)");
+        let v =
+            self.eval("[...document.querySelectorAll('#results .result')].map(e => e.dataset.id)");
         v.as_array()
             .unwrap()
             .iter()
@@ -306,7 +314,9 @@ async fn search_then_click_a_facet_in_chromium() {
     // What the API says the clicked result must be.
     let expected: Value = serde_json::from_str(
         &reqwest::Client::new()
-            .get(format!("{base}/records?q=trafficking&category=law-enforcement&format=json"))
+            .get(format!(
+                "{base}/records?q=trafficking&category=law-enforcement&format=json"
+            ))
             .send()
             .await
             .unwrap()
@@ -345,7 +355,9 @@ async fn search_then_click_a_facet_in_chromium() {
         // Click the "Law Enforcement" category facet.
         let link = "#facets a[data-facet='category'][data-value='law-enforcement']";
         let promised: u64 = page
-            .eval(&format!("document.querySelector(\"{link}\").nextElementSibling.textContent"))
+            .eval(&format!(
+                "document.querySelector(\"{link}\").nextElementSibling.textContent"
+            ))
             .as_str()
             .unwrap()
             .parse()
@@ -355,13 +367,19 @@ async fn search_then_click_a_facet_in_chromium() {
         assert_eq!(url, "/records?q=trafficking&category=law-enforcement");
         let after_total = page.total();
         let after = page.result_ids();
-        assert_eq!(after_total, promised, "the facet count is the size of the new result");
+        assert_eq!(
+            after_total, promised,
+            "the facet count is the size of the new result"
+        );
         assert!(after_total < before_total);
         assert_eq!(after, expected_ids, "the page lists what the API lists");
         assert_ne!(after, before);
         // The filter now shows as active, with a way back.
         let active = page.eval("document.querySelector('#active-filters').textContent");
-        assert!(active.as_str().unwrap().contains("Law Enforcement"), "{active}");
+        assert!(
+            active.as_str().unwrap().contains("Law Enforcement"),
+            "{active}"
+        );
 
         let shot = page.call("Page.captureScreenshot", json!({ "format": "png" }));
 
@@ -373,7 +391,9 @@ async fn search_then_click_a_facet_in_chromium() {
     .await
     .unwrap();
     use base64::Engine;
-    let png = base64::engine::general_purpose::STANDARD.decode(shot).unwrap();
+    let png = base64::engine::general_purpose::STANDARD
+        .decode(shot)
+        .unwrap();
     assert!(png.starts_with(b"\x89PNG"));
     let keep = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("search.png");
     std::fs::write(&keep, &png).unwrap();

@@ -68,29 +68,67 @@ async fn json_shape() {
     let (base, _stop) = server().await;
     let v = json(&base, &[("q", "labour exploitation"), ("per_page", "2")]).await;
     assert_eq!(v["total"], 5);
-    assert_eq!((v["page"].as_u64(), v["per_page"].as_u64(), v["pages"].as_u64()), (Some(1), Some(2), Some(3)));
+    assert_eq!(
+        (
+            v["page"].as_u64(),
+            v["per_page"].as_u64(),
+            v["pages"].as_u64()
+        ),
+        (Some(1), Some(2), Some(3))
+    );
     assert_eq!(v["sort"], "relevance");
     assert_eq!(v["query"]["q"], "labour exploitation");
     let results = v["results"].as_array().unwrap();
     assert_eq!(results.len(), 2);
     let first = &results[0];
-    for key in ["id", "iri", "url", "title", "title_html", "snippet", "snippet_html", "type", "year", "authors", "categories", "countries", "regions", "languages", "score"] {
+    for key in [
+        "id",
+        "iri",
+        "url",
+        "title",
+        "title_html",
+        "snippet",
+        "snippet_html",
+        "type",
+        "year",
+        "authors",
+        "categories",
+        "countries",
+        "regions",
+        "languages",
+        "score",
+    ] {
         assert!(first.get(key).is_some(), "results[0] has no {key}: {first}");
     }
-    assert_eq!(first["iri"], format!("{}records/{}", common::BASE, first["id"].as_str().unwrap()));
+    assert_eq!(
+        first["iri"],
+        format!("{}records/{}", common::BASE, first["id"].as_str().unwrap())
+    );
     assert!(first["snippet_html"].as_str().unwrap().contains("<mark>"));
     assert!(first["score"].as_f64().unwrap() > 0.0);
     assert_eq!(first["regions"][0]["label"], "Worldwide");
-    for facet in ["category", "country", "region", "author", "language", "year"] {
-        let values = v["facets"][facet]["values"].as_array().unwrap_or_else(|| panic!("facet {facet}"));
+    for facet in [
+        "category", "country", "region", "author", "language", "year",
+    ] {
+        let values = v["facets"][facet]["values"]
+            .as_array()
+            .unwrap_or_else(|| panic!("facet {facet}"));
         for x in values {
-            assert!(x["value"].is_string() && x["label"].is_string() && x["count"].as_u64().unwrap() > 0, "{x}");
+            assert!(
+                x["value"].is_string()
+                    && x["label"].is_string()
+                    && x["count"].as_u64().unwrap() > 0,
+                "{x}"
+            );
             assert_eq!(x["selected"], false);
         }
     }
     assert_eq!(v["links"]["prev"], Value::Null);
     let next = v["links"]["next"].as_str().unwrap();
-    assert!(next.starts_with("/records?") && next.contains("page=2"), "{next}");
+    assert!(
+        next.starts_with("/records?") && next.contains("page=2"),
+        "{next}"
+    );
     // Following `next` gives the next results.
     let r = Client::new()
         .get(format!("{base}{next}"))
@@ -100,9 +138,18 @@ async fn json_shape() {
         .unwrap();
     let page2: Value = serde_json::from_str(&r.text().await.unwrap()).unwrap();
     assert_eq!(page2["page"], 2);
-    assert!(result_ids(&page2).iter().all(|id| !result_ids(&v).contains(id)));
+    assert!(
+        result_ids(&page2)
+            .iter()
+            .all(|id| !result_ids(&v).contains(id))
+    );
     // format=json says the same without Accept.
-    let r = get(&base, &[("q", "labour exploitation"), ("format", "json")], None).await;
+    let r = get(
+        &base,
+        &[("q", "labour exploitation"), ("format", "json")],
+        None,
+    )
+    .await;
     assert!(header(&r, "content-type").starts_with("application/json"));
     assert_eq!(header(&r, "vary"), "accept");
 }
@@ -122,7 +169,15 @@ async fn filters_by_key_or_label() {
         .find(|v| v["value"] == "BA")
         .unwrap();
     assert_eq!(selected["selected"], true);
-    let years = json(&base, &[("year_from", "2019"), ("year_to", "2020"), ("per_page", "100")]).await;
+    let years = json(
+        &base,
+        &[
+            ("year_from", "2019"),
+            ("year_to", "2020"),
+            ("per_page", "100"),
+        ],
+    )
+    .await;
     assert_eq!(years["total"], 9);
     assert!(years["results"].as_array().unwrap().iter().all(|r| {
         let y = r["year"].as_i64().unwrap();
@@ -138,7 +193,12 @@ async fn the_page_escapes_everything_it_echoes() {
     let hostile = "<script>alert('q')</script>\"><img src=x onerror=alert(1)>";
     let r = get(
         &base,
-        &[("q", hostile), ("country", hostile), ("region", "\"onmouseover=\"alert(2)"), ("year_from", "2000")],
+        &[
+            ("q", hostile),
+            ("country", hostile),
+            ("region", "\"onmouseover=\"alert(2)"),
+            ("year_from", "2000"),
+        ],
         Some("text/html"),
     )
     .await;
@@ -169,36 +229,79 @@ async fn the_page_escapes_everything_it_echoes() {
     )
     .unwrap();
     let (base2, _stop2) = common::serve(store, Config::default()).await;
-    let html = get(&base2, &[("q", "zebra")], None).await.text().await.unwrap();
-    assert!(html.contains("<mark>Zebra</mark> &lt;b onmouseover=alert(3)&gt;stripes&lt;/b&gt; &amp; trafficking"), "{html}");
-    assert!(html.contains("&lt;script&gt;alert(4)&lt;/script&gt; <mark>zebra</mark>"), "{html}");
+    let html = get(&base2, &[("q", "zebra")], None)
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        html.contains(
+            "<mark>Zebra</mark> &lt;b onmouseover=alert(3)&gt;stripes&lt;/b&gt; &amp; trafficking"
+        ),
+        "{html}"
+    );
+    assert!(
+        html.contains("&lt;script&gt;alert(4)&lt;/script&gt; <mark>zebra</mark>"),
+        "{html}"
+    );
     assert!(!html.contains("<script>alert(4)"));
 }
 
 #[tokio::test]
 async fn the_page_has_a_search_box_facet_links_and_pages() {
     let (base, _stop) = server().await;
-    let html = get(&base, &[("q", "trafficking")], None).await.text().await.unwrap();
+    let html = get(&base, &[("q", "trafficking")], None)
+        .await
+        .text()
+        .await
+        .unwrap();
     assert!(html.contains("<form method=\"get\" action=\"/records\" role=\"search\""));
     assert!(html.contains("name=\"q\" value=\"trafficking\""));
     // Facet links add the value to the current search, back on page 1.
     assert!(html.contains("<a href=\"/records?q=trafficking&amp;category=law-enforcement\" data-facet=\"category\" data-value=\"law-enforcement\">Law Enforcement</a>"), "{html}");
-    assert!(html.contains("<a href=\"/records?q=trafficking&amp;year_from=2017&amp;year_to=2017\""));
+    assert!(
+        html.contains("<a href=\"/records?q=trafficking&amp;year_from=2017&amp;year_to=2017\"")
+    );
     assert!(html.contains("rel=\"next\""));
     assert_eq!(html.matches("<li class=\"result\"").count(), 20);
     assert!(html.contains("<mark>"));
     assert!(html.contains("data-format=\"bibtex\""));
     // A selected filter shows with a link that removes it.
-    let html = get(&base, &[("q", "trafficking"), ("category", "law-enforcement")], None)
+    let html = get(
+        &base,
+        &[("q", "trafficking"), ("category", "law-enforcement")],
+        None,
+    )
+    .await
+    .text()
+    .await
+    .unwrap();
+    assert!(
+        html.contains(
+            "Category: <strong>Law Enforcement</strong> <a href=\"/records?q=trafficking\""
+        ),
+        "{html}"
+    );
+    // Long facets fold their tail away (19 countries, 12 shown).
+    let html = get(&base, &[], None).await.text().await.unwrap();
+    assert!(
+        html.contains("<details><summary>7 more</summary>"),
+        "{html}"
+    );
+    // The home page has the search box and facets to browse.
+    let home = Client::new()
+        .get(format!("{base}/"))
+        .send()
         .await
+        .unwrap()
         .text()
         .await
         .unwrap();
-    assert!(html.contains("Category: <strong>Law Enforcement</strong> <a href=\"/records?q=trafficking\""), "{html}");
-    // The home page has the search box and facets to browse.
-    let home = Client::new().get(format!("{base}/")).send().await.unwrap().text().await.unwrap();
     assert!(home.contains("action=\"/records\"") && home.contains("name=\"q\""));
-    assert!(home.contains("<a href=\"/records?category=trafficking\">Trafficking</a>"), "{home}");
+    assert!(
+        home.contains("<a href=\"/records?category=trafficking\">Trafficking</a>"),
+        "{home}"
+    );
 }
 
 #[tokio::test]
@@ -212,7 +315,10 @@ async fn bad_parameters_are_400s_naming_them() {
         (vec![("per_page", "1000")], "per_page"),
         (vec![("per_page", "-5")], "per_page"),
         (vec![("sort", "random")], "sort"),
-        (vec![("year_from", "2020"), ("year_to", "2010")], "year_from"),
+        (
+            vec![("year_from", "2020"), ("year_to", "2010")],
+            "year_from",
+        ),
         (vec![("format", "yaml")], "format"),
     ] {
         let r = get(&base, &pairs, None).await;
@@ -226,7 +332,10 @@ async fn bad_parameters_are_400s_naming_them() {
     let r = get(&base, &[], Some("image/png")).await;
     assert_eq!(r.status(), 406);
     let body = r.text().await.unwrap();
-    assert!(body.contains("application/json") && body.contains("application/x-bibtex"), "{body}");
+    assert!(
+        body.contains("application/json") && body.contains("application/x-bibtex"),
+        "{body}"
+    );
     // A page past the end is an empty page, not an error.
     let v = json(&base, &[("page", "99")]).await;
     assert_eq!(v["total"], 103);
@@ -237,8 +346,20 @@ async fn bad_parameters_are_400s_naming_them() {
 async fn exports_the_whole_result_set_in_every_format() {
     let (base, _stop) = server().await;
     // 10 records in the category; the page size does not limit an export.
-    let filter = [("category", "law-enforcement"), ("per_page", "3"), ("sort", "title")];
-    let listed = json(&base, &[("category", "law-enforcement"), ("per_page", "100"), ("sort", "title")]).await;
+    let filter = [
+        ("category", "law-enforcement"),
+        ("per_page", "3"),
+        ("sort", "title"),
+    ];
+    let listed = json(
+        &base,
+        &[
+            ("category", "law-enforcement"),
+            ("per_page", "100"),
+            ("sort", "title"),
+        ],
+    )
+    .await;
     assert_eq!(listed["total"], 10);
     let expected = result_ids(&listed);
 
@@ -250,13 +371,24 @@ async fn exports_the_whole_result_set_in_every_format() {
             let r = get(&base, &pairs, None).await;
             assert_eq!(r.status(), 200, "{format}");
             assert_eq!(header(&r, "palermo-total-results"), "10");
-            (header(&r, "content-type"), header(&r, "content-disposition"), r.text().await.unwrap())
+            (
+                header(&r, "content-type"),
+                header(&r, "content-disposition"),
+                r.text().await.unwrap(),
+            )
         }
     };
     let (ct, cd, bib) = fetch("bibtex").await;
     assert!(ct.starts_with("application/x-bibtex"));
-    assert!(cd.starts_with("attachment; filename=\"palermo-law-enforcement.bib\""), "{cd}");
-    assert_eq!(bib.lines().filter(|l| l.starts_with('@')).count(), 10, "{bib}");
+    assert!(
+        cd.starts_with("attachment; filename=\"palermo-law-enforcement.bib\""),
+        "{cd}"
+    );
+    assert_eq!(
+        bib.lines().filter(|l| l.starts_with('@')).count(),
+        10,
+        "{bib}"
+    );
     let (ct, _, ris) = fetch("ris").await;
     assert!(ct.starts_with("application/x-research-info-systems"));
     assert_eq!(ris.matches("TY  - ").count(), 10);
@@ -273,10 +405,19 @@ async fn exports_the_whole_result_set_in_every_format() {
     assert_eq!(ids, expected, "the export keeps the order of the search");
     let (ct, _, text) = fetch("bibliography").await;
     assert!(ct.starts_with("text/x-bibliography"));
-    assert_eq!(text.lines().filter(|l| !l.trim().is_empty()).count(), 10, "{text}");
+    assert_eq!(
+        text.lines().filter(|l| !l.trim().is_empty()).count(),
+        10,
+        "{text}"
+    );
 
     // By Accept, with the style as a media type parameter.
-    let r = get(&base, &[("q", "smuggling of migrants")], Some("text/x-bibliography; style=ieee")).await;
+    let r = get(
+        &base,
+        &[("q", "smuggling of migrants")],
+        Some("text/x-bibliography; style=ieee"),
+    )
+    .await;
     assert_eq!(r.status(), 200);
     let total: usize = header(&r, "palermo-total-results").parse().unwrap();
     let text = r.text().await.unwrap();
@@ -287,12 +428,25 @@ async fn exports_the_whole_result_set_in_every_format() {
 
     // The whole catalogue, streamed.
     let r = get(&base, &[("format", "bibtex")], None).await;
-    assert_eq!(r.text().await.unwrap().lines().filter(|l| l.starts_with('@')).count(), 103);
+    assert_eq!(
+        r.text()
+            .await
+            .unwrap()
+            .lines()
+            .filter(|l| l.starts_with('@'))
+            .count(),
+        103
+    );
 
     // Nothing to export, an unknown style: said before any byte is sent.
     let r = get(&base, &[("q", "zzyzx"), ("format", "ris")], None).await;
     assert_eq!(r.status(), 404);
-    let r = get(&base, &[("format", "bibliography"), ("style", "no-such-style")], None).await;
+    let r = get(
+        &base,
+        &[("format", "bibliography"), ("style", "no-such-style")],
+        None,
+    )
+    .await;
     assert_eq!(r.status(), 400);
     assert!(r.text().await.unwrap().contains("apa"));
 }
@@ -346,7 +500,10 @@ async fn the_index_follows_writes_through_the_api() {
     .await;
     assert_eq!(r.status(), 200);
     assert_eq!(json(&base, &[("q", "quokka")]).await["total"], 0);
-    assert_eq!(result_ids(&json(&base, &[("q", "wallaby")]).await), ["quokka-routes"]);
+    assert_eq!(
+        result_ids(&json(&base, &[("q", "wallaby")]).await),
+        ["quokka-routes"]
+    );
 
     // An existing record changed: its new subject is searchable.
     let r = sparql_update(
@@ -367,7 +524,10 @@ async fn the_index_follows_writes_through_the_api() {
 
     // Graph Store Protocol: deleting the graph removes its records.
     let r = Client::new()
-        .delete(format!("{base}/store?{}", form(&[("graph", &format!("{b}graph/curated"))])))
+        .delete(format!(
+            "{base}/store?{}",
+            form(&[("graph", &format!("{b}graph/curated"))])
+        ))
         .header("authorization", format!("Bearer {TOKEN}"))
         .send()
         .await
@@ -404,12 +564,29 @@ async fn full_text_search_inside_sparql() {
     assert_eq!(rows.len() as u64, search["total"].as_u64().unwrap());
     let sparql_ids: Vec<String> = rows
         .iter()
-        .map(|r| r["record"]["value"].as_str().unwrap().trim_start_matches(&format!("{}records/", common::BASE)).to_string())
+        .map(|r| {
+            r["record"]["value"]
+                .as_str()
+                .unwrap()
+                .trim_start_matches(&format!("{}records/", common::BASE))
+                .to_string()
+        })
         .collect();
-    assert_eq!(sparql_ids[..2].iter().collect::<std::collections::BTreeSet<_>>(), result_ids(&search)[..2].iter().collect());
-    let scores: Vec<f64> = rows.iter().map(|r| r["score"]["value"].as_str().unwrap().parse().unwrap()).collect();
+    assert_eq!(
+        sparql_ids[..2]
+            .iter()
+            .collect::<std::collections::BTreeSet<_>>(),
+        result_ids(&search)[..2].iter().collect()
+    );
+    let scores: Vec<f64> = rows
+        .iter()
+        .map(|r| r["score"]["value"].as_str().unwrap().parse().unwrap())
+        .collect();
     assert!(scores.windows(2).all(|w| w[0] >= w[1]));
-    assert_eq!(rows[0]["score"]["datatype"], "http://www.w3.org/2001/XMLSchema#double");
+    assert_eq!(
+        rows[0]["score"]["datatype"],
+        "http://www.w3.org/2001/XMLSchema#double"
+    );
 
     // pal:matches as a filter, combined with ordinary graph patterns.
     let q = format!(
@@ -422,8 +599,14 @@ async fn full_text_search_inside_sparql() {
         b = common::BASE
     );
     let v = sparql_json(&base, &q).await;
-    let n = v["results"]["bindings"][0]["n"]["value"].as_str().unwrap().to_string();
-    assert_eq!(n, json(&base, &[("q", "Western Balkans")]).await["total"].to_string());
+    let n = v["results"]["bindings"][0]["n"]["value"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(
+        n,
+        json(&base, &[("q", "Western Balkans")]).await["total"].to_string()
+    );
     // Anything that is not a record simply does not match.
     let q = format!(
         "PREFIX pal: <{b}ontology#>

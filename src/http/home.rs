@@ -31,17 +31,19 @@ pub async fn home(State(state): State<AppState>) -> Result<Html<String>, Error> 
     // The catalogue's own facets, to browse from: the search index counts
     // them in one pass. Without an index the page still says what is here.
     let index = state.search.clone();
-    let browse = tokio::task::spawn_blocking(move || {
-        index.search(&crate::search::SearchRequest::default())
-    })
-    .await
-    .map_err(|e| Error::Io(e.to_string()))?
-    .map(|r| r.facets)
-    .unwrap_or_default();
+    let browse =
+        tokio::task::spawn_blocking(move || index.search(&crate::search::SearchRequest::default()))
+            .await
+            .map_err(|e| Error::Io(e.to_string()))?
+            .map(|r| r.facets)
+            .unwrap_or_default();
     let mut facets = String::new();
     for f in &browse {
         use crate::search::FacetKind;
-        if !matches!(f.facet, FacetKind::Category | FacetKind::Region | FacetKind::Language) {
+        if !matches!(
+            f.facet,
+            FacetKind::Category | FacetKind::Region | FacetKind::Language
+        ) {
             continue;
         }
         let items: String = f

@@ -132,7 +132,9 @@ impl Params {
                 "locale" => p.locale = Some(v.to_string()),
                 "ascii" => p.ascii = matches!(v, "1" | "true" | "yes"),
                 other => {
-                    if let Some(kind) = FacetKind::from_name(other).filter(|k| *k != FacetKind::Year) {
+                    if let Some(kind) =
+                        FacetKind::from_name(other).filter(|k| *k != FacetKind::Year)
+                    {
                         let value = v.to_string();
                         if !p.filters.contains(&(kind, value.clone())) {
                             p.filters.push((kind, value));
@@ -241,7 +243,9 @@ fn number(v: &str, name: &str, min: usize, max: usize) -> Result<usize, Error> {
         .filter(|n| (min..=max).contains(n))
         .ok_or_else(|| {
             if max == usize::MAX {
-                Error::BadRequest(format!("{name} must be a whole number from {min}, not {v:?}"))
+                Error::BadRequest(format!(
+                    "{name} must be a whole number from {min}, not {v:?}"
+                ))
             } else {
                 Error::BadRequest(format!(
                     "{name} must be a whole number from {min} to {max}, not {v:?}"
@@ -406,7 +410,9 @@ fn page(index: &SearchIndex, params: &Params, results: &SearchResults) -> String
     }
     for (name, y) in [("year_from", params.year_from), ("year_to", params.year_to)] {
         if let Some(y) = y {
-            hidden.push_str(&format!("<input type=\"hidden\" name=\"{name}\" value=\"{y}\">"));
+            hidden.push_str(&format!(
+                "<input type=\"hidden\" name=\"{name}\" value=\"{y}\">"
+            ));
         }
     }
     if params.per_page != PER_PAGE {
@@ -419,7 +425,11 @@ fn page(index: &SearchIndex, params: &Params, results: &SearchResults) -> String
         .iter()
         .map(|s| {
             let selected = if *s == results.sort { " selected" } else { "" };
-            format!("<option value=\"{}\"{selected}>{}</option>", s.name(), s.label())
+            format!(
+                "<option value=\"{}\"{selected}>{}</option>",
+                s.name(),
+                s.label()
+            )
         })
         .collect();
 
@@ -474,9 +484,8 @@ fn page(index: &SearchIndex, params: &Params, results: &SearchResults) -> String
         if f.values.is_empty() {
             continue;
         }
-        let mut items = String::new();
-        for (i, v) in f.values.iter().enumerate() {
-            let hidden_item = if i >= FACET_VALUES_SHOWN { " class=\"extra\"" } else { "" };
+        let mut items = Vec::new();
+        for v in &f.values {
             let link = if f.facet == FacetKind::Year {
                 let y: Option<i32> = v.value.parse().ok();
                 let selected = y.is_some() && params.year_from == y && params.year_to == y;
@@ -501,21 +510,35 @@ fn page(index: &SearchIndex, params: &Params, results: &SearchResults) -> String
                 ),
                 None => format!("<strong aria-current=\"true\">{label}</strong>"),
             };
-            items.push_str(&format!(
-                "<li{hidden_item}>{body} <span class=\"count\">{}</span></li>",
+            items.push(format!(
+                "<li>{body} <span class=\"count\">{}</span></li>",
                 v.count
             ));
         }
-        let more = f.values.len().saturating_sub(FACET_VALUES_SHOWN) + f.more;
-        let more = if more > 0 {
-            format!("<p class=\"more\">and {more} more</p>")
+        // The long tail folds away, reachable without JavaScript.
+        let rest = if items.len() > FACET_VALUES_SHOWN {
+            let rest = items.split_off(FACET_VALUES_SHOWN);
+            format!(
+                "<details><summary>{} more</summary><ul>{}</ul></details>",
+                rest.len(),
+                rest.concat()
+            )
+        } else {
+            String::new()
+        };
+        let unlisted = if f.more > 0 {
+            format!(
+                "<p class=\"more\">and {} more not listed: narrow the search to see them</p>",
+                f.more
+            )
         } else {
             String::new()
         };
         facets.push_str(&format!(
-            "<section class=\"facet\" data-facet=\"{name}\" aria-labelledby=\"facet-{name}\"><h2 id=\"facet-{name}\">{title}</h2><ul>{items}</ul>{more}</section>",
+            "<section class=\"facet\" data-facet=\"{name}\" aria-labelledby=\"facet-{name}\"><h2 id=\"facet-{name}\">{title}</h2><ul>{items}</ul>{rest}{unlisted}</section>",
             name = f.facet.name(),
             title = f.facet.title(),
+            items = items.concat(),
         ));
     }
     let year_form = format!(
@@ -523,13 +546,23 @@ fn page(index: &SearchIndex, params: &Params, results: &SearchResults) -> String
         keep = {
             let mut keep = String::new();
             if !params.q.is_empty() {
-                keep.push_str(&format!("<input type=\"hidden\" name=\"q\" value=\"{}\">", escape(&params.q)));
+                keep.push_str(&format!(
+                    "<input type=\"hidden\" name=\"q\" value=\"{}\">",
+                    escape(&params.q)
+                ));
             }
             for (k, v) in &params.filters {
-                keep.push_str(&format!("<input type=\"hidden\" name=\"{}\" value=\"{}\">", k.name(), escape(v)));
+                keep.push_str(&format!(
+                    "<input type=\"hidden\" name=\"{}\" value=\"{}\">",
+                    k.name(),
+                    escape(v)
+                ));
             }
             if let Some(s) = params.sort {
-                keep.push_str(&format!("<input type=\"hidden\" name=\"sort\" value=\"{}\">", s.name()));
+                keep.push_str(&format!(
+                    "<input type=\"hidden\" name=\"sort\" value=\"{}\">",
+                    s.name()
+                ));
             }
             keep
         },
@@ -553,7 +586,11 @@ fn page(index: &SearchIndex, params: &Params, results: &SearchResults) -> String
             .countries
             .iter()
             .map(|c| index.label(FacetKind::Country, c))
-            .chain(hit.regions.iter().map(|r| index.label(FacetKind::Region, r)))
+            .chain(
+                hit.regions
+                    .iter()
+                    .map(|r| index.label(FacetKind::Region, r)),
+            )
             .collect();
         if !places.is_empty() {
             meta.push(escape(&places.join(", ")));
@@ -561,7 +598,10 @@ fn page(index: &SearchIndex, params: &Params, results: &SearchResults) -> String
         let snippet = if hit.snippet.text.is_empty() {
             String::new()
         } else {
-            format!("<p class=\"snippet\">{}</p>", highlighted_html(&hit.snippet))
+            format!(
+                "<p class=\"snippet\">{}</p>",
+                highlighted_html(&hit.snippet)
+            )
         };
         list.push_str(&format!(
             "<li class=\"result\" data-id=\"{id}\"><h3><a href=\"/records/{id}\">{title}</a></h3><p class=\"meta\">{meta}</p>{snippet}</li>",
@@ -588,7 +628,10 @@ fn page(index: &SearchIndex, params: &Params, results: &SearchResults) -> String
             page: (params.page - 1).min(last.max(1)),
             ..params.clone()
         };
-        pager.push(format!("<a href=\"{}\" rel=\"prev\">« Previous</a>", a(&prev)));
+        pager.push(format!(
+            "<a href=\"{}\" rel=\"prev\">« Previous</a>",
+            a(&prev)
+        ));
     }
     if last > 1 {
         pager.push(format!("Page {} of {last}", params.page));
@@ -603,7 +646,10 @@ fn page(index: &SearchIndex, params: &Params, results: &SearchResults) -> String
     let pager = if pager.is_empty() {
         String::new()
     } else {
-        format!("<nav class=\"pages\" aria-label=\"Pages\">{}</nav>", pager.join(" · "))
+        format!(
+            "<nav class=\"pages\" aria-label=\"Pages\">{}</nav>",
+            pager.join(" · ")
+        )
     };
     let downloads = if results.total == 0 {
         String::new()
@@ -657,7 +703,7 @@ body{{font-family:system-ui,sans-serif;max-width:72rem;margin:1.5rem auto;paddin
 form[role=search] input[type=search]{{width:min(36rem,100%);font-size:1.05rem;padding:.3rem}} button{{font-size:1rem;padding:.25rem .9rem}}
 .layout{{display:grid;grid-template-columns:16rem 1fr;gap:2rem}} @media (max-width:50rem){{.layout{{grid-template-columns:1fr}}}}
 .facet h2{{font-size:1rem;margin:1rem 0 .3rem}} .facet ul{{list-style:none;padding:0;margin:0}} .facet li{{margin:.1rem 0}}
-.facet .extra{{display:none}} .facet:focus-within .extra,.facet:hover .extra{{display:list-item}} .count{{color:#555;font-size:.85rem}}
+.facet summary{{cursor:pointer;color:#333;font-size:.9rem}} .count{{color:#555;font-size:.85rem}}
 .years input{{width:5rem}} mark{{background:#fff0a0;color:inherit}} .meta{{color:#444;font-size:.9rem;margin:.1rem 0}}
 .result{{margin-bottom:1rem}} .result h3{{font-size:1.05rem;margin:0}} .snippet{{margin:.2rem 0}}
 #active-filters ul{{list-style:none;padding:0;display:flex;flex-wrap:wrap;gap:.4rem 1rem}} #active-filters a{{text-decoration:none}}
@@ -851,7 +897,10 @@ mod tests {
             }
         }
         // An untouched form field is no filter.
-        assert_eq!(Params::parse("q=&country=&year_from=").unwrap().filters, vec![]);
+        assert_eq!(
+            Params::parse("q=&country=&year_from=").unwrap().filters,
+            vec![]
+        );
     }
 
     #[test]
@@ -867,7 +916,7 @@ mod tests {
     fn highlights_are_escaped() {
         let h = Highlighted {
             text: "<b>labour</b> & more".into(),
-            ranges: vec![3..9],
+            ranges: std::iter::once(3..9).collect(),
             cut_before: false,
             cut_after: true,
         };

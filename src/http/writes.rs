@@ -82,7 +82,7 @@ pub async fn update(
     })
     .await
     .map_err(|e| Error::Io(e.to_string()))??;
-    state.search.after_write(&state.store, &report.records).await;
+    state.search.follow(&state.store, &report.records).await;
     tracing::info!(
         records = report.records.len(),
         deleted = report.deleted.len(),
@@ -161,7 +161,7 @@ pub async fn store(
     })
     .await
     .map_err(|e| Error::Io(e.to_string()))??;
-    state.search.after_write(&state.store, &report.records).await;
+    state.search.follow(&state.store, &report.records).await;
     Ok(Json(report).into_response())
 }
 

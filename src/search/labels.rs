@@ -51,7 +51,11 @@ pub fn normalize(kind: FacetKind, value: &str, authors: &HashMap<String, String>
     let value = value.trim();
     if let Some(s) = scheme(kind) {
         // Country codes are upper case; region and category keys lower case.
-        for candidate in [value.to_string(), value.to_ascii_uppercase(), value.to_ascii_lowercase()] {
+        for candidate in [
+            value.to_string(),
+            value.to_ascii_uppercase(),
+            value.to_ascii_lowercase(),
+        ] {
             if let Some(c) = s.get(&candidate) {
                 return c.key.clone();
             }

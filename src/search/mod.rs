@@ -2,21 +2,23 @@
 //!
 //! The engine is [tantivy](https://github.com/quickwit-oss/tantivy): BM25
 //! ranking, an analysis pipeline we control (case and accent folding,
-//! English stemming), hierarchical facets counted per result, sorting on
-//! columnar fields and highlighted snippets, all in-process, with no server
-//! to run next to Oxigraph.
+//! English stemming), columnar fields to count facets over a whole result
+//! and to sort on, and highlighted snippets, all in-process, with no server
+//! to run next to Oxigraph (Meilisearch or Elasticsearch would be one more
+//! service and a network hop, for a catalogue that fits in memory).
 //!
 //! **The store is the truth; the index is derived from it.** It is built
 //! from the store on start (`SearchIndex::build`, from `rdf::read`), so an
 //! import or a harvest made by the CLI while the server was stopped is
 //! searchable on the next start. Writes made through the running service
-//! re-index the records they touched (`SearchIndex::after_write`, called by
+//! re-index the records they touched (`SearchIndex::follow`, called by
 //! `http::writes`). Re-indexing reads the store *after* taking the writer
 //! lock, so a concurrent full build can never put an older version back.
 //!
-//! **Size.** The index lives in RAM: the seed catalogue is a few hundred
-//! kilobytes, a synthetic 100k-record catalogue about 100 MB and takes
-//! seconds to build (see `benches/search.rs`). At a million records we would
+//! **Size.** The index lives in RAM: about 150 kB for the seed catalogue,
+//! about 110 MB and 7 s of indexing for a synthetic 100k-record one (see
+//! `benches/search.rs`; reading 100k records back from RocksDB on start
+//! comes on top). At a million records we would
 //! keep it on disk (`MmapDirectory` under the data directory) with a stamp of
 //! the store state it reflects (record count and newest `dcterms:modified`),
 //! rebuild it only when the stamp differs, and do that rebuild in the
@@ -29,6 +31,7 @@
 //! same dimension are ANDed too, so each facet count is exactly the size of
 //! the result one more click gives.
 
+mod facets;
 pub mod labels;
 mod schema;
 pub mod sparql;
@@ -44,9 +47,11 @@ use std::collections::HashMap;
 use std::ops::{Bound, Range};
 use std::sync::{Arc, Mutex, RwLock};
 use tantivy::collector::sort_key::{SortByStaticFastValue, SortByString};
-use tantivy::collector::{Collector, Count, FacetCollector, TopDocs};
-use tantivy::query::{AllQuery, BooleanQuery, ConstScoreQuery, Occur, Query, QueryParser, RangeQuery, TermQuery};
-use tantivy::schema::{Facet, IndexRecordOption, TantivyDocument, Value};
+use tantivy::collector::{Collector, Count, TopDocs};
+use tantivy::query::{
+    AllQuery, BooleanQuery, ConstScoreQuery, Occur, Query, QueryParser, RangeQuery, TermQuery,
+};
+use tantivy::schema::{IndexRecordOption, TantivyDocument, Value};
 use tantivy::snippet::SnippetGenerator;
 use tantivy::{DocAddress, IndexReader, IndexWriter, Order, ReloadPolicy, Searcher, Term};
 
@@ -272,8 +277,7 @@ impl SearchIndex {
             .try_into()
             .map_err(tantivy_error)?;
         let searched = fields.searched();
-        let mut parser =
-            QueryParser::for_index(&index, searched.iter().map(|(f, _)| *f).collect());
+        let mut parser = QueryParser::for_index(&index, searched.iter().map(|(f, _)| *f).collect());
         for (f, boost) in searched {
             parser.set_field_boost(f, boost);
         }
@@ -318,25 +322,24 @@ impl SearchIndex {
     /// number of records indexed.
     pub fn rebuild(&self, store: &Store) -> Result<usize, Error> {
         let engine = self.engine()?;
-        let mut writer = lock(&engine.writer);
-        let ids = crate::rdf::read::record_ids(store.oxigraph(), &engine.iris)?;
-        writer.delete_all_documents().map_err(tantivy_error)?;
-        lock_write(&engine.authors).clear();
-        let mut n = 0;
-        // Reading a record is a handful of store scans: read a chunk in
-        // parallel, index it, and keep memory bounded by the chunk.
-        for chunk in ids.chunks(512) {
-            let records: Vec<Option<Record>> = chunk
-                .par_iter()
-                .map(|id| crate::rdf::read::record(store.oxigraph(), &engine.iris, id))
-                .collect::<Result<_, _>>()?;
-            for r in records.iter().flatten() {
-                engine.add(&writer, r)?;
-                n += 1;
+        let n = engine.write(|writer| {
+            let ids = crate::rdf::read::record_ids(store.oxigraph(), &engine.iris)?;
+            writer.delete_all_documents().map_err(tantivy_error)?;
+            let mut n = 0;
+            // Reading a record is a handful of store scans: read a chunk in
+            // parallel, index it, and keep memory bounded by the chunk.
+            for chunk in ids.chunks(512) {
+                let records: Vec<Option<Record>> = chunk
+                    .par_iter()
+                    .map(|id| crate::rdf::read::record(store.oxigraph(), &engine.iris, id))
+                    .collect::<Result<_, _>>()?;
+                for r in records.iter().flatten() {
+                    engine.add(writer, r)?;
+                    n += 1;
+                }
             }
-        }
-        writer.commit().map_err(tantivy_error)?;
-        engine.reader.reload().map_err(tantivy_error)?;
+            Ok(n)
+        })?;
         tracing::info!(records = n, "search index built");
         Ok(n)
     }
@@ -348,40 +351,49 @@ impl SearchIndex {
             return Ok(());
         }
         let engine = self.engine()?;
-        let writer = lock(&engine.writer);
-        for id in ids {
-            writer.delete_term(Term::from_field_text(engine.fields.id, id));
-            if let Some(r) = crate::rdf::read::record(store.oxigraph(), &engine.iris, id)? {
-                engine.add(&writer, &r)?;
+        engine.write(|writer| {
+            for id in ids {
+                writer.delete_term(Term::from_field_text(engine.fields.id, id));
+                if let Some(r) = crate::rdf::read::record(store.oxigraph(), &engine.iris, id)? {
+                    engine.add(writer, &r)?;
+                }
             }
-        }
-        let mut writer = writer;
-        writer.commit().map_err(tantivy_error)?;
-        engine.reader.reload().map_err(tantivy_error)?;
-        Ok(())
+            Ok(())
+        })
     }
 
     /// Index records given directly (replacing any with the same id), for
     /// readers that have records in hand: benchmarks, tests, a future
     /// in-process harvest.
-    pub fn index_records<'a>(&self, records: impl IntoIterator<Item = &'a Record>) -> Result<usize, Error> {
+    pub fn index_records<'a>(
+        &self,
+        records: impl IntoIterator<Item = &'a Record>,
+    ) -> Result<usize, Error> {
         let engine = self.engine()?;
-        let mut writer = lock(&engine.writer);
-        let mut n = 0;
-        for r in records {
-            writer.delete_term(Term::from_field_text(engine.fields.id, &r.id));
-            engine.add(&writer, r)?;
-            n += 1;
-        }
-        writer.commit().map_err(tantivy_error)?;
-        engine.reader.reload().map_err(tantivy_error)?;
-        Ok(n)
+        engine.write(|writer| {
+            let mut n = 0;
+            for r in records {
+                writer.delete_term(Term::from_field_text(engine.fields.id, &r.id));
+                engine.add(writer, r)?;
+                n += 1;
+            }
+            Ok(n)
+        })
+    }
+
+    /// Bytes the index takes (postings, columns, stored fields).
+    pub fn size_bytes(&self) -> u64 {
+        self.engine()
+            .ok()
+            .and_then(|e| e.reader.searcher().space_usage().ok())
+            .map(|u| u.total().get_bytes())
+            .unwrap_or(0)
     }
 
     /// Keep the index in step after a write through the service. The write
     /// has already succeeded, so a failure here must not turn it into an
     /// error: it is logged, and a full rebuild is tried instead.
-    pub async fn after_write(&self, store: &Store, ids: &[String]) {
+    pub async fn follow(&self, store: &Store, ids: &[String]) {
         let (index, store, ids) = (self.clone(), store.clone(), ids.to_vec());
         let done = tokio::task::spawn_blocking(move || {
             index.reindex(&store, &ids).or_else(|e| {
@@ -392,7 +404,9 @@ impl SearchIndex {
         .await;
         match done {
             Ok(Ok(())) => {}
-            Ok(Err(e)) => tracing::error!(error = %e, "the search index is out of step with the store"),
+            Ok(Err(e)) => {
+                tracing::error!(error = %e, "the search index is out of step with the store")
+            }
             Err(e) => tracing::error!(error = %e, "the re-indexing task failed"),
         }
     }
@@ -428,16 +442,21 @@ impl SearchIndex {
         let searcher = engine.reader.searcher();
         let plan = engine.plan(req)?;
         let sort = req.effective_sort();
-        let mut facets = FacetCollector::for_field("facets");
-        for k in FacetKind::ALL {
-            facets.add_facet(Facet::from_path([k.name()]));
-        }
+        let facets = facets::FacetCounter {
+            field: schema::FACETS,
+        };
         // TopDocs allocates for offset + limit: never more than the index holds.
         let num_docs = searcher.num_docs() as usize;
         let offset = req.offset.min(num_docs);
         let limit = req.limit.min(num_docs.saturating_sub(offset));
-        let ((total, counts), mut page) =
-            top(&searcher, &*plan.query, sort, offset, limit, (Count, facets))?;
+        let ((total, counts), mut page) = top(
+            &searcher,
+            &*plan.query,
+            sort,
+            offset,
+            limit,
+            (Count, facets),
+        )?;
         page.truncate(limit);
 
         let mut title_snippets = None;
@@ -459,33 +478,48 @@ impl SearchIndex {
         }
 
         let authors = lock_read(&engine.authors);
+        let mut by_kind: HashMap<FacetKind, Vec<FacetValue>> = HashMap::new();
+        for (term, count) in counts {
+            let Some((kind, key)) = term
+                .split_once(facets::SEPARATOR)
+                .and_then(|(k, v)| Some((FacetKind::from_name(k)?, v.to_string())))
+            else {
+                continue;
+            };
+            let label = match kind {
+                FacetKind::Author => authors.get(&key).cloned().unwrap_or_else(|| key.clone()),
+                _ => labels::label(kind, &key),
+            };
+            let selected = match kind {
+                // A year is selected when the range is exactly that year.
+                FacetKind::Year => {
+                    req.year_from.is_some()
+                        && req.year_from == req.year_to
+                        && req.year_from.map(|y| y.to_string()).as_deref() == Some(key.as_str())
+                }
+                _ => plan.filters.iter().any(|(k, v)| *k == kind && *v == key),
+            };
+            by_kind.entry(kind).or_default().push(FacetValue {
+                value: key,
+                label,
+                count,
+                selected,
+            });
+        }
         let facets = FacetKind::ALL
             .iter()
             .map(|&kind| {
-                let mut values: Vec<FacetValue> = counts
-                    .get(Facet::from_path([kind.name()]))
-                    .filter_map(|(facet, count)| {
-                        let key = facet.to_path().get(1)?.to_string();
-                        let label = match kind {
-                            FacetKind::Author => authors.get(&key).cloned().unwrap_or_else(|| key.clone()),
-                            _ => labels::label(kind, &key),
-                        };
-                        let selected = plan.filters.iter().any(|(k, v)| *k == kind && *v == key);
-                        Some(FacetValue {
-                            value: key,
-                            label,
-                            count,
-                            selected,
-                        })
-                    })
-                    .collect();
+                let mut values = by_kind.remove(&kind).unwrap_or_default();
                 if kind == FacetKind::Year {
-                    values.sort_by(|a, b| b.value.cmp(&a.value));
+                    // Numerically: "999" comes after "2015".
+                    values
+                        .sort_by(|a, b| (b.value.len(), &b.value).cmp(&(a.value.len(), &a.value)));
                 } else {
                     values.sort_by(|a, b| {
                         b.count
                             .cmp(&a.count)
                             .then_with(|| a.label.to_lowercase().cmp(&b.label.to_lowercase()))
+                            .then_with(|| a.value.cmp(&b.value))
                     });
                 }
                 let more = values.len().saturating_sub(MAX_FACET_VALUES);
@@ -609,7 +643,10 @@ fn ids_of(searcher: &Searcher, addrs: &[DocAddress]) -> Result<Vec<Option<String
                     .map_err(tantivy_error)?,
             ),
         };
-        if let Some(ord) = column.as_ref().and_then(|c| c.term_ords(addr.doc_id).next()) {
+        if let Some(ord) = column
+            .as_ref()
+            .and_then(|c| c.term_ords(addr.doc_id).next())
+        {
             wanted.entry(addr.segment_ord).or_default().push((ord, i));
         }
     }
@@ -642,6 +679,27 @@ struct Plan {
 }
 
 impl Engine {
+    /// Run index changes under the writer lock, then commit them and make
+    /// them visible, or drop them all if anything failed: a half-done
+    /// rebuild must never be committed by the next write.
+    fn write<T>(&self, f: impl FnOnce(&IndexWriter) -> Result<T, Error>) -> Result<T, Error> {
+        let mut writer = lock(&self.writer);
+        let done =
+            f(&writer).and_then(|value| writer.commit().map(|_| value).map_err(tantivy_error));
+        match done {
+            Ok(value) => {
+                self.reader.reload().map_err(tantivy_error)?;
+                Ok(value)
+            }
+            Err(e) => {
+                if let Err(r) = writer.rollback() {
+                    tracing::error!(error = %r, "rolling back the search index failed");
+                }
+                Err(e)
+            }
+        }
+    }
+
     fn add(&self, writer: &IndexWriter, record: &Record) -> Result<(), Error> {
         let mut names = Vec::new();
         let doc = schema::document(&self.fields, record, |k, n| names.push((k, n)))?;
@@ -691,8 +749,11 @@ impl Engine {
             (Occur::Must, Box::new(ConstScoreQuery::new(q, 0.0)))
         };
         for (k, v) in &filters {
-            let term = Term::from_facet(self.fields.facets, &Facet::from_path([k.name(), v.as_str()]));
-            clauses.push(filter(Box::new(TermQuery::new(term, IndexRecordOption::Basic))));
+            let term = Term::from_field_text(self.fields.facets, &facets::term(k.name(), v));
+            clauses.push(filter(Box::new(TermQuery::new(
+                term,
+                IndexRecordOption::Basic,
+            ))));
         }
         if req.year_from.is_some() || req.year_to.is_some() {
             let bound = |y: Option<i32>| match y {
@@ -706,7 +767,10 @@ impl Engine {
         }
         let query: Box<dyn Query> = match clauses.len() {
             0 => Box::new(AllQuery),
-            1 if text.is_some() => clauses.pop().map(|(_, q)| q).unwrap_or_else(|| Box::new(AllQuery)),
+            1 if text.is_some() => clauses
+                .pop()
+                .map(|(_, q)| q)
+                .unwrap_or_else(|| Box::new(AllQuery)),
             _ => Box::new(BooleanQuery::new(clauses)),
         };
         Ok(Plan {
@@ -803,7 +867,9 @@ impl Highlighted {
             _ => cut,
         };
         Highlighted {
-            text: cut.trim_end_matches(|c: char| c.is_whitespace() || c == ',').to_string(),
+            text: cut
+                .trim_end_matches(|c: char| c.is_whitespace() || c == ',')
+                .to_string(),
             ranges: Vec::new(),
             cut_before: false,
             cut_after: true,
@@ -815,7 +881,8 @@ impl Highlighted {
         let mut out = Vec::new();
         let mut at = 0;
         for r in tantivy::snippet::collapse_overlapped_ranges(&self.ranges) {
-            let (Some(before), Some(hit)) = (self.text.get(at..r.start), self.text.get(r.clone())) else {
+            let (Some(before), Some(hit)) = (self.text.get(at..r.start), self.text.get(r.clone()))
+            else {
                 continue;
             };
             if !before.is_empty() {
@@ -833,6 +900,9 @@ impl Highlighted {
     }
 }
 
+/// Hits in order, with their score when ranked by relevance.
+type Ranked = Vec<(Option<f32>, DocAddress)>;
+
 /// The `offset..offset+limit` hits of a query in the given order, with
 /// scores when ordered by relevance, and what `extra` collects in the same
 /// pass. Ties go to the title, then to index order, so pages never overlap.
@@ -843,11 +913,13 @@ fn top<C: Collector>(
     offset: usize,
     limit: usize,
     extra: C,
-) -> Result<(C::Fruit, Vec<(Option<f32>, DocAddress)>), Error> {
+) -> Result<(C::Fruit, Ranked), Error> {
     let docs = TopDocs::with_limit(limit.max(1)).and_offset(offset);
     let by_title = || (SortByString::for_field("title_sort"), Order::Asc);
     let by_year = |o: Order| (SortByStaticFastValue::<i64>::for_field("year"), o);
-    fn unscored<K, F>((fruit, v): (F, Vec<(K, DocAddress)>)) -> (F, Vec<(Option<f32>, DocAddress)>) {
+    fn unscored<K, F>(
+        (fruit, v): (F, Vec<(K, DocAddress)>),
+    ) -> (F, Vec<(Option<f32>, DocAddress)>) {
         (fruit, v.into_iter().map(|(_, a)| (None, a)).collect())
     }
     Ok(match sort {
@@ -859,12 +931,18 @@ fn top<C: Collector>(
         }
         Sort::Year => unscored(
             searcher
-                .search(query, &(extra, docs.order_by((by_year(Order::Desc), by_title()))))
+                .search(
+                    query,
+                    &(extra, docs.order_by((by_year(Order::Desc), by_title()))),
+                )
                 .map_err(tantivy_error)?,
         ),
         Sort::YearAsc => unscored(
             searcher
-                .search(query, &(extra, docs.order_by((by_year(Order::Asc), by_title()))))
+                .search(
+                    query,
+                    &(extra, docs.order_by((by_year(Order::Asc), by_title()))),
+                )
                 .map_err(tantivy_error)?,
         ),
         Sort::Title => unscored(

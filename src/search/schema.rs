@@ -4,18 +4,21 @@
 use crate::error::Error;
 use crate::record::{Record, RecordKind};
 use serde::{Deserialize, Serialize};
+use tantivy::Index;
 use tantivy::schema::{
-    FAST, FacetOptions, Field, INDEXED, IndexRecordOption, STORED, STRING, Schema,
-    TantivyDocument, TextFieldIndexing, TextOptions,
+    FAST, Field, INDEXED, IndexRecordOption, STORED, STRING, Schema, TantivyDocument,
+    TextFieldIndexing, TextOptions,
 };
 use tantivy::tokenizer::{
     AsciiFoldingFilter, Language, LowerCaser, RemoveLongFilter, SimpleTokenizer, Stemmer,
     StopWordFilter, TextAnalyzer,
 };
-use tantivy::{Index, schema::Facet};
 
 use super::FacetKind;
 use super::labels::{self, label};
+
+/// The field of facet values.
+pub(crate) const FACETS: &str = "facets";
 
 /// Name of our analyzer in the index's tokenizer manager.
 pub(crate) const ANALYZER: &str = "palermo";
@@ -53,8 +56,8 @@ pub(crate) struct Fields {
     pub agents: Field,
     /// Category, country, region and type labels.
     pub subjects: Field,
-    /// Every facet value, one hierarchical facet per dimension
-    /// (`/country/BA`), so one collector counts them all.
+    /// Every facet value as `dimension/value` (`country/BA`): indexed for
+    /// filters, columnar for counting (`facets::FacetCounter`).
     pub facets: Field,
     pub year: Field,
     /// Folded, lower-cased title: the key of the title sort.
@@ -78,7 +81,7 @@ impl Fields {
             body: b.add_text_field("abstract", text.clone().set_stored()),
             agents: b.add_text_field("authors", text.clone()),
             subjects: b.add_text_field("subjects", text),
-            facets: b.add_facet_field("facets", FacetOptions::default()),
+            facets: b.add_text_field(FACETS, STRING | FAST),
             year: b.add_i64_field("year", INDEXED | FAST),
             title_sort: b.add_text_field("title_sort", STRING | FAST),
             display: b.add_bytes_field("display", STORED),
@@ -155,7 +158,7 @@ pub(crate) fn document(
         }
     }
     let mut facet = |kind: FacetKind, value: &str| {
-        doc.add_facet(fields.facets, Facet::from_path([kind.name(), value]));
+        doc.add_text(fields.facets, super::facets::term(kind.name(), value));
     };
     for k in &record.categories {
         facet(FacetKind::Category, k);
@@ -187,7 +190,12 @@ pub(crate) fn document(
         .categories
         .iter()
         .map(|k| label(FacetKind::Category, k))
-        .chain(record.countries.iter().map(|k| label(FacetKind::Country, k)))
+        .chain(
+            record
+                .countries
+                .iter()
+                .map(|k| label(FacetKind::Country, k)),
+        )
         .chain(record.regions.iter().map(|k| label(FacetKind::Region, k)))
         .chain(std::iter::once(labels::kind_label(record.kind).to_string()));
     for s in subjects {

@@ -42,7 +42,9 @@ pub fn register(evaluator: SparqlEvaluator, index: &SearchIndex, iris: &Iris) ->
     let for_matches = lookup.clone();
     evaluator
         .with_custom_function(iris.vocab("score"), move |args| {
-            lookup.score(args).map(|s| Literal::from(f64::from(s)).into())
+            lookup
+                .score(args)
+                .map(|s| Literal::from(f64::from(s)).into())
         })
         .with_custom_function(iris.vocab("matches"), move |args| {
             // Only arguments of the wrong kind are errors; no match is `false`.
