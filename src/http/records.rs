@@ -173,7 +173,11 @@ fn load(store: &Store, iris: &Iris, id: &str, rdf: bool) -> Result<Option<Loaded
     let Some(record) = read::record(ox, iris, id)? else {
         return Ok(None);
     };
-    let modified = read::modified(ox, iris, id)?.or(describe::last_modified(ox, iris)?);
+    // The store-wide fallback scans every date: only for records without one.
+    let modified = match read::modified(ox, iris, id)? {
+        Some(m) => Some(m),
+        None => describe::last_modified(ox, iris)?,
+    };
     let graph = if rdf {
         describe::record(ox, iris, id)?
     } else {
