@@ -212,15 +212,7 @@ pub fn run(cli: Cli) -> Result<(), Error> {
                 import::import_records(&store, &iris, sources, now)?
             };
             store.flush()?;
-            if json {
-                println!(
-                    "{}",
-                    serde_json::to_string_pretty(&report).map_err(|e| Error::Io(e.to_string()))?
-                );
-            } else {
-                print!("{report}");
-            }
-            Ok(())
+            print_report(&report, json)
         }
         Command::Query {
             query,
@@ -250,15 +242,7 @@ pub fn run(cli: Cli) -> Result<(), Error> {
             let runtime = tokio::runtime::Runtime::new()?;
             let report = runtime.block_on(crate::oai::harvest(&store, &iris, opts))?;
             store.flush()?;
-            if json {
-                println!(
-                    "{}",
-                    serde_json::to_string_pretty(&report).map_err(|e| Error::Io(e.to_string()))?
-                );
-            } else {
-                print!("{report}");
-            }
-            Ok(())
+            print_report(&report, json)
         }
         Command::Export {
             format,
@@ -381,6 +365,20 @@ impl Filter {
             Ok(ids)
         })
     }
+}
+
+/// An import or harvest report, for people or (`--json`) for scripts.
+fn print_report(
+    report: &(impl std::fmt::Display + serde::Serialize),
+    json: bool,
+) -> Result<(), Error> {
+    if json {
+        let text = serde_json::to_string_pretty(report).map_err(|e| Error::Io(e.to_string()))?;
+        println!("{text}");
+    } else {
+        print!("{report}");
+    }
+    Ok(())
 }
 
 fn duration(seconds: f64, flag: &str) -> Result<Duration, Error> {

@@ -16,12 +16,12 @@ use crate::rdf::{Iris, ns, term};
 use crate::record::{Agent, Provenance, Record, Repair};
 use crate::report::{ImportReport, Merge, SourceReport};
 use crate::store::Store;
+use crate::update::set_value;
 use oxigraph::io::{RdfFormat, RdfParser};
-use oxigraph::model::vocab::{rdf, xsd};
+use oxigraph::model::vocab::rdf;
 use oxigraph::model::{GraphName, GraphNameRef, Literal, NamedNode, NamedOrBlankNode, Quad, Term};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use time::OffsetDateTime;
-use time::format_description::well_known::Rfc3339;
 
 /// Source id of the knowledge portal's listing pages: they form one source.
 pub const PORTAL_SOURCE: &str = "portal";
@@ -629,16 +629,7 @@ fn write(
     now: OffsetDateTime,
     report: &mut ImportReport,
 ) -> Result<(), Error> {
-    let stamp = Literal::new_typed_literal(
-        now.replace_nanosecond(0)
-            .unwrap_or(now)
-            .format(&Rfc3339)
-            .map_err(|e| Error::Import(e.to_string()))?,
-        xsd::DATE_TIME,
-    );
-    let modified = term(ns::DCTERMS, "modified");
-    let deleted = iris.vocab("deleted");
-    let meta = iris.meta_graph();
+    let stamp = crate::update::timestamp(now)?;
     let vocab = iris.vocab_graph();
 
     let mut vocab_quads: Vec<Quad> = SCHEMES
@@ -702,7 +693,7 @@ fn write(
         sr.removed = removed.len();
         changed.extend(removed.iter().cloned());
         report.sources.push(sr);
-        plans.push((batch, graph, mapper.quads, changed, removed, outgoing));
+        plans.push((batch, graph, mapper.quads, changed, outgoing));
     }
     vocab_quads.extend(agents.quads);
 
@@ -710,7 +701,7 @@ fn write(
         tx.clear_graph(GraphNameRef::from(&iris.ontology_graph()))?;
         tx.extend(&ontology);
         tx.extend(&vocab_quads);
-        for (batch, graph, quads, changed, removed, outgoing) in &plans {
+        for (batch, graph, quads, changed, outgoing) in &plans {
             if batch.mode == Mode::Replace {
                 tx.clear_graph(graph.as_ref())?;
             } else {
@@ -720,49 +711,9 @@ fn write(
             }
             tx.extend(quads);
             let source_changed = !changed.is_empty();
-            for id in changed {
-                let s = iris.record(id);
-                let old: Vec<Quad> = tx
-                    .quads_for_pattern(
-                        Some(s.as_ref().into()),
-                        Some(modified.as_ref()),
-                        None,
-                        Some(GraphNameRef::from(&meta)),
-                    )
-                    .collect::<Result<_, _>>()?;
-                for q in &old {
-                    tx.remove(q);
-                }
-                tx.insert(&Quad::new(
-                    s.clone(),
-                    modified.clone(),
-                    stamp.clone(),
-                    meta.clone(),
-                ));
-                tx.remove(&Quad::new(
-                    s.clone(),
-                    deleted.clone(),
-                    Literal::from(true),
-                    meta.clone(),
-                ));
-            }
-            for id in removed {
-                // Deleted only when no graph holds the record any more:
-                // harvesters must see it go, not silently vanish.
-                let s = iris.record(id);
-                let still_there = tx
-                    .quads_for_pattern(Some(s.as_ref().into()), Some(rdf::TYPE), None, None)
-                    .filter_map(Result::ok)
-                    .any(|q| q.graph_name != meta);
-                if !still_there {
-                    tx.insert(&Quad::new(
-                        s,
-                        deleted.clone(),
-                        Literal::from(true),
-                        meta.clone(),
-                    ));
-                }
-            }
+            // Removed records are among `changed`: `touch` marks them
+            // deleted only when no other source still holds them.
+            crate::update::touch(tx, iris, changed, now)?;
             describe_source(tx, iris, batch, graph, source_changed.then_some(&stamp))?;
         }
         remove_orphan_agents(tx, iris)?;
@@ -845,43 +796,9 @@ fn describe_source(
         term(ns::DCAT, "Dataset"),
         meta.clone(),
     ));
-    let old_titles: Vec<Quad> = tx
-        .quads_for_pattern(
-            Some(graph.as_ref().into()),
-            Some(title.as_ref()),
-            None,
-            Some(GraphNameRef::from(&meta)),
-        )
-        .filter_map(Result::ok)
-        .collect();
-    for q in &old_titles {
-        tx.remove(q);
-    }
-    tx.insert(&Quad::new(
-        graph.clone(),
-        title.clone(),
-        text(&batch.title),
-        meta.clone(),
-    ));
+    set_value(tx, graph, &title, text(&batch.title).into(), &meta)?;
     if let Some(stamp) = stamp {
-        let old: Vec<Quad> = tx
-            .quads_for_pattern(
-                Some(graph.as_ref().into()),
-                Some(modified.as_ref()),
-                None,
-                Some(GraphNameRef::from(&meta)),
-            )
-            .filter_map(Result::ok)
-            .collect();
-        for q in &old {
-            tx.remove(q);
-        }
-        tx.insert(&Quad::new(
-            graph.clone(),
-            modified,
-            stamp.clone(),
-            meta.clone(),
-        ));
+        set_value(tx, graph, &modified, stamp.clone().into(), &meta)?;
     }
     for (path, file_title) in &batch.files {
         let f = iris.source_file(&batch.id, crate::rdf::mapping::file_stem(path));

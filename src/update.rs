@@ -289,43 +289,65 @@ fn ground_subject(t: &GroundTermPattern) -> Subject {
     }
 }
 
-/// Stamp changed records and mark the ones that are gone.
-fn touch(
+/// Make `object` the one value of `subject predicate` in `graph`.
+pub(crate) fn set_value(
     tx: &mut Transaction<'_>,
-    iris: &Iris,
-    ids: &BTreeSet<String>,
-    now: OffsetDateTime,
-) -> Result<WriteReport, Error> {
-    let stamp = Literal::new_typed_literal(
+    subject: &NamedNode,
+    predicate: &NamedNode,
+    object: Term,
+    graph: &GraphName,
+) -> Result<(), Error> {
+    let old: Vec<Quad> = tx
+        .quads_for_pattern(
+            Some(subject.as_ref().into()),
+            Some(predicate.as_ref()),
+            None,
+            Some(GraphNameRef::from(graph)),
+        )
+        .collect::<Result<_, _>>()?;
+    for q in &old {
+        tx.remove(q);
+    }
+    tx.insert(&Quad::new(
+        subject.clone(),
+        predicate.clone(),
+        object,
+        graph.clone(),
+    ));
+    Ok(())
+}
+
+/// `now` as the `xsd:dateTime` Palermo stamps, in whole seconds (OAI-PMH
+/// granularity).
+pub(crate) fn timestamp(now: OffsetDateTime) -> Result<Literal, Error> {
+    Ok(Literal::new_typed_literal(
         now.replace_nanosecond(0)
             .unwrap_or(now)
             .format(&Rfc3339)
             .map_err(|e| Error::Io(e.to_string()))?,
         xsd::DATE_TIME,
-    );
+    ))
+}
+
+/// Stamp changed records and mark the ones that are gone.
+///
+/// Shared by every writer (imports, harvests, updates), so the meta graph
+/// follows one rule: a touched record gets `now`, and is marked deleted
+/// exactly when no graph but the meta graph types it any more.
+pub(crate) fn touch(
+    tx: &mut Transaction<'_>,
+    iris: &Iris,
+    ids: &BTreeSet<String>,
+    now: OffsetDateTime,
+) -> Result<WriteReport, Error> {
+    let stamp = timestamp(now)?;
     let meta = iris.meta_graph();
     let modified = term(ns::DCTERMS, "modified");
     let deleted = iris.vocab("deleted");
     let mut report = WriteReport::default();
     for id in ids {
         let s = iris.record(id);
-        let old: Vec<Quad> = tx
-            .quads_for_pattern(
-                Some(s.as_ref().into()),
-                Some(modified.as_ref()),
-                None,
-                Some(GraphNameRef::from(&meta)),
-            )
-            .collect::<Result<_, _>>()?;
-        for q in &old {
-            tx.remove(q);
-        }
-        tx.insert(&Quad::new(
-            s.clone(),
-            modified.clone(),
-            stamp.clone(),
-            meta.clone(),
-        ));
+        set_value(tx, &s, &modified, stamp.clone().into(), &meta)?;
         let alive = tx
             .quads_for_pattern(Some(s.as_ref().into()), Some(rdf::TYPE), None, None)
             .filter_map(Result::ok)

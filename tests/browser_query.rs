@@ -4,27 +4,6 @@
 mod common;
 
 use palermo::http::Config;
-use std::process::Command;
-
-fn chromium(args: &[&str]) -> std::process::Output {
-    let profile = tempfile::tempdir().unwrap();
-    Command::new("/usr/bin/chromium")
-        .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-quic",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--hide-scrollbars",
-        ])
-        .arg(format!("--user-data-dir={}", profile.path().display()))
-        .args(args)
-        .output()
-        .expect("chromium is needed: run scripts/install-test-deps.sh")
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn query_page_runs_an_example_in_chromium() {
@@ -53,7 +32,7 @@ async fn query_page_runs_an_example_in_chromium() {
     let url = format!("{base}{href}");
     let dom = tokio::task::spawn_blocking({
         let url = url.clone();
-        move || chromium(&["--dump-dom", &url])
+        move || common::chromium(&["--dump-dom", &url])
     })
     .await
     .unwrap();
@@ -67,10 +46,11 @@ async fn query_page_runs_an_example_in_chromium() {
     let dir = tempfile::tempdir().unwrap();
     let shot = dir.path().join("query.png");
     let arg = format!("--screenshot={}", shot.display());
-    let out =
-        tokio::task::spawn_blocking(move || chromium(&[&arg, "--window-size=1200,1400", &url]))
-            .await
-            .unwrap();
+    let out = tokio::task::spawn_blocking(move || {
+        common::chromium(&[&arg, "--window-size=1200,1400", &url])
+    })
+    .await
+    .unwrap();
     assert!(
         out.status.success(),
         "{}",

@@ -33,19 +33,8 @@ impl Drop for Browser {
 fn launch() -> Browser {
     let profile = tempfile::tempdir().unwrap();
     let child = Command::new("/usr/bin/chromium")
-        .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-quic",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--hide-scrollbars",
-            "--window-size=1200,1600",
-            "--remote-debugging-port=0",
-        ])
+        .args(common::CHROMIUM_FLAGS)
+        .args(["--window-size=1200,1600", "--remote-debugging-port=0"])
         .arg(format!("--user-data-dir={}", profile.path().display()))
         .arg("about:blank")
         .stdout(Stdio::null())

@@ -24,13 +24,7 @@ async fn server() -> (String, tokio::sync::oneshot::Sender<()>) {
     .await
 }
 
-fn form(pairs: &[(&str, &str)]) -> String {
-    let mut s = form_urlencoded::Serializer::new(String::new());
-    for (k, v) in pairs {
-        s.append_pair(k, v);
-    }
-    s.finish()
-}
+use common::form;
 
 async fn get(base: &str, pairs: &[(&str, &str)], accept: Option<&str>) -> Response {
     let mut r = Client::new().get(format!("{base}/records?{}", form(pairs)));

@@ -168,7 +168,16 @@ struct Loaded {
     labels: BTreeMap<String, String>,
 }
 
-fn load(store: &Store, iris: &Iris, id: &str, rdf: bool) -> Result<Option<Loaded>, Error> {
+/// Read what one representation needs: the RDF description only for RDF
+/// syntaxes, concept labels only for the HTML page (exports take labels
+/// from the schemes compiled in), so single-record exports stay cheap.
+fn load(
+    store: &Store,
+    iris: &Iris,
+    id: &str,
+    rdf: bool,
+    html: bool,
+) -> Result<Option<Loaded>, Error> {
     let ox = store.oxigraph();
     let Some(record) = read::record(ox, iris, id)? else {
         return Ok(None);
@@ -184,16 +193,18 @@ fn load(store: &Store, iris: &Iris, id: &str, rdf: bool) -> Result<Option<Loaded
         None
     };
     let mut labels = BTreeMap::new();
-    let linked = record
-        .categories
-        .iter()
-        .map(|k| iris.category(k))
-        .chain(record.countries.iter().map(|k| iris.country(k)))
-        .chain(record.regions.iter().map(|k| iris.region(k)))
-        .chain(record.languages.iter().map(|k| iris.language(k)));
-    for iri in linked {
-        if let Some(l) = describe::label(ox, &iri)? {
-            labels.insert(iri.into_string(), l);
+    if html {
+        let linked = record
+            .categories
+            .iter()
+            .map(|k| iris.category(k))
+            .chain(record.countries.iter().map(|k| iris.country(k)))
+            .chain(record.regions.iter().map(|k| iris.region(k)))
+            .chain(record.languages.iter().map(|k| iris.language(k)));
+        for iri in linked {
+            if let Some(l) = describe::label(ox, &iri)? {
+                labels.insert(iri.into_string(), l);
+            }
         }
     }
     Ok(Some(Loaded {
@@ -346,7 +357,8 @@ pub async fn record(
         id.to_string(),
     );
     let rdf = matches!(doc, RecordDoc::Rdf(d) if d != Doc::Html);
-    let loaded = match blocking(move || load(&store, &iris, &key, rdf)).await {
+    let html = matches!(doc, RecordDoc::Rdf(Doc::Html));
+    let loaded = match blocking(move || load(&store, &iris, &key, rdf, html)).await {
         Ok(Some(l)) => l,
         Ok(None) => return missing(&state, id, html_wanted).await,
         Err(e) => return error_response(e, html_wanted, html! {}),

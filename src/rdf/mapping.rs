@@ -1,7 +1,6 @@
 //! Record -> triples: Dublin Core terms, schema.org and BIBO, as DESIGN.md maps them.
 
 use super::{Iris, ns, term};
-use crate::normalize::languages::language_name;
 use crate::record::{Agent, Record, RecordKind};
 use oxigraph::model::vocab::{rdf, rdfs, xsd};
 use oxigraph::model::{GraphName, Literal, NamedNode, NamedOrBlankNode, Quad, Term};
@@ -238,18 +237,6 @@ impl<'a> Mapper<'a> {
                     self.add(s, Self::schema("alternateName"), text(acr));
                 }
             }
-        }
-    }
-
-    /// Describe a language we use but the scheme lacks a label for.
-    pub fn language_label(&mut self, code: &str) {
-        if let Some(name) = language_name(code) {
-            let s = self.iris.language(code);
-            self.add(
-                s,
-                term(ns::SKOS, "prefLabel"),
-                Literal::new_language_tagged_literal_unchecked(name, "en"),
-            );
         }
     }
 }

@@ -70,3 +70,37 @@ pub async fn serve(
     });
     (format!("http://{addr}"), tx)
 }
+
+/// Headless Chromium as this machine runs it: no sandbox (root), and nothing
+/// that reaches for the network behind our back.
+pub const CHROMIUM_FLAGS: [&str; 9] = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--hide-scrollbars",
+];
+
+/// Run Chromium once with a fresh profile (`--dump-dom URL`, `--screenshot=…`).
+pub fn chromium(args: &[&str]) -> std::process::Output {
+    let profile = tempfile::tempdir().unwrap();
+    std::process::Command::new("/usr/bin/chromium")
+        .args(CHROMIUM_FLAGS)
+        .arg(format!("--user-data-dir={}", profile.path().display()))
+        .args(args)
+        .output()
+        .expect("chromium is needed: run scripts/install-test-deps.sh")
+}
+
+/// `application/x-www-form-urlencoded` pairs, for query strings and bodies.
+pub fn form(pairs: &[(&str, &str)]) -> String {
+    let mut s = form_urlencoded::Serializer::new(String::new());
+    for (k, v) in pairs {
+        s.append_pair(k, v);
+    }
+    s.finish()
+}
