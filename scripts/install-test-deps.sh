@@ -10,5 +10,9 @@ if ! command -v chromium >/dev/null 2>&1; then
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >/dev/null
 fi
+# cargo-deny for the supply-chain check in CI (.ci/run).
+if ! cargo deny --version >/dev/null 2>&1; then
+  cargo install cargo-deny --locked
+fi
 # pip skips what is already satisfied without asking the index.
 python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore -r "$here/../tests/python/requirements.txt"

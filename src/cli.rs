@@ -58,6 +58,21 @@ pub enum Command {
         /// Largest request body accepted, in bytes.
         #[arg(long, default_value_t = 1 << 20)]
         max_body_bytes: usize,
+        /// Largest request head (request line and headers), in bytes; more gets 431.
+        #[arg(long, env = "PALERMO_MAX_HEADER_BYTES", default_value_t = 32 << 10)]
+        max_header_bytes: usize,
+        /// Seconds a client has to send a request head (and to stay idle between requests).
+        #[arg(long, env = "PALERMO_HEADER_TIMEOUT", default_value_t = 10.0)]
+        header_timeout: f64,
+        /// Seconds a client has to send a request body; then 408.
+        #[arg(long, env = "PALERMO_BODY_TIMEOUT", default_value_t = 15.0)]
+        body_timeout: f64,
+        /// Seconds a handler has to start its response; then 503.
+        #[arg(long, env = "PALERMO_REQUEST_TIMEOUT", default_value_t = 30.0)]
+        request_timeout: f64,
+        /// Connections open at once; more wait until one closes.
+        #[arg(long, env = "PALERMO_MAX_CONNECTIONS", default_value_t = 1024)]
+        max_connections: usize,
         /// IRI prefix SPARQL SERVICE may call (repeatable). None: federation off.
         #[arg(long = "service-allow")]
         service_allow: Vec<String>,
@@ -118,6 +133,18 @@ pub enum Command {
         #[arg(long)]
         ascii: bool,
     },
+    /// Write a synthetic catalogue to stdout, for benchmarks and load tests
+    /// (`palermo gen --records 100000 > big.json && palermo import big.json`).
+    Gen {
+        #[arg(long, default_value_t = 1000)]
+        records: usize,
+        /// The same seed gives the same records.
+        #[arg(long, default_value_t = crate::synthetic::DEFAULT_SEED)]
+        seed: u64,
+        /// csljson, bibtex or ris (each re-imports with `palermo import`).
+        #[arg(long, default_value = "csljson")]
+        format: String,
+    },
     /// Harvest a partner's OAI-PMH repository into a graph of its own
     /// (incremental from the last harvest of the same endpoint, set and format).
     Harvest {
@@ -164,6 +191,11 @@ pub fn run(cli: Cli) -> Result<(), Error> {
             max_rows,
             max_concurrent_queries,
             max_body_bytes,
+            max_header_bytes,
+            header_timeout,
+            body_timeout,
+            request_timeout,
+            max_connections,
             service_allow,
             service_timeout,
             styles_dir,
@@ -176,6 +208,11 @@ pub fn run(cli: Cli) -> Result<(), Error> {
                 max_rows,
                 max_concurrent_queries,
                 max_body_bytes,
+                max_header_bytes,
+                header_timeout: duration(header_timeout, "--header-timeout")?,
+                body_timeout: duration(body_timeout, "--body-timeout")?,
+                request_timeout: duration(request_timeout, "--request-timeout")?,
+                max_connections,
                 // From the environment only, so it never shows in `ps`.
                 token: std::env::var("PALERMO_TOKEN")
                     .ok()
@@ -257,12 +294,7 @@ pub fn run(cli: Cli) -> Result<(), Error> {
             ascii,
         } => {
             let store = Store::open(&cli.data_dir)?;
-            let format = crate::export::Format::from_name(&format).ok_or_else(|| {
-                Error::BadRequest(format!(
-                    "unknown --format {format}; known: {}",
-                    crate::export::Format::ALL.map(|f| f.name()).join(", ")
-                ))
-            })?;
+            let format = export_format(&format)?;
             let filter = Filter {
                 category,
                 country,
@@ -289,12 +321,38 @@ pub fn run(cli: Cli) -> Result<(), Error> {
             eprintln!("exported {n} records");
             Ok(())
         }
+        Command::Gen {
+            records,
+            seed,
+            format,
+        } => {
+            let format = export_format(&format)?;
+            let out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
+            let n = crate::export::write_records(
+                format,
+                crate::synthetic::records(seed, records).map(Ok),
+                &iris,
+                &crate::export::ExportOptions::default(),
+                out,
+            )?;
+            eprintln!("generated {n} records");
+            Ok(())
+        }
         Command::Stats => {
             let store = Store::open(&cli.data_dir)?;
             print!("{}", crate::stats::Stats::compute(&store, &iris)?);
             Ok(())
         }
     }
+}
+
+fn export_format(name: &str) -> Result<crate::export::Format, Error> {
+    crate::export::Format::from_name(name).ok_or_else(|| {
+        Error::BadRequest(format!(
+            "unknown --format {name}; known: {}",
+            crate::export::Format::ALL.map(|f| f.name()).join(", ")
+        ))
+    })
 }
 
 /// Record filters of `palermo export`, evaluated with SPARQL.

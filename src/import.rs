@@ -555,14 +555,31 @@ fn warn_possible_duplicates(batches: &[SourceBatch], report: &mut ImportReport) 
                 .map(move |(r, _)| (b.id.as_str(), r))
         })
         .collect();
+    let word_sets: Vec<BTreeSet<String>> = primaries.iter().map(|(_, r)| words(&r.title)).collect();
+    // Only pairs across sources count, so index each source's words apart:
+    // an import of one large file then costs one pass, not n² comparisons.
+    let mut postings: BTreeMap<&str, HashMap<&str, Vec<usize>>> = BTreeMap::new();
+    for (j, ((source, _), ws)) in primaries.iter().zip(&word_sets).enumerate() {
+        let index = postings.entry(source).or_default();
+        for w in ws {
+            index.entry(w.as_str()).or_default().push(j);
+        }
+    }
     for (i, (sa, a)) in primaries.iter().enumerate() {
-        for (sb, b) in &primaries[i + 1..] {
-            if sa == sb {
-                continue;
+        let wa = &word_sets[i];
+        let mut common: BTreeMap<usize, usize> = BTreeMap::new();
+        for (_, index) in postings.iter().filter(|(sb, _)| *sb != sa) {
+            for w in wa {
+                for &j in index.get(w.as_str()).into_iter().flatten() {
+                    if j > i {
+                        *common.entry(j).or_default() += 1;
+                    }
+                }
             }
-            let (wa, wb) = (words(&a.title), words(&b.title));
-            let common = wa.intersection(&wb).count();
-            let smaller = wa.len().min(wb.len()).max(1);
+        }
+        for (j, common) in common {
+            let (sb, b) = primaries[j];
+            let smaller = wa.len().min(word_sets[j].len()).max(1);
             if common * 4 >= smaller * 3 && common >= 3 {
                 report.warnings.push(format!(
                     "possible duplicate across sources: \"{}\" ({sa}) and \"{}\" ({sb}); link them with same_as if they are one work",
@@ -573,13 +590,15 @@ fn warn_possible_duplicates(batches: &[SourceBatch], report: &mut ImportReport) 
     }
 }
 
-/// Group quads by the record they describe, as sorted N-Triples lines, to
-/// tell which records an import really changed. Source line numbers do not
+/// A digest of each record's quads (as sorted N-Triples lines), to tell
+/// which records an import really changed. Source line numbers do not
 /// count: an edit above an entry moves it without changing the record, and
-/// harvesters should not re-fetch it for that.
-fn by_record(iris: &Iris, quads: &[Quad]) -> BTreeMap<String, BTreeSet<String>> {
+/// harvesters should not re-fetch it for that. Digests, not the lines, so
+/// that comparing a large source costs 32 bytes a record.
+fn by_record(iris: &Iris, quads: &[Quad]) -> BTreeMap<String, [u8; 32]> {
+    use sha2::Digest;
     let location = iris.vocab("sourceLocation");
-    let mut out: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    let mut members: BTreeMap<&str, Vec<&Quad>> = BTreeMap::new();
     for q in quads {
         if q.predicate == location {
             continue;
@@ -587,12 +606,26 @@ fn by_record(iris: &Iris, quads: &[Quad]) -> BTreeMap<String, BTreeSet<String>> 
         if let NamedOrBlankNode::NamedNode(s) = &q.subject
             && let Some(id) = iris.record_id(s.as_str())
         {
-            out.entry(id.to_string())
-                .or_default()
-                .insert(format!("{} {} {}", q.subject, q.predicate, q.object));
+            members.entry(id).or_default().push(q);
         }
     }
-    out
+    members
+        .into_iter()
+        .map(|(id, qs)| {
+            let mut lines: Vec<String> = qs
+                .iter()
+                .map(|q| format!("{} {} {}", q.subject, q.predicate, q.object))
+                .collect();
+            lines.sort_unstable();
+            lines.dedup();
+            let mut hasher = sha2::Sha256::new();
+            for l in &lines {
+                hasher.update(l.as_bytes());
+                hasher.update(b"\n");
+            }
+            (id.to_string(), hasher.finalize().into())
+        })
+        .collect()
 }
 
 /// Parse one of our Turtle files, rebased onto the configured base IRI.

@@ -19,6 +19,7 @@ pub mod report;
 pub mod search;
 pub mod stats;
 pub mod store;
+pub mod synthetic;
 pub mod update;
 
 pub use error::Error;

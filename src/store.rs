@@ -27,6 +27,7 @@ impl Store {
 
     /// Open (or create) the RocksDB store in `dir`. Only one process may hold
     /// it read-write; say so plainly instead of passing on RocksDB's lock error.
+    #[cfg(feature = "rocksdb")]
     pub fn open(dir: &Path) -> Result<Self, Error> {
         std::fs::create_dir_all(dir).map_err(|e| {
             Error::Io(format!(
@@ -48,6 +49,15 @@ impl Store {
                 }
             }
         }
+    }
+
+    /// Built without the `rocksdb` feature there is no on-disk store.
+    #[cfg(not(feature = "rocksdb"))]
+    pub fn open(dir: &Path) -> Result<Self, Error> {
+        Err(Error::Store(format!(
+            "cannot open store in {}: this build has no RocksDB (feature `rocksdb`)",
+            dir.display()
+        )))
     }
 
     /// The Oxigraph store, for modules that stream from it directly.
@@ -132,7 +142,9 @@ impl Store {
     }
 
     pub fn flush(&self) -> Result<(), Error> {
-        Ok(self.inner.flush()?)
+        #[cfg(feature = "rocksdb")]
+        self.inner.flush()?;
+        Ok(())
     }
 }
 

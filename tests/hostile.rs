@@ -7,7 +7,68 @@ mod common;
 use palermo::http::Config;
 use std::io::{Read, Write};
 use std::net::TcpStream;
-use std::time::Duration;
+use std::time::{Duration, Instant};
+
+/// The production server (`serve_on`: its accept loop and connection limits)
+/// over the shipped catalogue on 127.0.0.1; returns host:port, the stop
+/// sender and the server task.
+async fn serve(
+    config: Config,
+) -> (
+    String,
+    tokio::sync::oneshot::Sender<()>,
+    tokio::task::JoinHandle<Result<(), palermo::error::Error>>,
+) {
+    let (store, _) = common::catalogue();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let config = Config {
+        bind: addr,
+        iris: common::iris(),
+        ..config
+    };
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(palermo::http::serve_on(listener, store, config, async {
+        let _ = rx.await;
+    }));
+    (addr.to_string(), tx, server)
+}
+
+/// One request on an open (keep-alive) connection: its status, after reading
+/// the whole response (`Content-Length` bodies only).
+fn exchange(s: &mut TcpStream, request: &[u8]) -> std::io::Result<u16> {
+    s.write_all(request)?;
+    let mut buf = Vec::new();
+    let mut byte = [0u8; 1];
+    while !buf.ends_with(b"\r\n\r\n") {
+        if s.read(&mut byte)? == 0 {
+            return Err(std::io::ErrorKind::UnexpectedEof.into());
+        }
+        buf.push(byte[0]);
+    }
+    let head = String::from_utf8_lossy(&buf).to_ascii_lowercase();
+    let length: usize = head
+        .lines()
+        .find_map(|l| l.strip_prefix("content-length:"))
+        .map_or(0, |v| v.trim().parse().unwrap());
+    let mut body = vec![0u8; length];
+    s.read_exact(&mut body)?;
+    Ok(head.split_whitespace().nth(1).unwrap().parse().unwrap())
+}
+
+const HEALTHZ: &[u8] = b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n";
+
+/// Read until the server answers or hangs up; the status (if any) and when.
+fn outcome(s: &mut TcpStream, started: Instant) -> (Option<u16>, Duration) {
+    s.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+    let mut buf = Vec::new();
+    let _ = s.read_to_end(&mut buf);
+    let text = String::from_utf8_lossy(&buf);
+    (
+        text.split_whitespace().nth(1).and_then(|c| c.parse().ok()),
+        started.elapsed(),
+    )
+}
 
 /// Send raw bytes and read the status line (or nothing, when the server
 /// hangs up on a request it will not parse).
@@ -31,16 +92,8 @@ fn deep(open: &str, close: &str, n: usize) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn hostile_requests_get_4xx_and_the_server_survives() {
-    let (store, _) = common::catalogue();
-    let (base, _stop) = common::serve(
-        store,
-        Config {
-            iris: common::iris(),
-            ..Config::default()
-        },
-    )
-    .await;
-    let addr = base.trim_start_matches("http://").to_string();
+    let (addr, _stop, _) = serve(Config::default()).await;
+    let base = format!("http://{addr}");
     let enc = |s: &str| form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>();
 
     let cases: Vec<(&str, Vec<u8>)> = vec![
@@ -52,6 +105,10 @@ async fn hostile_requests_get_4xx_and_the_server_survives() {
         }),
         ("deeply nested parentheses", format!("GET /sparql?query={} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", enc(&deep("(", ")", 20_000))).into_bytes()),
         ("deeply nested groups", format!("GET /sparql?query={} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", enc(&format!("SELECT * WHERE {}{}", "{".repeat(20_000), "}".repeat(20_000)))).into_bytes()),
+        ("deeply nested parentheses in a body", {
+            let body = deep("(", ")", 20_000);
+            format!("POST /sparql HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Type: application/sparql-query\r\nContent-Length: {}\r\n\r\n{body}", body.len()).into_bytes()
+        }),
         ("deeply nested update", {
             let body = format!("INSERT {{ <a:a> <a:b> <a:c> }} WHERE {}{}", "{".repeat(20_000), "}".repeat(20_000));
             format!("POST /sparql/update HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Type: application/sparql-update\r\nContent-Length: {}\r\n\r\n{body}", body.len()).into_bytes()
@@ -130,4 +187,209 @@ async fn hostile_requests_get_4xx_and_the_server_survives() {
             );
         }
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn oversized_request_heads_get_431() {
+    let (addr, _stop, _) = serve(Config {
+        max_header_bytes: 16 << 10,
+        ..Config::default()
+    })
+    .await;
+    let head = |name: &str, n: usize| {
+        format!(
+            "GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n{name}: {}\r\n\r\n",
+            "a".repeat(n)
+        )
+        .into_bytes()
+    };
+    let cases = [
+        ("one large header", head("X-Big", 20 << 10), Some(431)),
+        (
+            "many headers",
+            {
+                let mut r = b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n".to_vec();
+                for i in 0..90 {
+                    r.extend(format!("X-H{i}: {}\r\n", "b".repeat(200)).bytes());
+                }
+                r.extend(b"\r\n");
+                r
+            },
+            Some(431),
+        ),
+        (
+            "long request line",
+            format!(
+                "GET /healthz?{} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+                "q".repeat(20 << 10)
+            )
+            .into_bytes(),
+            Some(431),
+        ),
+        // An endless head: cut off at the limit, not buffered forever.
+        ("head without end", head("X-Big", 1 << 20), Some(431)),
+        // Just under the limit still passes.
+        (
+            "large header under the limit",
+            head("X-Big", 12 << 10),
+            Some(200),
+        ),
+    ];
+    for (name, request, expected) in cases {
+        let addr = addr.clone();
+        let status = tokio::task::spawn_blocking(move || raw(&addr, &request))
+            .await
+            .unwrap();
+        assert_eq!(status, expected, "{name}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn slow_drip_body_gets_408_within_the_body_timeout() {
+    let (addr, _stop, _) = serve(Config {
+        body_timeout: Duration::from_secs(1),
+        ..Config::default()
+    })
+    .await;
+    let (status, elapsed) = tokio::task::spawn_blocking(move || {
+        let mut s = TcpStream::connect(&addr).unwrap();
+        s.write_all(b"POST /sparql HTTP/1.1\r\nHost: x\r\nContent-Type: application/sparql-query\r\nContent-Length: 100\r\n\r\nASK").unwrap();
+        let started = Instant::now();
+        // One byte every 200 ms: each arrives well within any per-read
+        // timeout, the whole body never within the deadline.
+        let mut w = s.try_clone().unwrap();
+        std::thread::spawn(move || {
+            for _ in 0..50 {
+                std::thread::sleep(Duration::from_millis(200));
+                if w.write_all(b" ").is_err() {
+                    break;
+                }
+            }
+        });
+        outcome(&mut s, started)
+    })
+    .await
+    .unwrap();
+    assert_eq!(status, Some(408));
+    assert!(
+        elapsed >= Duration::from_millis(900) && elapsed < Duration::from_secs(4),
+        "408 after {elapsed:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn slow_heads_and_idle_connections_are_cut_off() {
+    let (addr, _stop, _) = serve(Config {
+        header_timeout: Duration::from_secs(1),
+        ..Config::default()
+    })
+    .await;
+    // Slowloris: a header line every 200 ms, never the blank line.
+    let a = addr.clone();
+    let (status, elapsed) = tokio::task::spawn_blocking(move || {
+        let mut s = TcpStream::connect(&a).unwrap();
+        s.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")
+            .unwrap();
+        let started = Instant::now();
+        let mut w = s.try_clone().unwrap();
+        std::thread::spawn(move || {
+            for i in 0..50 {
+                std::thread::sleep(Duration::from_millis(200));
+                if w.write_all(format!("X-{i}: y\r\n").as_bytes()).is_err() {
+                    break;
+                }
+            }
+        });
+        outcome(&mut s, started)
+    })
+    .await
+    .unwrap();
+    assert_eq!(status, None, "a trickled head gets no response");
+    assert!(
+        elapsed >= Duration::from_millis(900) && elapsed < Duration::from_secs(4),
+        "closed after {elapsed:?}"
+    );
+    // A kept-alive connection that goes quiet is closed the same way.
+    let (status, elapsed) = tokio::task::spawn_blocking(move || {
+        let mut s = TcpStream::connect(&addr).unwrap();
+        assert_eq!(exchange(&mut s, HEALTHZ).unwrap(), 200);
+        outcome(&mut s, Instant::now())
+    })
+    .await
+    .unwrap();
+    assert_eq!(status, None);
+    assert!(elapsed < Duration::from_secs(4), "closed after {elapsed:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn connections_beyond_the_cap_wait_until_one_closes() {
+    let (addr, _stop, _) = serve(Config {
+        max_connections: 2,
+        ..Config::default()
+    })
+    .await;
+    tokio::task::spawn_blocking(move || {
+        let mut a = TcpStream::connect(&addr).unwrap();
+        let mut b = TcpStream::connect(&addr).unwrap();
+        assert_eq!(exchange(&mut a, HEALTHZ).unwrap(), 200);
+        assert_eq!(exchange(&mut b, HEALTHZ).unwrap(), 200);
+        // A third connection: the kernel completes the handshake, the
+        // server does not take it up while two are open.
+        let mut c = TcpStream::connect(&addr).unwrap();
+        c.set_read_timeout(Some(Duration::from_millis(1500)))
+            .unwrap();
+        let waited = exchange(&mut c, HEALTHZ);
+        assert!(
+            matches!(&waited, Err(e) if matches!(e.kind(), std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut)),
+            "served beyond the cap: {waited:?}"
+        );
+        // The open connections are still answered meanwhile.
+        assert_eq!(exchange(&mut b, HEALTHZ).unwrap(), 200);
+        // One closes: the waiting connection is served (its request was
+        // sent already).
+        drop(a);
+        c.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+        let mut rest = Vec::new();
+        let mut byte = [0u8; 1];
+        while !rest.ends_with(b"\r\n\r\n") {
+            assert_eq!(c.read(&mut byte).unwrap(), 1, "hung up on the waiting connection");
+            rest.push(byte[0]);
+        }
+        assert!(
+            String::from_utf8_lossy(&rest).starts_with("HTTP/1.1 200"),
+            "{}",
+            String::from_utf8_lossy(&rest)
+        );
+    })
+    .await
+    .unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn shutdown_lets_in_flight_requests_finish() {
+    let (addr, stop, server) = serve(Config::default()).await;
+    let query = b"ASK { ?s ?p ?o }";
+    let mut s = TcpStream::connect(&addr).unwrap();
+    // Up and serving (the search index is built before the first accept).
+    assert_eq!(exchange(&mut s, HEALTHZ).unwrap(), 200);
+    s.write_all(format!("POST /sparql HTTP/1.1\r\nHost: x\r\nContent-Type: application/sparql-query\r\nAccept: application/sparql-results+json\r\nContent-Length: {}\r\n\r\n", query.len()).as_bytes()).unwrap();
+    s.write_all(&query[..4]).unwrap();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    stop.send(()).unwrap();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    // New connections are no longer taken up...
+    assert!(!server.is_finished(), "stopped with a request in flight");
+    // ...and the one in flight completes.
+    let status = tokio::task::spawn_blocking(move || {
+        s.write_all(&query[4..]).unwrap();
+        outcome(&mut s, Instant::now()).0
+    })
+    .await
+    .unwrap();
+    assert_eq!(status, Some(200));
+    tokio::time::timeout(Duration::from_secs(10), server)
+        .await
+        .expect("the server stops once the request is done")
+        .unwrap()
+        .unwrap();
 }

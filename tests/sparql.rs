@@ -658,3 +658,64 @@ impl JsonOrPanic for Response {
         serde_json::from_str(&text).unwrap_or_else(|e| panic!("not JSON ({e}): {text}"))
     }
 }
+
+#[tokio::test]
+async fn cached_record_answers_follow_every_write() {
+    let (store, _) = common::catalogue();
+    let (base, _stop) = common::serve(
+        store,
+        Config {
+            token: Secret::new("s3cret".into()),
+            ..Config::default()
+        },
+    )
+    .await;
+    let id = "understanding-human-trafficking-in-conflict";
+    let fetch = |path: String| async move {
+        let r = Client::new().get(path).send().await.unwrap();
+        assert_eq!(r.status(), 200);
+        let etag = r.headers()["etag"].to_str().unwrap().to_string();
+        (etag, r.text().await.unwrap())
+    };
+    let paths: Vec<String> = ["bib", "ris", "json", "txt", "ttl", "html"]
+        .iter()
+        .map(|ext| format!("{base}/records/{id}.{ext}"))
+        .collect();
+    let mut before = Vec::new();
+    for p in &paths {
+        let first = fetch(p.clone()).await;
+        // The second answer comes from the cache: byte for byte the first.
+        assert_eq!(fetch(p.clone()).await, first, "{p}");
+        assert!(!first.1.contains("zebrafinch atlas"), "{p}");
+        before.push(first);
+    }
+
+    let update = format!(
+        "PREFIX dcterms: <http://purl.org/dc/terms/> DELETE {{ GRAPH ?g {{ ?r dcterms:title ?t }} }} INSERT {{ GRAPH ?g {{ ?r dcterms:title \"the zebrafinch atlas\" }} }} WHERE {{ GRAPH ?g {{ ?r dcterms:title ?t }} FILTER(?r = <http://localhost:8080/records/{id}>) }}"
+    );
+    let write = |body: String| {
+        Client::new()
+            .post(format!("{base}/sparql/update"))
+            .header("content-type", "application/sparql-update")
+            .header("authorization", "Bearer s3cret")
+            .body(body)
+            .send()
+    };
+    assert_eq!(write(update).await.unwrap().status(), 200);
+    for (p, (etag, _)) in paths.iter().zip(&before) {
+        let (new_etag, body) = fetch(p.clone()).await;
+        assert!(
+            body.contains("zebrafinch atlas"),
+            "{p} still served the old title"
+        );
+        assert_ne!(&new_etag, etag, "{p}");
+    }
+
+    let delete =
+        format!("DELETE WHERE {{ GRAPH ?g {{ <http://localhost:8080/records/{id}> ?p ?o }} }}");
+    assert_eq!(write(delete).await.unwrap().status(), 200);
+    for p in &paths {
+        let r = Client::new().get(p).send().await.unwrap();
+        assert_eq!(r.status(), 410, "{p} after the record was deleted");
+    }
+}

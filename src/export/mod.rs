@@ -334,9 +334,11 @@ pub fn render(
     Exporter::new(iris.clone()).render(format, record, opts)
 }
 
-/// Records read from the store one at a time, in the order of `ids`: the
-/// stream to hand to `write_records`. Ids with no record are skipped (a
-/// record deleted between search and export is not an error).
+/// Records read from the store in the order of `ids`: the stream to hand
+/// to `write_records`. Ids with no record are skipped (a record deleted
+/// between search and export is not an error). Reads run a chunk at a time
+/// on every core, each worker keeping the agents it has read, so memory
+/// stays bounded by the chunk.
 pub fn records_from_store<'a, I>(
     store: &'a Store,
     iris: &'a Iris,
@@ -346,13 +348,24 @@ where
     I: IntoIterator<Item = String>,
     I::IntoIter: 'a,
 {
-    ids.into_iter().filter_map(move |id| {
-        match crate::rdf::read::record(store.oxigraph(), iris, &id) {
-            Ok(Some(r)) => Some(Ok(r)),
-            Ok(None) => None,
-            Err(e) => Some(Err(Error::from(e))),
+    use rayon::prelude::*;
+    const CHUNK: usize = 1024;
+    let mut ids = ids.into_iter();
+    std::iter::from_fn(move || {
+        let chunk: Vec<String> = ids.by_ref().take(CHUNK).collect();
+        if chunk.is_empty() {
+            return None;
         }
+        let read: Vec<Result<Option<Record>, Error>> = chunk
+            .par_iter()
+            .map_init(
+                || crate::rdf::read::Reader::new(store.oxigraph(), iris),
+                |reader, id| reader.record(id).map_err(Error::from),
+            )
+            .collect();
+        Some(read.into_iter().filter_map(Result::transpose))
     })
+    .flatten()
 }
 
 /// The category scheme, for keyword labels (`ontology/categories.ttl`).

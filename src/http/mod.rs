@@ -1,11 +1,13 @@
 //! The HTTP service: configuration, shared state, start-up and shutdown.
 //! Routes live in `router`, one module per surface next to it.
 
+pub mod cache;
 pub mod dataset;
 pub mod error;
 pub mod health;
 pub mod home;
 pub mod ids;
+pub mod limits;
 pub mod negotiate;
 pub mod oai;
 pub mod ontology;
@@ -35,8 +37,22 @@ pub struct Config {
     pub max_rows: usize,
     /// Queries evaluated at once; more wait briefly, then get 503.
     pub max_concurrent_queries: usize,
-    /// Largest request body accepted, in bytes.
+    /// Largest request body accepted, in bytes; more gets 413.
     pub max_body_bytes: usize,
+    /// Largest request head (request line and headers), in bytes; more gets 431.
+    pub max_header_bytes: usize,
+    /// Time a client has to send a whole request head, from when the server
+    /// starts waiting for it (also the keep-alive idle time); then the
+    /// connection is closed.
+    pub header_timeout: Duration,
+    /// Time a client has to send a whole request body, from the end of its
+    /// head; then 408 and the connection is closed.
+    pub body_timeout: Duration,
+    /// Time a handler has to start its response (503 after); above the SPARQL
+    /// deadline, and never cutting a response already streaming.
+    pub request_timeout: Duration,
+    /// Connections open at once; more wait in the listen backlog.
+    pub max_connections: usize,
     /// Bearer token that enables writes; `None` turns writes off.
     pub token: Option<Secret>,
     /// IRI prefixes SPARQL `SERVICE` may call; empty turns federation off.
@@ -56,6 +72,11 @@ impl Default for Config {
             max_rows: 10_000,
             max_concurrent_queries: 4,
             max_body_bytes: 1 << 20,
+            max_header_bytes: 32 << 10,
+            header_timeout: Duration::from_secs(10),
+            body_timeout: Duration::from_secs(15),
+            request_timeout: Duration::from_secs(30),
+            max_connections: 1024,
             token: None,
             service_allow: Vec::new(),
             service_timeout: Duration::from_secs(5),
@@ -102,6 +123,8 @@ pub struct AppState {
     pub exporter: crate::export::Exporter,
     /// Full-text and faceted search, built from the store at start.
     pub search: crate::search::SearchIndex,
+    /// Rendered record answers, emptied by every write.
+    pub cache: cache::ResponseCache,
 }
 
 impl AppState {
@@ -115,6 +138,7 @@ impl AppState {
                 config.max_concurrent_queries.max(1),
             )),
             exporter: crate::export::Exporter::with_styles(config.iris.clone(), styles),
+            cache: cache::ResponseCache::new(cache::DEFAULT_BUDGET),
             config: Arc::new(config),
         })
     }
@@ -128,6 +152,7 @@ impl AppState {
                 config.max_concurrent_queries.max(1),
             )),
             exporter: crate::export::Exporter::new(config.iris.clone()),
+            cache: cache::ResponseCache::new(cache::DEFAULT_BUDGET),
             config: Arc::new(config),
         }
     }
@@ -170,20 +195,104 @@ pub async fn serve(store: Store, config: Config) -> Result<(), Error> {
     serve_on(listener, store, config, shutdown_signal()).await
 }
 
-/// Serve on a bound listener until `shutdown` resolves (tests bind port 0).
+/// Serve on a bound listener until `shutdown` resolves (tests bind port 0);
+/// in-flight requests finish, then the store is flushed.
 pub async fn serve_on(
     listener: tokio::net::TcpListener,
     store: Store,
     config: Config,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> Result<(), Error> {
+    let connections = ConnectionLimits::of(&config);
     let app = router::router(AppState::try_new(store.clone(), config)?);
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown)
-        .await
-        .map_err(|e| Error::Io(e.to_string()))?;
+    accept_loop(listener, app, connections, shutdown).await;
     store.flush()?;
     Ok(())
+}
+
+/// What `accept_loop` enforces per connection (the router enforces the rest).
+#[derive(Debug, Clone, Copy)]
+struct ConnectionLimits {
+    max_header_bytes: usize,
+    header_timeout: Duration,
+    max_connections: usize,
+}
+
+impl ConnectionLimits {
+    fn of(config: &Config) -> Self {
+        ConnectionLimits {
+            max_header_bytes: config.max_header_bytes,
+            header_timeout: config.header_timeout,
+            max_connections: config.max_connections,
+        }
+    }
+}
+
+/// HTTP/1.1 over each accepted connection, at most `max_connections` at once
+/// (beyond that, new connections wait in the kernel's backlog until one
+/// closes). On `shutdown`: stop accepting, let in-flight requests finish and
+/// close idle connections, then return.
+async fn accept_loop(
+    listener: tokio::net::TcpListener,
+    app: axum::Router,
+    limits: ConnectionLimits,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) {
+    let mut http = hyper::server::conn::http1::Builder::new();
+    http.timer(hyper_util::rt::TokioTimer::new())
+        .header_read_timeout(limits.header_timeout)
+        // The read buffer bounds a head still arriving; the parsed size
+        // bounds a complete one. hyper answers both with 431.
+        .max_buf_size(limits.max_header_bytes.max(8192))
+        .max_header_size(limits.max_header_bytes);
+    let slots = Arc::new(tokio::sync::Semaphore::new(limits.max_connections.max(1)));
+    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    let mut shutdown = std::pin::pin!(shutdown);
+    loop {
+        let permit = tokio::select! {
+            permit = slots.clone().acquire_owned() => permit.expect("the semaphore is never closed"),
+            () = &mut shutdown => break,
+        };
+        let tcp = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok((tcp, _)) => tcp,
+                Err(e) => {
+                    accept_error(e).await;
+                    continue;
+                }
+            },
+            () = &mut shutdown => break,
+        };
+        let _ = tcp.set_nodelay(true);
+        let connection = http.serve_connection(
+            hyper_util::rt::TokioIo::new(tcp),
+            hyper_util::service::TowerToHyperService::new(app.clone()),
+        );
+        let connection = graceful.watch(connection);
+        tokio::spawn(async move {
+            if let Err(e) = connection.await {
+                // Header timeouts, resets, malformed heads: the client's.
+                tracing::debug!(error = %e, "connection ended with an error");
+            }
+            drop(permit);
+        });
+    }
+    drop(listener);
+    graceful.shutdown().await;
+}
+
+/// Per-connection failures are the client's; anything else (out of file
+/// descriptors) would spin, so wait a moment before accepting again.
+async fn accept_error(e: std::io::Error) {
+    use std::io::ErrorKind::*;
+    if matches!(
+        e.kind(),
+        ConnectionAborted | ConnectionReset | ConnectionRefused | Interrupted
+    ) {
+        return;
+    }
+    tracing::error!(error = %e, "accept failed; retrying in 1 s");
+    tokio::time::sleep(Duration::from_secs(1)).await;
 }
 
 async fn shutdown_signal() {

@@ -3,6 +3,7 @@
 //! `style=`/`locale=`), the same at `/records/{id}.{ext}`, and `/unapi`.
 
 use super::AppState;
+use super::cache;
 use super::negotiate::{Offer, choose, wants_html};
 use super::pages::record::{Landing, SHOWN_STYLES, schema_type};
 use super::pages::{
@@ -22,7 +23,7 @@ use std::collections::BTreeMap;
 
 /// Every representation of a record. The page comes first: it is what a
 /// client that states no preference gets.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum RecordDoc {
     Rdf(Doc),
     Citation(Format),
@@ -351,6 +352,12 @@ pub async fn record(
             return error_response(e, html_wanted, extra);
         }
     }
+    opts.html = false;
+    let cache_key = cache::Key::new(id, doc, ext.is_some(), &opts);
+    let generation = match state.cache.get(&cache_key) {
+        Ok(kept) => return kept.respond(&method, &headers),
+        Err(generation) => generation,
+    };
     let (store, iris, key) = (
         state.store.clone(),
         state.config.iris.clone(),
@@ -364,18 +371,16 @@ pub async fn record(
         Err(e) => return error_response(e, html_wanted, html! {}),
     };
     let iris = &state.config.iris;
-    let built = match doc {
-        RecordDoc::Rdf(Doc::Html) => landing(&state, &loaded, &opts)
-            .map(|body| Representation::new(Doc::Html.content_type(), body.into_bytes())),
-        RecordDoc::Rdf(d) => match &loaded.graph {
-            Some(g) => {
-                pages::serialize(g, d, iris).map(|body| Representation::new(d.content_type(), body))
-            }
-            None => Err(Error::NotFound(format!("no record with id \"{id}\""))),
-        },
-        RecordDoc::Citation(format) => {
-            opts.html = false;
-            state
+    let built =
+        match doc {
+            RecordDoc::Rdf(Doc::Html) => landing(&state, &loaded, &opts)
+                .map(|body| Representation::new(Doc::Html.content_type(), body.into_bytes())),
+            RecordDoc::Rdf(d) => match &loaded.graph {
+                Some(g) => pages::serialize(g, d, iris)
+                    .map(|body| Representation::new(d.content_type(), body)),
+                None => Err(Error::NotFound(format!("no record with id \"{id}\""))),
+            },
+            RecordDoc::Citation(format) => state
                 .exporter
                 .render(format, &loaded.record, &opts)
                 .map(|body| {
@@ -385,9 +390,8 @@ pub async fn record(
                         rep.content_disposition = Some(format.content_disposition(id));
                     }
                     rep
-                })
-        }
-    };
+                }),
+        };
     match built {
         Ok(mut rep) => {
             rep.last_modified = loaded.modified.as_deref().and_then(parse_modified);
@@ -396,7 +400,9 @@ pub async fn record(
                 rep.links
                     .push(format!("<{}>; rel=\"describes\"", iris.record(id).as_str()));
             }
-            rep.respond(&method, &headers)
+            let prepared = std::sync::Arc::new(rep.prepare());
+            state.cache.insert(cache_key, generation, prepared.clone());
+            prepared.respond(&method, &headers)
         }
         Err(e) => error_response(e, html_wanted, html! {}),
     }

@@ -2,8 +2,8 @@
 
 use super::pages::Doc;
 use super::{
-    AppState, dataset, health, home, ids, oai, ontology, query_page, records, search, sparql,
-    writes,
+    AppState, dataset, health, home, ids, limits, oai, ontology, query_page, records, search,
+    sparql, writes,
 };
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -14,6 +14,7 @@ use tower_http::set_header::SetResponseHeaderLayer;
 
 pub fn router(state: AppState) -> Router {
     let body_limit = state.config.max_body_bytes;
+    let limits = limits::RequestLimits::of(&state.config);
     // Partner web pages query us from their own origins.
     let cors = CorsLayer::new()
         .allow_origin(Any)
@@ -47,6 +48,17 @@ pub fn router(state: AppState) -> Router {
         .route("/robots.txt", get(dataset::robots))
         .fallback(super::error::not_found)
         .layer(DefaultBodyLimit::max(body_limit))
+        // The body arrives whole within its deadline (408), or not at all…
+        .layer(axum::middleware::from_fn_with_state(
+            limits,
+            limits::read_body,
+        ))
+        // …and the handler answers within the request's (503); both outside
+        // the handler's own limits (the SPARQL deadline is shorter).
+        .layer(axum::middleware::from_fn_with_state(
+            limits,
+            limits::deadline,
+        ))
         // Plain-text errors echo what they complain about; never let a
         // browser sniff them into HTML.
         .layer(SetResponseHeaderLayer::if_not_present(

@@ -774,8 +774,9 @@ async fn export(
         state.exporter.clone(),
     );
     tokio::task::spawn_blocking(move || {
+        let mut reader = crate::rdf::read::Reader::new(store.oxigraph(), &iris);
         let records = ids.filter_map(|id| match id {
-            Ok(id) => match crate::rdf::read::record(store.oxigraph(), &iris, &id) {
+            Ok(id) => match reader.record(&id) {
                 Ok(Some(r)) => Some(Ok(r)),
                 // Deleted since the search: skipped, as `records_from_store` does.
                 Ok(None) => None,

@@ -82,6 +82,7 @@ pub async fn update(
     })
     .await
     .map_err(|e| Error::Io(e.to_string()))??;
+    state.cache.invalidate();
     state.search.follow(&state.store, &report.records).await;
     tracing::info!(
         records = report.records.len(),
@@ -161,6 +162,7 @@ pub async fn store(
     })
     .await
     .map_err(|e| Error::Io(e.to_string()))??;
+    state.cache.invalidate();
     state.search.follow(&state.store, &report.records).await;
     Ok(Json(report).into_response())
 }

@@ -13,7 +13,7 @@
 //! - `type` refines the entry type into the record kind;
 //! - `url` of one of our landing pages gives the record id.
 
-use super::ParseError;
+use super::{Lines, ParseError};
 use crate::export::{apply_keywords, id_from_url, kind_from_label, language_codes};
 use crate::normalize::agents::organization;
 use crate::normalize::clean_space;
@@ -21,18 +21,9 @@ use crate::rdf::Iris;
 use crate::record::{Agent, Provenance, Record, RecordKind};
 use biblatex::{Bibliography, Chunk, Chunks, ChunksExt, Entry, EntryType, Person};
 
-/// The 1-based line of a byte offset.
-fn line_of(text: &str, offset: usize) -> usize {
-    text.as_bytes()[..offset.min(text.len())]
-        .iter()
-        .filter(|b| **b == b'\n')
-        .count()
-        + 1
-}
-
 /// Where an entry starts: the earliest span of its fields, then back to
 /// its `@`.
-fn entry_line(text: &str, entry: &Entry) -> usize {
+fn entry_line(text: &str, lines: &Lines, entry: &Entry) -> usize {
     let start = entry
         .fields
         .values()
@@ -42,7 +33,7 @@ fn entry_line(text: &str, entry: &Entry) -> usize {
         .min()
         .unwrap_or(0);
     let at = text[..start.min(text.len())].rfind('@').unwrap_or(start);
-    line_of(text, at)
+    lines.line_of(at)
 }
 
 /// Parse a BibTeX file. Record ids come from our landing-page URLs, else
@@ -51,12 +42,13 @@ fn entry_line(text: &str, entry: &Entry) -> usize {
 pub fn parse(file: &str, text: &str, iris: &Iris) -> Result<Vec<Record>, ParseError> {
     let bib = Bibliography::parse(text).map_err(|e| ParseError {
         file: file.to_string(),
-        line: line_of(text, e.span.start),
+        line: Lines::new(text).line_of(e.span.start),
         message: format!("not valid BibTeX: {}", e.kind),
     })?;
+    let lines = Lines::new(text);
     bib.iter()
         .map(|entry| {
-            let line = entry_line(text, entry);
+            let line = entry_line(text, &lines, entry);
             record(entry, iris)
                 .map_err(|message| ParseError {
                     file: file.to_string(),

@@ -129,11 +129,11 @@ impl TryFrom<(CslItem, &Iris)> for Record {
     }
 }
 
-/// The line of the `n`-th (0-based) top-level object of a JSON array: a
-/// hint for errors that serde reports without a position.
-fn item_line(text: &str, n: usize) -> usize {
+/// The line of each top-level object of a JSON array, in one pass: a hint
+/// for errors that serde reports without a position.
+fn item_lines(text: &str) -> Vec<usize> {
+    let mut out = Vec::new();
     let mut depth = 0usize;
-    let mut seen = 0usize;
     let mut in_string = false;
     let mut escaped = false;
     let mut line = 1;
@@ -152,10 +152,7 @@ fn item_line(text: &str, n: usize) -> usize {
             '"' => in_string = true,
             '[' | '{' => {
                 if c == '{' && depth == 1 {
-                    if seen == n {
-                        return line;
-                    }
-                    seen += 1;
+                    out.push(line);
                 }
                 depth += 1;
             }
@@ -163,7 +160,7 @@ fn item_line(text: &str, n: usize) -> usize {
             _ => {}
         }
     }
-    1
+    out
 }
 
 /// Parse a CSL-JSON file (see `ingest::bibtex::parse` for ids and provenance).
@@ -186,11 +183,12 @@ pub fn parse(file: &str, text: &str, iris: &Iris) -> Result<Vec<Record>, ParseEr
             });
         }
     };
+    let lines = item_lines(text);
     items
         .into_iter()
         .enumerate()
         .map(|(i, item)| {
-            let line = item_line(text, i);
+            let line = lines.get(i).copied().unwrap_or(1);
             let mut r = Record::try_from((item, iris)).map_err(|message| ParseError {
                 file: file.to_string(),
                 line,
@@ -239,6 +237,6 @@ mod tests {
             }
         );
         assert_eq!(r[0].authors[1].key(), "unodc");
-        assert_eq!(item_line("[\n{},\n\n{}]", 1), 4);
+        assert_eq!(item_lines("[\n{},\n\n{}]"), vec![2, 4]);
     }
 }

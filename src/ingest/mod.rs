@@ -10,6 +10,26 @@ pub mod ris;
 
 use std::fmt;
 
+/// Byte offset -> 1-based line, by binary search over the newline offsets:
+/// files with 10^6 entries need one pass, not one per entry.
+pub(crate) struct Lines(Vec<usize>);
+
+impl Lines {
+    pub(crate) fn new(text: &str) -> Self {
+        Lines(
+            text.bytes()
+                .enumerate()
+                .filter(|(_, b)| *b == b'\n')
+                .map(|(i, _)| i)
+                .collect(),
+        )
+    }
+
+    pub(crate) fn line_of(&self, offset: usize) -> usize {
+        self.0.partition_point(|nl| *nl < offset) + 1
+    }
+}
+
 /// A source file that cannot be read, with where and why.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ParseError {

@@ -7,24 +7,31 @@ use crate::record::{Agent, Provenance, Record, RecordKind, Repair};
 use oxigraph::model::vocab::rdf;
 use oxigraph::model::{GraphNameRef, NamedNode, NamedOrBlankNodeRef, Quad, Term};
 use oxigraph::store::{StorageError, Store};
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
+use std::sync::LazyLock;
+
+/// The order of `about`: by predicate, then object, then graph, compared
+/// as text without building any (one read sorts a few dozen quads; bulk
+/// exports do that a million times).
+fn term_key(t: &Term) -> (u8, &str, &str) {
+    match t {
+        Term::Literal(l) => (0, l.value(), l.language().unwrap_or(l.datatype().as_str())),
+        Term::NamedNode(n) => (1, n.as_str(), ""),
+        Term::BlankNode(b) => (2, b.as_str(), ""),
+    }
+}
 
 /// All quads about `subject`, in any graph, without duplicates.
-fn about(store: &Store, subject: &NamedNode) -> Result<Vec<Quad>, StorageError> {
+fn about(store: &Store, subject: NamedOrBlankNodeRef<'_>) -> Result<Vec<Quad>, StorageError> {
     let mut quads: Vec<Quad> = store
-        .quads_for_pattern(
-            Some(NamedOrBlankNodeRef::from(subject.as_ref())),
-            None,
-            None,
-            None,
-        )
+        .quads_for_pattern(Some(subject), None, None, None)
         .collect::<Result<_, _>>()?;
-    quads.sort_by_key(|q| {
-        (
-            q.predicate.to_string(),
-            q.object.to_string(),
-            q.graph_name.to_string(),
-        )
+    quads.sort_by(|a, b| {
+        a.predicate
+            .as_str()
+            .cmp(b.predicate.as_str())
+            .then_with(|| term_key(&a.object).cmp(&term_key(&b.object)))
+            .then_with(|| a.graph_name.to_string().cmp(&b.graph_name.to_string()))
     });
     quads.dedup_by(|a, b| a.predicate == b.predicate && a.object == b.object);
     Ok(quads)
@@ -43,125 +50,236 @@ fn literals(quads: &[Quad], predicate: &NamedNode) -> Vec<String> {
     out
 }
 
-fn objects(quads: &[Quad], predicate: &NamedNode) -> Vec<NamedNode> {
+fn first_literal(quads: &[Quad], predicate: &NamedNode) -> Option<String> {
     quads
         .iter()
         .filter(|q| &q.predicate == predicate)
-        .filter_map(|q| match &q.object {
-            Term::NamedNode(n) => Some(n.clone()),
+        .find_map(|q| match &q.object {
+            Term::Literal(l) => Some(l.value().to_string()),
             _ => None,
         })
-        .collect()
+}
+
+fn objects<'q>(quads: &'q [Quad], predicate: &NamedNode) -> impl Iterator<Item = &'q NamedNode> {
+    quads
+        .iter()
+        .filter(move |q| &q.predicate == predicate)
+        .filter_map(|q| match &q.object {
+            Term::NamedNode(n) => Some(n),
+            _ => None,
+        })
+}
+
+/// The predicates a record is read with, built once.
+struct Terms {
+    title: NamedNode,
+    alternative: NamedNode,
+    abstract_: NamedNode,
+    description: NamedNode,
+    issued: NamedNode,
+    author_list: NamedNode,
+    creator: NamedNode,
+    publisher: NamedNode,
+    language: NamedNode,
+    spatial: NamedNode,
+    subject: NamedNode,
+    citation: NamedNode,
+    note: NamedNode,
+    type_: NamedNode,
+    foaf_name: NamedNode,
+    schema_name: NamedNode,
+    label: NamedNode,
+    foaf_given: NamedNode,
+    schema_given: NamedNode,
+    foaf_family: NamedNode,
+    schema_family: NamedNode,
+    alternate_name: NamedNode,
+    foaf_person: NamedNode,
+    schema_person: NamedNode,
+    comment: NamedNode,
+}
+
+static TERMS: LazyLock<Terms> = LazyLock::new(|| {
+    let dc = |l: &str| term(ns::DCTERMS, l);
+    Terms {
+        title: dc("title"),
+        alternative: dc("alternative"),
+        abstract_: dc("abstract"),
+        description: dc("description"),
+        issued: dc("issued"),
+        author_list: term(ns::BIBO, "authorList"),
+        creator: dc("creator"),
+        publisher: dc("publisher"),
+        language: dc("language"),
+        spatial: dc("spatial"),
+        subject: dc("subject"),
+        citation: dc("bibliographicCitation"),
+        note: term(ns::SKOS, "note"),
+        type_: rdf::TYPE.into_owned(),
+        foaf_name: term(ns::FOAF, "name"),
+        schema_name: term(ns::SCHEMA, "name"),
+        label: term(ns::RDFS, "label"),
+        foaf_given: term(ns::FOAF, "givenName"),
+        schema_given: term(ns::SCHEMA, "givenName"),
+        foaf_family: term(ns::FOAF, "familyName"),
+        schema_family: term(ns::SCHEMA, "familyName"),
+        alternate_name: term(ns::SCHEMA, "alternateName"),
+        foaf_person: term(ns::FOAF, "Person"),
+        schema_person: term(ns::SCHEMA, "Person"),
+        comment: oxigraph::model::vocab::rdfs::COMMENT.into_owned(),
+    }
+});
+
+/// Agents read so far, at most this many (a bulk export meets the same
+/// authors and publishers again and again; this bounds its memory).
+const AGENT_CACHE: usize = 100_000;
+
+/// Reads records, keeping the agents it has read: one `Reader` per export
+/// or index build, so shared authors cost one store read, not one per
+/// record. Not for long-lived use: a write would leave its agents stale.
+pub struct Reader<'a> {
+    store: &'a Store,
+    iris: &'a Iris,
+    vocab_prefix: String,
+    source_location: NamedNode,
+    repair: NamedNode,
+    agents: HashMap<NamedNode, Agent>,
+}
+
+impl<'a> Reader<'a> {
+    pub fn new(store: &'a Store, iris: &'a Iris) -> Self {
+        Reader {
+            store,
+            iris,
+            vocab_prefix: iris.vocab("").as_str().to_string(),
+            source_location: iris.vocab("sourceLocation"),
+            repair: iris.vocab("repair"),
+            agents: HashMap::new(),
+        }
+    }
+
+    /// The record with this id, or `None` when the store has no title for it.
+    pub fn record(&mut self, id: &str) -> Result<Option<Record>, StorageError> {
+        let t = &*TERMS;
+        let (store, iris) = (self.store, self.iris);
+        let s = iris.record(id);
+        let quads = about(store, s.as_ref().into())?;
+        let Some(title) = first_literal(&quads, &t.title) else {
+            return Ok(None);
+        };
+        let kind = objects(&quads, &t.type_)
+            .filter_map(|c| c.as_str().strip_prefix(&self.vocab_prefix))
+            .find_map(RecordKind::from_class_name)
+            .unwrap_or(RecordKind::Document);
+        let year = literals(&quads, &t.issued)
+            .iter()
+            .filter_map(|y| y.get(..4).and_then(|y| y.parse().ok()))
+            .min();
+
+        let author_iris = match objects(&quads, &t.author_list).next() {
+            Some(head) => list_members(store, head)?,
+            None => objects(&quads, &t.creator).cloned().collect(),
+        };
+        let authors = author_iris
+            .iter()
+            .map(|a| self.agent(a))
+            .collect::<Result<Vec<_>, _>>()?;
+        let mut publishers = Vec::new();
+        for p in objects(&quads, &t.publisher) {
+            let a = self.agent(p)?;
+            if !publishers.contains(&a) {
+                publishers.push(a);
+            }
+        }
+
+        let base = iris.base();
+        let keys_under = |predicate: &NamedNode, segment: &str| -> Vec<String> {
+            let keys: BTreeSet<String> = objects(&quads, predicate)
+                .filter_map(|o| {
+                    o.as_str()
+                        .strip_prefix(base)
+                        .and_then(|rest| rest.strip_prefix("id/"))
+                        .and_then(|rest| rest.strip_prefix(segment))
+                        .and_then(|rest| rest.strip_prefix('/'))
+                        .map(str::to_string)
+                })
+                .collect();
+            keys.into_iter().collect()
+        };
+
+        let mut provenance: Vec<Provenance> = quads
+            .iter()
+            .filter(|q| q.predicate == self.source_location)
+            .filter_map(|q| {
+                let Term::Literal(l) = &q.object else {
+                    return None;
+                };
+                let (file, line) = l.value().rsplit_once(':')?;
+                let graph = q.graph_name.to_string();
+                let source = graph
+                    .trim_matches(|c| c == '<' || c == '>')
+                    .rsplit('/')
+                    .next()?
+                    .to_string();
+                Some(Provenance {
+                    source,
+                    file: file.to_string(),
+                    line: line.parse().ok()?,
+                })
+            })
+            .collect();
+        provenance.sort_by(|a, b| (&a.source, &a.file, a.line).cmp(&(&b.source, &b.file, b.line)));
+
+        let mut repairs = Vec::new();
+        for node in objects(&quads, &self.repair) {
+            let rq = about(store, node.as_ref().into())?;
+            let one = |p: &str| first_literal(&rq, &iris.vocab(p)).unwrap_or_default();
+            repairs.push(Repair {
+                field: one("field"),
+                original: one("originalValue"),
+                repaired: one("repairedValue"),
+                guess: one("isGuess") == "true",
+                reason: first_literal(&rq, &t.comment).unwrap_or_default(),
+            });
+        }
+
+        Ok(Some(Record {
+            id: id.to_string(),
+            title,
+            alternative_titles: literals(&quads, &t.alternative),
+            abstract_text: first_literal(&quads, &t.abstract_),
+            description: first_literal(&quads, &t.description),
+            kind,
+            year,
+            authors,
+            publishers,
+            languages: keys_under(&t.language, "language"),
+            countries: keys_under(&t.spatial, "country"),
+            regions: keys_under(&t.spatial, "region"),
+            categories: keys_under(&t.subject, "category"),
+            citation: first_literal(&quads, &t.citation),
+            note: first_literal(&quads, &t.note),
+            provenance,
+            repairs,
+        }))
+    }
+
+    fn agent(&mut self, iri: &NamedNode) -> Result<Agent, StorageError> {
+        if let Some(a) = self.agents.get(iri) {
+            return Ok(a.clone());
+        }
+        let a = agent(self.store, iri)?;
+        if self.agents.len() >= AGENT_CACHE {
+            self.agents.clear();
+        }
+        self.agents.insert(iri.clone(), a.clone());
+        Ok(a)
+    }
 }
 
 /// The record with this id, or `None` when the store has no title for it.
 pub fn record(store: &Store, iris: &Iris, id: &str) -> Result<Option<Record>, StorageError> {
-    let s = iris.record(id);
-    let quads = about(store, &s)?;
-    let dc = |l: &str| term(ns::DCTERMS, l);
-    let Some(title) = literals(&quads, &dc("title")).into_iter().next() else {
-        return Ok(None);
-    };
-    let vocab_prefix = iris.vocab("").as_str().to_string();
-    let kind = objects(&quads, &rdf::TYPE.into_owned())
-        .iter()
-        .filter_map(|t| t.as_str().strip_prefix(&vocab_prefix))
-        .find_map(RecordKind::from_class_name)
-        .unwrap_or(RecordKind::Document);
-    let year = literals(&quads, &dc("issued"))
-        .iter()
-        .filter_map(|y| y.get(..4).and_then(|y| y.parse().ok()))
-        .min();
-
-    let authors = match objects(&quads, &term(ns::BIBO, "authorList")).first() {
-        Some(head) => list_members(store, head)?,
-        None => objects(&quads, &dc("creator")),
-    };
-    let authors = authors
-        .iter()
-        .map(|a| agent(store, a))
-        .collect::<Result<Vec<_>, _>>()?;
-    let mut publishers = Vec::new();
-    for p in objects(&quads, &dc("publisher")) {
-        let a = agent(store, &p)?;
-        if !publishers.contains(&a) {
-            publishers.push(a);
-        }
-    }
-
-    let keys_under = |predicate: &str, segment: &str| -> BTreeSet<String> {
-        let prefix = format!("{}id/{segment}/", iris.base());
-        objects(&quads, &dc(predicate))
-            .iter()
-            .filter_map(|o| o.as_str().strip_prefix(&prefix).map(str::to_string))
-            .collect()
-    };
-
-    let mut provenance: Vec<Provenance> = quads
-        .iter()
-        .filter(|q| q.predicate == iris.vocab("sourceLocation"))
-        .filter_map(|q| {
-            let Term::Literal(l) = &q.object else {
-                return None;
-            };
-            let (file, line) = l.value().rsplit_once(':')?;
-            let graph = q.graph_name.to_string();
-            let source = graph
-                .trim_matches(|c| c == '<' || c == '>')
-                .rsplit('/')
-                .next()?
-                .to_string();
-            Some(Provenance {
-                source,
-                file: file.to_string(),
-                line: line.parse().ok()?,
-            })
-        })
-        .collect();
-    provenance.sort_by(|a, b| (&a.source, &a.file, a.line).cmp(&(&b.source, &b.file, b.line)));
-
-    let mut repairs = Vec::new();
-    for node in objects(&quads, &iris.vocab("repair")) {
-        let rq = about(store, &node)?;
-        let one = |p: &str| {
-            literals(&rq, &iris.vocab(p))
-                .into_iter()
-                .next()
-                .unwrap_or_default()
-        };
-        repairs.push(Repair {
-            field: one("field"),
-            original: one("originalValue"),
-            repaired: one("repairedValue"),
-            guess: one("isGuess") == "true",
-            reason: literals(&rq, &oxigraph::model::vocab::rdfs::COMMENT.into_owned())
-                .into_iter()
-                .next()
-                .unwrap_or_default(),
-        });
-    }
-
-    Ok(Some(Record {
-        id: id.to_string(),
-        title,
-        alternative_titles: literals(&quads, &dc("alternative")),
-        abstract_text: literals(&quads, &dc("abstract")).into_iter().next(),
-        description: literals(&quads, &dc("description")).into_iter().next(),
-        kind,
-        year,
-        authors,
-        publishers,
-        languages: keys_under("language", "language").into_iter().collect(),
-        countries: keys_under("spatial", "country").into_iter().collect(),
-        regions: keys_under("spatial", "region").into_iter().collect(),
-        categories: keys_under("subject", "category").into_iter().collect(),
-        citation: literals(&quads, &dc("bibliographicCitation"))
-            .into_iter()
-            .next(),
-        note: literals(&quads, &term(ns::SKOS, "note")).into_iter().next(),
-        provenance,
-        repairs,
-    }))
+    Reader::new(store, iris).record(id)
 }
 
 /// Members of an RDF list, in order. Stops at cycles.
@@ -173,12 +291,21 @@ fn list_members(store: &Store, head: &NamedNode) -> Result<Vec<NamedNode>, Stora
         if node.as_ref() == rdf::NIL || !seen.insert(node.clone()) {
             break;
         }
-        let quads = about(store, node)?;
-        if let Some(first) = objects(&quads, &rdf::FIRST.into_owned()).into_iter().next() {
-            out.push(first);
+        let mut next = None;
+        let mut first = None;
+        for q in store.quads_for_pattern(Some(node.as_ref().into()), None, None, None) {
+            let q = q?;
+            if q.predicate == rdf::FIRST && first.is_none() {
+                if let Term::NamedNode(n) = q.object {
+                    first = Some(n);
+                }
+            } else if q.predicate == rdf::REST && next.is_none() {
+                next = Some(q.object);
+            }
         }
-        match quads.iter().find(|q| q.predicate == rdf::REST) {
-            Some(q) => cell = q.object.clone(),
+        out.extend(first);
+        match next {
+            Some(n) => cell = n,
             None => break,
         }
     }
@@ -187,14 +314,13 @@ fn list_members(store: &Store, head: &NamedNode) -> Result<Vec<NamedNode>, Stora
 
 /// Read an agent: a person when typed foaf:Person, else an organisation.
 fn agent(store: &Store, iri: &NamedNode) -> Result<Agent, StorageError> {
-    let quads = about(store, iri)?;
-    let first = |ns_: &str, l: &str| literals(&quads, &term(ns_, l)).into_iter().next();
-    let is_person = objects(&quads, &rdf::TYPE.into_owned()).iter().any(|t| {
-        t.as_str() == format!("{}Person", ns::FOAF) || t.as_str() == format!("{}Person", ns::SCHEMA)
-    });
-    let name = first(ns::FOAF, "name")
-        .or_else(|| first(ns::SCHEMA, "name"))
-        .or_else(|| first(ns::RDFS, "label"))
+    let t = &*TERMS;
+    let quads = about(store, iri.as_ref().into())?;
+    let first = |p: &NamedNode| first_literal(&quads, p);
+    let is_person = objects(&quads, &t.type_).any(|c| *c == t.foaf_person || *c == t.schema_person);
+    let name = first(&t.foaf_name)
+        .or_else(|| first(&t.schema_name))
+        .or_else(|| first(&t.label))
         .unwrap_or_else(|| {
             iri.as_str()
                 .rsplit('/')
@@ -204,15 +330,15 @@ fn agent(store: &Store, iri: &NamedNode) -> Result<Agent, StorageError> {
         });
     Ok(if is_person {
         Agent::Person {
-            given: first(ns::FOAF, "givenName").or_else(|| first(ns::SCHEMA, "givenName")),
-            family: first(ns::FOAF, "familyName")
-                .or_else(|| first(ns::SCHEMA, "familyName"))
+            given: first(&t.foaf_given).or_else(|| first(&t.schema_given)),
+            family: first(&t.foaf_family)
+                .or_else(|| first(&t.schema_family))
                 .unwrap_or(name),
         }
     } else {
         Agent::Organization {
             name,
-            acronym: first(ns::SCHEMA, "alternateName"),
+            acronym: first(&t.alternate_name),
         }
     })
 }

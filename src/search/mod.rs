@@ -331,7 +331,10 @@ impl SearchIndex {
             for chunk in ids.chunks(512) {
                 let records: Vec<Option<Record>> = chunk
                     .par_iter()
-                    .map(|id| crate::rdf::read::record(store.oxigraph(), &engine.iris, id))
+                    .map_init(
+                        || crate::rdf::read::Reader::new(store.oxigraph(), &engine.iris),
+                        |reader, id| reader.record(id),
+                    )
                     .collect::<Result<_, _>>()?;
                 for r in records.iter().flatten() {
                     engine.add(writer, r)?;

@@ -12,7 +12,7 @@ pub mod record;
 use super::negotiate::Offer;
 use crate::error::Error;
 use crate::rdf::Iris;
-use axum::body::Body;
+use axum::body::{Body, Bytes};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use maud::{DOCTYPE, Markup, PreEscaped, html};
@@ -23,7 +23,7 @@ use time::format_description::well_known::Rfc3339;
 
 /// The documents a dereferenced IRI offers: a page and four RDF syntaxes.
 /// The first is what a client that states no preference gets.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Doc {
     Html,
     Turtle,
@@ -208,43 +208,80 @@ impl Representation {
         format!("\"{hex}\"")
     }
 
+    /// Compute the validators and header values once, so the answer can be
+    /// kept (see `http::cache`) and sent again without touching the body.
+    pub fn prepare(self) -> Prepared {
+        let header = |v: Option<String>| v.and_then(|v| HeaderValue::from_str(&v).ok());
+        let etag = self.etag();
+        Prepared {
+            etag: header(Some(etag.clone())),
+            etag_text: etag,
+            last_modified_at: self.last_modified,
+            last_modified: header(self.last_modified.map(http_date)),
+            link: header((!self.links.is_empty()).then(|| self.links.join(", "))),
+            content_type: header(Some(self.content_type)),
+            content_disposition: header(self.content_disposition),
+            status: self.status,
+            body: Bytes::from(self.body),
+        }
+    }
+
     /// Answer the request: 304 when its validators match, else the body.
     /// Every answer, 304 included, carries `Vary: Accept` and the validators.
     pub fn respond(self, method: &Method, request: &HeaderMap) -> Response {
-        let etag = self.etag();
-        let last_modified = self.last_modified.map(http_date);
+        self.prepare().respond(method, request)
+    }
+}
+
+/// A representation ready to send, as many times as asked.
+#[derive(Debug)]
+pub struct Prepared {
+    status: StatusCode,
+    body: Bytes,
+    etag_text: String,
+    etag: Option<HeaderValue>,
+    last_modified_at: Option<OffsetDateTime>,
+    last_modified: Option<HeaderValue>,
+    link: Option<HeaderValue>,
+    content_type: Option<HeaderValue>,
+    content_disposition: Option<HeaderValue>,
+}
+
+impl Prepared {
+    /// Bytes held, for the cache's budget.
+    pub fn size(&self) -> usize {
+        self.body.len() + self.link.as_ref().map_or(0, |l| l.len()) + 256
+    }
+
+    /// See `Representation::respond`.
+    pub fn respond(&self, method: &Method, request: &HeaderMap) -> Response {
         let fresh = self.status == StatusCode::OK
             && matches!(*method, Method::GET | Method::HEAD)
-            && not_modified(request, &etag, self.last_modified);
+            && not_modified(request, &self.etag_text, self.last_modified_at);
         let mut response = if fresh {
             StatusCode::NOT_MODIFIED.into_response()
         } else {
-            let mut r = Response::new(Body::from(self.body));
+            let mut r = Response::new(Body::from(self.body.clone()));
             *r.status_mut() = self.status;
-            if let Ok(v) = HeaderValue::from_str(&self.content_type) {
-                r.headers_mut().insert(header::CONTENT_TYPE, v);
+            let h = r.headers_mut();
+            if let Some(v) = &self.content_type {
+                h.insert(header::CONTENT_TYPE, v.clone());
             }
-            if let Some(d) = self
-                .content_disposition
-                .as_deref()
-                .and_then(|d| HeaderValue::from_str(d).ok())
-            {
-                r.headers_mut().insert(header::CONTENT_DISPOSITION, d);
+            if let Some(v) = &self.content_disposition {
+                h.insert(header::CONTENT_DISPOSITION, v.clone());
             }
             r
         };
         let h = response.headers_mut();
         h.insert(header::VARY, HeaderValue::from_static("Accept"));
-        if let Ok(v) = HeaderValue::from_str(&etag) {
-            h.insert(header::ETAG, v);
-        }
-        if let Some(v) = last_modified.and_then(|d| HeaderValue::from_str(&d).ok()) {
-            h.insert(header::LAST_MODIFIED, v);
-        }
-        if !self.links.is_empty()
-            && let Ok(v) = HeaderValue::from_str(&self.links.join(", "))
-        {
-            h.insert(header::LINK, v);
+        for (name, value) in [
+            (header::ETAG, &self.etag),
+            (header::LAST_MODIFIED, &self.last_modified),
+            (header::LINK, &self.link),
+        ] {
+            if let Some(v) = value {
+                h.insert(name, v.clone());
+            }
         }
         response
     }

@@ -1,0 +1,159 @@
+#!/usr/bin/env bash
+# Palermo against its peers on one synthetic catalogue, in one run, so the
+# ratios BENCHMARKS.md records compare like with like on this noisy machine:
+#   - import of N records vs `oxigraph load` of the resulting N-Quads;
+#   - /sparql vs `oxigraph serve-read-only` on a mix of librarian queries;
+#   - /records/{id}.{bib,ris,json} vs oxigraph answering a DESCRIBE of it;
+#   - streaming export of every record (records/s, peak RSS) vs pandoc and
+#     citation-js converting the same records from CSL-JSON to BibTeX.
+# Loopback only. Installs wrk, oxigraph-cli (cargo), pandoc (pypandoc-binary)
+# and citation-js (npm, under ~/.cache/palermo/node) when missing.
+# Generated data is kept in ~/.cache/palermo/bench/N for the next run.
+# Usage: scripts/bench-peers.sh [records, default 100000] [seconds per wrk run, default 10]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+n="${1:-100000}"
+secs="${2:-10}"
+root="$(pwd)"
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/palermo/target}"
+
+command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
+command -v bc >/dev/null || { apt-get update -qq && apt-get install -y -qq bc >/dev/null; }
+[ -x /usr/bin/time ] || { apt-get update -qq && apt-get install -y -qq time >/dev/null; }
+oxigraph --version >/dev/null 2>&1 || cargo install oxigraph-cli@0.5.13 --locked
+node_dir="$HOME/.cache/palermo/node"
+if [ ! -d "$node_dir/node_modules/@citation-js/plugin-bibtex" ]; then
+  mkdir -p "$node_dir"
+  (cd "$node_dir" && npm install --silent --no-audit --no-fund @citation-js/core @citation-js/plugin-csl @citation-js/plugin-bibtex >/dev/null)
+fi
+pandoc_bin="$(python3 -c 'import pypandoc; print(pypandoc.get_pandoc_path())' 2>/dev/null || true)"
+if [ -z "$pandoc_bin" ]; then
+  python3 -m pip install --quiet pypandoc-binary
+  pandoc_bin="$(python3 -c 'import pypandoc; print(pypandoc.get_pandoc_path())')"
+fi
+
+cargo build --release --quiet
+bin="$CARGO_TARGET_DIR/release/palermo"
+work="$HOME/.cache/palermo/bench/$n"
+mkdir -p "$work"
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; }
+trap cleanup EXIT
+
+# `measure LABEL CMD...`: wall seconds and peak RSS (MB) of one command.
+measure() {
+  local label="$1"; shift
+  /usr/bin/time -f "%e %M" -o "$work/time.out" "$@"
+  read -r wall rss <"$work/time.out"
+  printf '%-44s %8.2f s  peak RSS %6.0f MB\n' "$label" "$wall" "$(echo "$rss / 1024" | bc -l)"
+}
+wait_up() { until curl -sf "$1" >/dev/null 2>&1; do sleep 0.2; done; }
+
+echo "== $n synthetic records (palermo gen), work dir $work"
+[ -s "$work/catalogue.json" ] || measure "palermo gen (CSL-JSON)" sh -c "'$bin' gen --records $n > '$work/catalogue.json' 2>/dev/null"
+
+echo "== import"
+if [ ! -d "$work/store" ]; then
+  measure "palermo import (RocksDB)" "$bin" --data-dir "$work/store" import "$work/catalogue.json"
+  ours_import=$wall
+  echo "$ours_import" >"$work/import.seconds"
+else
+  ours_import="$(cat "$work/import.seconds")"
+  echo "palermo import: kept from an earlier run: $ours_import s"
+fi
+port=18281; base="http://127.0.0.1:$port"
+"$bin" --data-dir "$work/store" serve --bind "127.0.0.1:$port" >"$work/serve.log" 2>&1 &
+pids+=($!); ours_pid=$!
+wait_up "$base/healthz"
+[ -s "$work/catalogue.nq" ] || curl -sf "$base/dump.nq.gz" | gunzip >"$work/catalogue.nq"
+quads=$(wc -l <"$work/catalogue.nq")
+rm -rf "$work/oxigraph"
+measure "oxigraph load of the same $quads quads" oxigraph load --location "$work/oxigraph" --file "$work/catalogue.nq"
+echo "import ratio (oxigraph load time / palermo import time): $(echo "scale=2; $wall / $ours_import" | bc)"
+
+oport=18282; obase="http://127.0.0.1:$oport"
+oxigraph serve-read-only --location "$work/oxigraph" --bind "127.0.0.1:$oport" --union-default-graph >"$work/oxigraph.log" 2>&1 &
+pids+=($!)
+wait_up "$obase/query?query=ASK%7B%7D"
+
+# The librarian mix: the same query strings against both endpoints.
+enc() { python3 -c 'import sys, urllib.parse; print(urllib.parse.quote(sys.argv[1], safe=""))' "$1"; }
+P='PREFIX dcterms: <http://purl.org/dc/terms/> PREFIX foaf: <http://xmlns.com/foaf/0.1/> '
+rec="http://localhost:8080/records/synthetic-0000042"
+queries=(
+  "${P}SELECT ?r ?title WHERE { ?a foaf:familyName \"Ralka\" . ?r dcterms:creator ?a ; dcterms:title ?title } LIMIT 100"
+  "${P}SELECT ?r ?title WHERE { ?r dcterms:spatial <http://localhost:8080/id/country/DE> ; dcterms:title ?title } LIMIT 50"
+  "${P}SELECT ?p ?o WHERE { <$rec> ?p ?o }"
+  "${P}SELECT ?r ?t WHERE { ?r dcterms:title ?t FILTER(CONTAINS(LCASE(?t), \"labour\")) } LIMIT 20"
+  "${P}ASK { ?r dcterms:subject <http://localhost:8080/id/category/law-enforcement> ; dcterms:language <http://localhost:8080/id/language/fr> }"
+  "${P}SELECT ?r ?title WHERE { ?r dcterms:publisher ?p ; dcterms:title ?title . ?p foaf:name \"Council of Europe\" } LIMIT 100"
+  "${P}SELECT (COUNT(*) AS ?n) WHERE { ?r dcterms:spatial <http://localhost:8080/id/country/SN> }"
+)
+lua="$work/mix.lua"
+{
+  echo 'paths = {}'
+  for q in "${queries[@]}"; do echo "paths[#paths + 1] = \"?query=$(enc "$q")\""; done
+  cat <<'LUA'
+prefix = os.getenv("ENDPOINT")
+i = 0
+request = function()
+  i = i % #paths + 1
+  return wrk.format("GET", prefix .. paths[i], { ["Accept"] = "application/sparql-results+json" })
+end
+LUA
+} >"$lua"
+for q in "${queries[@]}"; do
+  a=$(curl -sf -H 'Accept: application/sparql-results+json' "$base/sparql?query=$(enc "$q")" | python3 -c 'import json,sys; d=json.load(sys.stdin); print(d.get("boolean", len(d.get("results",{}).get("bindings",[]))))')
+  b=$(curl -sf -H 'Accept: application/sparql-results+json' "$obase/query?query=$(enc "$q")" | python3 -c 'import json,sys; d=json.load(sys.stdin); print(d.get("boolean", len(d.get("results",{}).get("bindings",[]))))')
+  [ "$a" = "$b" ] || { echo "the endpoints disagree ($a vs $b rows) on: $q" >&2; exit 1; }
+done
+echo "the endpoints agree on every query of the mix"
+
+rate() { wrk -t2 -c32 -d"${secs}s" "$@" | awk '/Requests\/sec/ {r=$2} /Non-2xx/ {bad=$4} END {if (bad) {print "ERR"} else {print r}}'; }
+echo "== SPARQL mix, wrk -t2 -c32 -d${secs}s, alternating runs"
+ours=(); theirs=()
+for round in 1 2; do
+  ours+=("$(ENDPOINT="/sparql" rate -s "$lua" "$base")")
+  theirs+=("$(ENDPOINT="/query" rate -s "$lua" "$obase")")
+done
+echo "palermo /sparql: ${ours[*]} req/s; oxigraph serve-read-only: ${theirs[*]} req/s"
+echo "SPARQL ratio (sum ours / sum theirs): $(echo "scale=3; (${ours[0]} + ${ours[1]}) / (${theirs[0]} + ${theirs[1]})" | bc)"
+
+echo "== single-record exports vs a DESCRIBE of the record on oxigraph"
+describe="$obase/query?query=$(enc "DESCRIBE <$rec>")"
+d=$(wrk -t2 -c32 -d"${secs}s" -H 'Accept: text/turtle' "$describe" | awk '/Requests\/sec/ {print $2}')
+echo "oxigraph DESCRIBE: $d req/s"
+for ext in bib ris json txt; do
+  r=$(rate "$base/records/synthetic-0000042.$ext")
+  echo "/records/{id}.$ext: $r req/s  ratio to DESCRIBE $(echo "scale=2; $r / $d" | bc)"
+done
+kill "$ours_pid"; wait "$ours_pid" 2>/dev/null || true
+
+echo "== bulk export of all $n records from the store"
+for f in bibtex ris csljson; do
+  measure "palermo export --format $f" sh -c "'$bin' --data-dir '$work/store' export --format $f > '$work/out.$f' 2>/dev/null"
+  echo "  $(echo "scale=0; $n / $wall" | bc) records/s"
+done
+ours_bib=$wall
+sample=10000
+python3 - "$work/catalogue.json" "$work/sample.json" "$sample" <<'PY'
+import json, sys
+items = json.load(open(sys.argv[1]))[: int(sys.argv[3])]
+json.dump(items, open(sys.argv[2], "w"))
+PY
+echo "== CSL-JSON -> BibTeX, first $sample records"
+measure "pandoc -f csljson -t bibtex" "$pandoc_bin" -f csljson -t bibtex -o "$work/pandoc.bib" "$work/sample.json"
+pandoc_rate=$(echo "scale=0; $sample / $wall" | bc)
+cat >"$work/cite.js" <<'JS'
+const fs = require("fs");
+const { Cite } = require("@citation-js/core");
+require("@citation-js/plugin-csl");
+require("@citation-js/plugin-bibtex");
+const data = JSON.parse(fs.readFileSync(process.argv[2], "utf8"));
+fs.writeFileSync(process.argv[3], new Cite(data).format("bibtex"));
+JS
+measure "citation-js (node) csl -> bibtex" env NODE_PATH="$node_dir/node_modules" node "$work/cite.js" "$work/sample.json" "$work/citejs.bib"
+citejs_rate=$(echo "scale=0; $sample / $wall" | bc)
+ours_rate=$(echo "scale=0; $n / $ours_bib" | bc)
+echo "records/s: palermo export bibtex $ours_rate, pandoc $pandoc_rate, citation-js $citejs_rate"
+echo "ratios: vs pandoc $(echo "scale=1; $ours_rate / $pandoc_rate" | bc)x, vs citation-js $(echo "scale=1; $ours_rate / $citejs_rate" | bc)x"

@@ -1,0 +1,120 @@
+//! Rendered record representations, kept until the store next changes.
+//!
+//! A record's exports and pages are a pure function of the store and the
+//! request's options, and the store changes only through this process's
+//! write endpoints (RocksDB admits one writer). So every write empties the
+//! cache, and between writes a repeated request costs one map lookup: no
+//! store read, no rendering, no digest for the ETag.
+//!
+//! An answer read before a write must not be kept after it: each entry is
+//! stored only if no write happened since its read began (the generation).
+
+use super::pages::Prepared;
+use super::records::RecordDoc;
+use crate::export::ExportOptions;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, PoisonError};
+
+/// 64 MiB: every record of a 100k catalogue in one citation format.
+pub const DEFAULT_BUDGET: usize = 64 << 20;
+
+/// What a record's answer depends on besides the store.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Key {
+    pub id: String,
+    pub doc: RecordDoc,
+    /// `/records/{id}.{ext}` adds `Content-Disposition` and `rel=describes`.
+    pub suffixed: bool,
+    pub ascii: bool,
+    pub style: Option<String>,
+    pub locale: Option<String>,
+}
+
+impl Key {
+    pub fn new(id: &str, doc: RecordDoc, suffixed: bool, opts: &ExportOptions) -> Self {
+        Key {
+            id: id.to_string(),
+            doc,
+            suffixed,
+            ascii: opts.ascii,
+            style: opts.style.clone(),
+            locale: opts.locale.clone(),
+        }
+    }
+}
+
+#[derive(Debug, Default)]
+struct Inner {
+    generation: u64,
+    bytes: usize,
+    entries: HashMap<Key, Arc<Prepared>>,
+}
+
+/// The cache, shared by every request; cheap to clone.
+#[derive(Debug, Clone)]
+pub struct ResponseCache {
+    inner: Arc<Mutex<Inner>>,
+    budget: usize,
+}
+
+impl ResponseCache {
+    /// A cache holding at most `budget` bytes of answers; 0 disables it.
+    pub fn new(budget: usize) -> Self {
+        ResponseCache {
+            inner: Arc::new(Mutex::new(Inner::default())),
+            budget,
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
+        // Nothing here can be left half-updated by a panic: keep serving.
+        self.inner.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The kept answer, or the generation to hand back to `insert`.
+    pub fn get(&self, key: &Key) -> Result<Arc<Prepared>, u64> {
+        let inner = self.lock();
+        inner.entries.get(key).cloned().ok_or(inner.generation)
+    }
+
+    /// Keep an answer read at `generation`, unless a write came since.
+    pub fn insert(&self, key: Key, generation: u64, answer: Arc<Prepared>) {
+        let size = answer.size() + key.id.len();
+        if size > self.budget / 16 {
+            return;
+        }
+        let mut inner = self.lock();
+        if inner.generation != generation {
+            return;
+        }
+        // Over budget, start afresh: cheaper and fairer than tracking
+        // recency, since the popular records come straight back.
+        if inner.bytes + size > self.budget {
+            inner.entries.clear();
+            inner.bytes = 0;
+        }
+        let id_len = key.id.len();
+        let replaced = inner
+            .entries
+            .insert(key, answer)
+            .map_or(0, |old| old.size() + id_len);
+        inner.bytes = inner.bytes + size - replaced;
+    }
+
+    /// Forget everything: the store changed.
+    pub fn invalidate(&self) {
+        let mut inner = self.lock();
+        inner.generation += 1;
+        inner.entries.clear();
+        inner.bytes = 0;
+    }
+
+    /// Answers held (for tests and `/health`).
+    pub fn len(&self) -> usize {
+        self.lock().entries.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}

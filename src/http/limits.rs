@@ -1,0 +1,131 @@
+//! Limits on what one client may cost: the time a request body may take to
+//! arrive, the time a handler may run, and (in `serve_on`) the size of a
+//! request head, the time it may take to arrive and the number of open
+//! connections.
+
+use super::Config;
+use axum::body::{Body, HttpBody};
+use axum::extract::{Request, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use futures_util::StreamExt;
+use std::time::Duration;
+
+/// The per-request limits the router's middleware enforces.
+#[derive(Debug, Clone, Copy)]
+pub struct RequestLimits {
+    pub max_body_bytes: usize,
+    pub body_timeout: Duration,
+    pub request_timeout: Duration,
+}
+
+impl RequestLimits {
+    pub fn of(config: &Config) -> Self {
+        RequestLimits {
+            max_body_bytes: config.max_body_bytes,
+            body_timeout: config.body_timeout,
+            request_timeout: config.request_timeout,
+        }
+    }
+}
+
+fn plain(status: StatusCode, message: String) -> Response {
+    (
+        status,
+        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+        message,
+    )
+        .into_response()
+}
+
+fn secs(d: Duration) -> String {
+    format!("{}", d.as_secs_f32())
+}
+
+/// Read the whole request body before the handler runs, within
+/// `body_timeout` from the end of the head: a body that drips in slower gets
+/// 408 and the connection is closed. Bodies over `max_body_bytes` get 413 (at
+/// once when `Content-Length` says so). Handlers then see the buffered body.
+pub async fn read_body(State(limits): State<RequestLimits>, req: Request, next: Next) -> Response {
+    let hint = req.body().size_hint();
+    if hint.exact() == Some(0) {
+        return next.run(req).await;
+    }
+    let too_large = || {
+        let mut r = plain(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!(
+                "request body larger than {} bytes (the limit)\n",
+                limits.max_body_bytes
+            ),
+        );
+        r.headers_mut()
+            .insert(header::CONNECTION, HeaderValue::from_static("close"));
+        r
+    };
+    if hint.lower() > limits.max_body_bytes as u64 {
+        return too_large();
+    }
+    let (parts, body) = req.into_parts();
+    let deadline = tokio::time::Instant::now() + limits.body_timeout;
+    let mut stream = body.into_data_stream();
+    let mut buf = Vec::with_capacity((hint.lower() as usize).min(limits.max_body_bytes));
+    loop {
+        match tokio::time::timeout_at(deadline, stream.next()).await {
+            Err(_) => {
+                tracing::info!(
+                    received = buf.len(),
+                    "request body not received in time; closing"
+                );
+                let mut r = plain(
+                    StatusCode::REQUEST_TIMEOUT,
+                    format!(
+                        "request body not received within {} s\n",
+                        secs(limits.body_timeout)
+                    ),
+                );
+                r.headers_mut()
+                    .insert(header::CONNECTION, HeaderValue::from_static("close"));
+                return r;
+            }
+            Ok(None) => break,
+            Ok(Some(Ok(chunk))) => {
+                if buf.len() + chunk.len() > limits.max_body_bytes {
+                    return too_large();
+                }
+                buf.extend_from_slice(&chunk);
+            }
+            Ok(Some(Err(e))) => {
+                return plain(
+                    StatusCode::BAD_REQUEST,
+                    format!("bad request: cannot read the request body: {e}\n"),
+                );
+            }
+        }
+    }
+    next.run(Request::from_parts(parts, Body::from(buf))).await
+}
+
+/// Cut off a handler that has not produced its response within
+/// `request_timeout` (503). Only the handler is timed: a streamed body (the
+/// dumps) flows on after its response has started.
+pub async fn deadline(State(limits): State<RequestLimits>, req: Request, next: Next) -> Response {
+    let path = req.uri().path().to_owned();
+    match tokio::time::timeout(limits.request_timeout, next.run(req)).await {
+        Ok(response) => response,
+        Err(_) => {
+            tracing::warn!(path, "request cut off by the request time limit");
+            let mut r = plain(
+                StatusCode::SERVICE_UNAVAILABLE,
+                format!(
+                    "request cut off after {} s (the limit per request); try again later or narrow it\n",
+                    secs(limits.request_timeout)
+                ),
+            );
+            r.headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+            r
+        }
+    }
+}
