@@ -78,6 +78,38 @@ fn export(c: &mut Criterion) {
         })
     });
     g.finish();
+
+    // The case: 10,000 APA references, on every core, from the cache
+    // of rendered references (warm) and with no cache (cold).
+    let synthetic: Vec<Record> =
+        palermo::synthetic::records(palermo::synthetic::DEFAULT_SEED, 10_000).collect();
+    let warm10k = Exporter::with_styles(iris.clone(), Styles::new(None, 50_000).expect("styles"));
+    warm10k
+        .write_records(
+            Format::Bibliography,
+            synthetic.iter().cloned().map(Ok),
+            &opts,
+            std::io::sink(),
+        )
+        .expect("renders");
+    let mut g = c.benchmark_group("apa-10k");
+    g.sample_size(10);
+    g.throughput(Throughput::Elements(synthetic.len() as u64));
+    for (name, exporter) in [("warm", &warm10k), ("cold", &cold)] {
+        g.bench_function(name, |b| {
+            b.iter(|| {
+                exporter
+                    .write_records(
+                        Format::Bibliography,
+                        synthetic.iter().cloned().map(Ok),
+                        &opts,
+                        std::io::sink(),
+                    )
+                    .expect("renders")
+            })
+        });
+    }
+    g.finish();
 }
 
 criterion_group!(benches, export);

@@ -1,19 +1,23 @@
 #!/usr/bin/env bash
-# Palermo against its peers on one synthetic catalogue, in one run, so the
+# Palermo against its peers on synthetic catalogues, in one run, so the
 # ratios BENCHMARKS.md records compare like with like on this noisy machine:
 #   - import of N records vs `oxigraph load` of the resulting N-Quads;
-#   - /sparql vs `oxigraph serve-read-only` on a mix of librarian queries;
-#   - /records/{id}.{bib,ris,json} vs oxigraph answering a DESCRIBE of it;
 #   - streaming export of every record (records/s, peak RSS) vs pandoc and
-#     citation-js converting the same records from CSL-JSON to BibTeX.
+#     citation-js converting the same records from CSL-JSON to BibTeX;
+#   - on M records (the quads of `palermo gen --format nquads`, loaded into
+#     both stores by `oxigraph load`): /sparql vs `oxigraph serve-read-only`
+#     on a mix of librarian queries, and /records/{id}.{bib,ris,json,txt} vs
+#     oxigraph answering a DESCRIBE of the same record.
 # Loopback only. Installs wrk, oxigraph-cli (cargo), pandoc (pypandoc-binary)
 # and citation-js (npm, under ~/.cache/palermo/node) when missing.
 # Generated data is kept in ~/.cache/palermo/bench/N for the next run.
-# Usage: scripts/bench-peers.sh [records, default 100000] [seconds per wrk run, default 10]
+# Usage: scripts/bench-peers.sh [N import records, default 10000]
+#          [M SPARQL records, default 100000] [seconds per wrk run, default 10]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-n="${1:-100000}"
-secs="${2:-10}"
+n="${1:-10000}"
+m="${2:-100000}"
+secs="${3:-10}"
 root="$(pwd)"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/palermo/target}"
 
@@ -49,31 +53,67 @@ measure() {
 }
 wait_up() { until curl -sf "$1" >/dev/null 2>&1; do sleep 0.2; done; }
 
-echo "== $n synthetic records (palermo gen), work dir $work"
+echo "== part 1: $n synthetic records (palermo gen), work dir $work"
 [ -s "$work/catalogue.json" ] || measure "palermo gen (CSL-JSON)" sh -c "'$bin' gen --records $n > '$work/catalogue.json' 2>/dev/null"
-
-echo "== import"
 if [ ! -d "$work/store" ]; then
-  measure "palermo import (RocksDB)" "$bin" --data-dir "$work/store" import "$work/catalogue.json"
-  ours_import=$wall
-  echo "$ours_import" >"$work/import.seconds"
+  measure "palermo import (RocksDB, one transaction)" "$bin" --data-dir "$work/store" import "$work/catalogue.json"
+  echo "$wall $rss" >"$work/import.measured"
 else
-  ours_import="$(cat "$work/import.seconds")"
-  echo "palermo import: kept from an earlier run: $ours_import s"
+  echo "palermo import: kept from an earlier run: $(cat "$work/import.measured") (s, KB)"
 fi
+read -r ours_import _ <"$work/import.measured"
 port=18281; base="http://127.0.0.1:$port"
-"$bin" --data-dir "$work/store" serve --bind "127.0.0.1:$port" >"$work/serve.log" 2>&1 &
-pids+=($!); ours_pid=$!
-wait_up "$base/healthz"
-[ -s "$work/catalogue.nq" ] || curl -sf "$base/dump.nq.gz" | gunzip >"$work/catalogue.nq"
+if [ ! -s "$work/catalogue.nq" ]; then
+  "$bin" --data-dir "$work/store" serve --bind "127.0.0.1:$port" >"$work/serve.log" 2>&1 &
+  pids+=($!); dump_pid=$!
+  wait_up "$base/healthz"
+  curl -sf "$base/dump.nq.gz" | gunzip >"$work/catalogue.nq"
+  kill "$dump_pid"; wait "$dump_pid" 2>/dev/null || true
+fi
 quads=$(wc -l <"$work/catalogue.nq")
 rm -rf "$work/oxigraph"
 measure "oxigraph load of the same $quads quads" oxigraph load --location "$work/oxigraph" --file "$work/catalogue.nq"
-echo "import ratio (oxigraph load time / palermo import time): $(echo "scale=2; $wall / $ours_import" | bc)"
+echo "import ratio (oxigraph load time / palermo import time): $(echo "scale=3; $wall / $ours_import" | bc)"
+measure "oxigraph dump of the store (N-Quads)" sh -c "oxigraph dump --location '$work/oxigraph' --format nq > '$work/oxdump.nq'"
+echo "  $(echo "scale=0; $n / $wall" | bc) records/s ($(echo "scale=0; $quads / $wall" | bc) quads/s): the engine's own read rate"
 
-oport=18282; obase="http://127.0.0.1:$oport"
-oxigraph serve-read-only --location "$work/oxigraph" --bind "127.0.0.1:$oport" --union-default-graph >"$work/oxigraph.log" 2>&1 &
+echo "== bulk export of all $n records from the store"
+for f in bibtex ris csljson; do
+  measure "palermo export --format $f" sh -c "'$bin' --data-dir '$work/store' export --format $f > '$work/out.$f' 2>/dev/null"
+  echo "  $(echo "scale=0; $n / $wall" | bc) records/s"
+  [ "$f" = bibtex ] && ours_bib=$wall
+done
+echo "== CSL-JSON -> BibTeX, the same $n records"
+measure "pandoc -f csljson -t bibtex" "$pandoc_bin" -f csljson -t bibtex -o "$work/pandoc.bib" "$work/catalogue.json"
+pandoc_rate=$(echo "scale=0; $n / $wall" | bc)
+cat >"$work/cite.js" <<'JS'
+const fs = require("fs");
+const { Cite } = require("@citation-js/core");
+require("@citation-js/plugin-csl");
+require("@citation-js/plugin-bibtex");
+const data = JSON.parse(fs.readFileSync(process.argv[2], "utf8"));
+fs.writeFileSync(process.argv[3], new Cite(data).format("bibtex"));
+JS
+measure "citation-js (node) csl -> bibtex" env NODE_PATH="$node_dir/node_modules" node "$work/cite.js" "$work/catalogue.json" "$work/citejs.bib"
+citejs_rate=$(echo "scale=0; $n / $wall" | bc)
+ours_rate=$(echo "scale=0; $n / $ours_bib" | bc)
+echo "records/s: palermo export bibtex $ours_rate, pandoc $pandoc_rate, citation-js $citejs_rate"
+echo "ratios: vs pandoc $(echo "scale=2; $ours_rate / $pandoc_rate" | bc)x, vs citation-js $(echo "scale=2; $ours_rate / $citejs_rate" | bc)x"
+
+echo "== part 2: $m records as quads, loaded into both stores by oxigraph load"
+big="$HOME/.cache/palermo/bench/quads-$m"
+mkdir -p "$big"
+if [ ! -d "$big/ours" ]; then
+  "$bin" gen --records "$m" --format nquads >"$big/catalogue.nq" 2>/dev/null
+  oxigraph load --location "$big/ours" --file "$big/catalogue.nq"
+  oxigraph load --location "$big/theirs" --file "$big/catalogue.nq"
+fi
+"$bin" --data-dir "$big/ours" serve --bind "127.0.0.1:$port" >"$big/serve.log" 2>&1 &
 pids+=($!)
+oport=18282; obase="http://127.0.0.1:$oport"
+oxigraph serve-read-only --location "$big/theirs" --bind "127.0.0.1:$oport" --union-default-graph >"$big/oxigraph.log" 2>&1 &
+pids+=($!)
+wait_up "$base/healthz"
 wait_up "$obase/query?query=ASK%7B%7D"
 
 # The librarian mix: the same query strings against both endpoints.
@@ -89,7 +129,7 @@ queries=(
   "${P}SELECT ?r ?title WHERE { ?r dcterms:publisher ?p ; dcterms:title ?title . ?p foaf:name \"Council of Europe\" } LIMIT 100"
   "${P}SELECT (COUNT(*) AS ?n) WHERE { ?r dcterms:spatial <http://localhost:8080/id/country/SN> }"
 )
-lua="$work/mix.lua"
+lua="$big/mix.lua"
 {
   echo 'paths = {}'
   for q in "${queries[@]}"; do echo "paths[#paths + 1] = \"?query=$(enc "$q")\""; done
@@ -102,10 +142,12 @@ request = function()
 end
 LUA
 } >"$lua"
+rows() { python3 -c 'import json,sys; d=json.load(sys.stdin); print(d.get("boolean", len(d.get("results",{}).get("bindings",[]))))'; }
 for q in "${queries[@]}"; do
-  a=$(curl -sf -H 'Accept: application/sparql-results+json' "$base/sparql?query=$(enc "$q")" | python3 -c 'import json,sys; d=json.load(sys.stdin); print(d.get("boolean", len(d.get("results",{}).get("bindings",[]))))')
-  b=$(curl -sf -H 'Accept: application/sparql-results+json' "$obase/query?query=$(enc "$q")" | python3 -c 'import json,sys; d=json.load(sys.stdin); print(d.get("boolean", len(d.get("results",{}).get("bindings",[]))))')
-  [ "$a" = "$b" ] || { echo "the endpoints disagree ($a vs $b rows) on: $q" >&2; exit 1; }
+  a=$(curl -sf -H 'Accept: application/sparql-results+json' "$base/sparql?query=$(enc "$q")" | rows)
+  b=$(curl -sf -H 'Accept: application/sparql-results+json' "$obase/query?query=$(enc "$q")" | rows)
+  [ "$a" = "$b" ] || { echo "the endpoints disagree ($a vs $b) on: $q" >&2; exit 1; }
+  echo "  $a: $q" | cut -c1-150
 done
 echo "the endpoints agree on every query of the mix"
 
@@ -117,43 +159,30 @@ for round in 1 2; do
   theirs+=("$(ENDPOINT="/query" rate -s "$lua" "$obase")")
 done
 echo "palermo /sparql: ${ours[*]} req/s; oxigraph serve-read-only: ${theirs[*]} req/s"
-echo "SPARQL ratio (sum ours / sum theirs): $(echo "scale=3; (${ours[0]} + ${ours[1]}) / (${theirs[0]} + ${theirs[1]})" | bc)"
+echo "SPARQL ratio (ours / theirs, both rounds): $(echo "scale=3; (${ours[0]} + ${ours[1]}) / (${theirs[0]} + ${theirs[1]})" | bc)"
 
-echo "== single-record exports vs a DESCRIBE of the record on oxigraph"
+echo "== single-record exports vs a DESCRIBE of the same record on oxigraph"
 describe="$obase/query?query=$(enc "DESCRIBE <$rec>")"
 d=$(wrk -t2 -c32 -d"${secs}s" -H 'Accept: text/turtle' "$describe" | awk '/Requests\/sec/ {print $2}')
-echo "oxigraph DESCRIBE: $d req/s"
+echo "oxigraph DESCRIBE <synthetic-0000042>: $d req/s"
 for ext in bib ris json txt; do
   r=$(rate "$base/records/synthetic-0000042.$ext")
-  echo "/records/{id}.$ext: $r req/s  ratio to DESCRIBE $(echo "scale=2; $r / $d" | bc)"
+  echo "/records/synthetic-0000042.$ext: $r req/s, ratio to DESCRIBE $(echo "scale=2; $r / $d" | bc)"
 done
-kill "$ours_pid"; wait "$ours_pid" 2>/dev/null || true
-
-echo "== bulk export of all $n records from the store"
-for f in bibtex ris csljson; do
-  measure "palermo export --format $f" sh -c "'$bin' --data-dir '$work/store' export --format $f > '$work/out.$f' 2>/dev/null"
-  echo "  $(echo "scale=0; $n / $wall" | bc) records/s"
-done
-ours_bib=$wall
-sample=10000
-python3 - "$work/catalogue.json" "$work/sample.json" "$sample" <<'PY'
-import json, sys
-items = json.load(open(sys.argv[1]))[: int(sys.argv[3])]
-json.dump(items, open(sys.argv[2], "w"))
-PY
-echo "== CSL-JSON -> BibTeX, first $sample records"
-measure "pandoc -f csljson -t bibtex" "$pandoc_bin" -f csljson -t bibtex -o "$work/pandoc.bib" "$work/sample.json"
-pandoc_rate=$(echo "scale=0; $sample / $wall" | bc)
-cat >"$work/cite.js" <<'JS'
-const fs = require("fs");
-const { Cite } = require("@citation-js/core");
-require("@citation-js/plugin-csl");
-require("@citation-js/plugin-bibtex");
-const data = JSON.parse(fs.readFileSync(process.argv[2], "utf8"));
-fs.writeFileSync(process.argv[3], new Cite(data).format("bibtex"));
-JS
-measure "citation-js (node) csl -> bibtex" env NODE_PATH="$node_dir/node_modules" node "$work/cite.js" "$work/sample.json" "$work/citejs.bib"
-citejs_rate=$(echo "scale=0; $sample / $wall" | bc)
-ours_rate=$(echo "scale=0; $n / $ours_bib" | bc)
-echo "records/s: palermo export bibtex $ours_rate, pandoc $pandoc_rate, citation-js $citejs_rate"
-echo "ratios: vs pandoc $(echo "scale=1; $ours_rate / $pandoc_rate" | bc)x, vs citation-js $(echo "scale=1; $ours_rate / $citejs_rate" | bc)x"
+# Distinct records, so most answers are read and rendered, not cached.
+cycle="$big/cycle.lua"
+cat >"$cycle" <<'LUA'
+i = 0
+request = function()
+  i = i + 1
+  local id = string.format("synthetic-%07d", (i * 7919) % tonumber(os.getenv("RECORDS")))
+  if os.getenv("MODE") == "describe" then
+    local q = "DESCRIBE%20%3Chttp%3A%2F%2Flocalhost%3A8080%2Frecords%2F" .. id .. "%3E"
+    return wrk.format("GET", "/query?query=" .. q, { ["Accept"] = "text/turtle" })
+  end
+  return wrk.format("GET", "/records/" .. id .. ".bib")
+end
+LUA
+d=$(MODE=describe RECORDS=$m wrk -t2 -c32 -d"${secs}s" -s "$cycle" "$obase" | awk '/Requests\/sec/ {print $2}')
+r=$(MODE=bib RECORDS=$m rate -s "$cycle" "$base")
+echo "distinct records: oxigraph DESCRIBE $d req/s; /records/{id}.bib $r req/s; ratio $(echo "scale=2; $r / $d" | bc)"

@@ -141,7 +141,9 @@ pub enum Command {
         /// The same seed gives the same records.
         #[arg(long, default_value_t = crate::synthetic::DEFAULT_SEED)]
         seed: u64,
-        /// csljson, bibtex or ris (each re-imports with `palermo import`).
+        /// csljson, bibtex or ris (each re-imports with `palermo import`), or
+        /// nquads: the quads an import would write, for `oxigraph load` (no
+        /// change stamps or provenance; for benchmarks of the store alone).
         #[arg(long, default_value = "csljson")]
         format: String,
     },
@@ -326,8 +328,13 @@ pub fn run(cli: Cli) -> Result<(), Error> {
             seed,
             format,
         } => {
-            let format = export_format(&format)?;
             let out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
+            if format == "nquads" {
+                let n = crate::synthetic::write_nquads(&iris, seed, records, out)?;
+                eprintln!("generated {n} records");
+                return Ok(());
+            }
+            let format = export_format(&format)?;
             let n = crate::export::write_records(
                 format,
                 crate::synthetic::records(seed, records).map(Ok),

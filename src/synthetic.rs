@@ -8,7 +8,11 @@
 //! language titles and years 1995–2024.
 
 use crate::normalize::places::{COUNTRIES, REGIONS};
+use crate::rdf::Iris;
+use crate::rdf::mapping::{Mapper, Role};
 use crate::record::{Agent, Record, RecordKind};
+use oxigraph::io::{RdfFormat, RdfSerializer};
+use oxigraph::model::GraphName;
 
 /// SplitMix64: deterministic, so every run measures the same catalogue.
 pub struct Rng(u64);
@@ -352,6 +356,37 @@ fn title_case(s: &str) -> String {
 pub fn records(seed: u64, n: usize) -> impl Iterator<Item = Record> {
     let mut generator = Generator::new(seed);
     (0..n).map(move |i| generator.record(i))
+}
+
+/// `n` records as the quads an import maps them to (records in the graph
+/// of a source named `synthetic`, agents in the vocabulary graph), as
+/// N-Quads, a chunk at a time. Returns the number of records.
+pub fn write_nquads<W: std::io::Write>(
+    iris: &Iris,
+    seed: u64,
+    n: usize,
+    w: W,
+) -> Result<usize, crate::Error> {
+    let mut serializer = RdfSerializer::from_format(RdfFormat::NQuads).for_writer(w);
+    let graph: GraphName = iris.graph("synthetic").into();
+    let mut records = records(seed, n).peekable();
+    let mut written = 0;
+    while records.peek().is_some() {
+        let mut mapper = Mapper::new(iris, graph.clone());
+        let mut agents = Mapper::new(iris, iris.vocab_graph());
+        for r in records.by_ref().take(10_000) {
+            mapper.record(&r, Role::Primary);
+            for a in r.authors.iter().chain(&r.publishers) {
+                agents.agent(a);
+            }
+            written += 1;
+        }
+        for q in mapper.quads.iter().chain(&agents.quads) {
+            serializer.serialize_quad(q)?;
+        }
+    }
+    serializer.finish()?.flush()?;
+    Ok(written)
 }
 
 #[cfg(test)]
