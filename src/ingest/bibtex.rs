@@ -68,7 +68,11 @@ pub fn parse(file: &str, text: &str, iris: &Iris) -> Result<Vec<Record>, ParseEr
 }
 
 fn text(chunks: &[biblatex::Spanned<Chunk>]) -> String {
-    clean_space(&chunks.format_verbatim())
+    // Control characters become spaces, as `export::bibtex` writes them
+    // (found by fuzzing, FUZZING.md: a title with NULs did not survive
+    // its own export and re-import).
+    let verbatim = chunks.format_verbatim();
+    clean_space(&verbatim.replace(|c: char| c.is_control(), " "))
 }
 
 fn field(entry: &Entry, name: &str) -> Option<String> {

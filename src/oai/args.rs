@@ -429,14 +429,15 @@ pub fn datestamp(t: OffsetDateTime) -> String {
 /// zone, then taken as UTC) as an OAI datestamp, or `None` if it is none.
 pub fn canonical_datestamp(value: &str) -> Option<String> {
     use time::format_description::well_known::Rfc3339;
-    if let Ok(t) = OffsetDateTime::parse(value, &Rfc3339) {
-        return Some(datestamp(t)).filter(|d| d.len() == 20);
-    }
-    let with_zone = format!("{value}Z");
-    OffsetDateTime::parse(&with_zone, &Rfc3339)
-        .ok()
-        .map(datestamp)
-        .filter(|d| d.len() == 20)
+    let t = OffsetDateTime::parse(value, &Rfc3339)
+        .or_else(|_| OffsetDateTime::parse(&format!("{value}Z"), &Rfc3339))
+        .ok()?;
+    // Found by the fuzz checks (FUZZING.md): an offset can move a year-9999 or
+    // year-0000 value out of 0000..=9999 in UTC. `datestamp`'s `to_offset`
+    // panicked on year 10000, and year -1 gave "-001-12-31T23:00:00Z", which
+    // is no datestamp: convert with a check, keep only valid datestamps.
+    let utc = t.checked_to_offset(time::UtcOffset::UTC)?;
+    Some(datestamp(utc)).filter(|d| parse_datestamp(d).is_some())
 }
 
 /// Echo at most 80 characters of a value in a message.

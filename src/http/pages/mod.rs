@@ -319,8 +319,10 @@ const HTTP_DATE: &[time::format_description::BorrowedFormatItem<'static>] = time
 
 /// An IMF-fixdate (`Sun, 06 Nov 1994 08:49:37 GMT`).
 pub fn http_date(t: OffsetDateTime) -> String {
-    t.to_offset(time::UtcOffset::UTC)
-        .format(HTTP_DATE)
+    // Checked (found by the fuzz checks, FUZZING.md): `to_offset` panics when UTC
+    // falls outside the years time supports (9999-12-31T23:00:00-01:00).
+    t.checked_to_offset(time::UtcOffset::UTC)
+        .and_then(|t| t.format(HTTP_DATE).ok())
         .unwrap_or_default()
 }
 
@@ -332,7 +334,13 @@ fn parse_http_date(s: &str) -> Option<OffsetDateTime> {
 
 /// An `xsd:dateTime` from the meta graph as a point in time.
 pub fn parse_modified(value: &str) -> Option<OffsetDateTime> {
-    OffsetDateTime::parse(value, &Rfc3339).ok()
+    // Only instants an HTTP date can show (fuzz checks, FUZZING.md):
+    // an offset can put a year-0000 or year-9999 value outside 0000..=9999
+    // in UTC, where `http_date` has no IMF-fixdate to give.
+    OffsetDateTime::parse(value, &Rfc3339)
+        .ok()
+        .and_then(|t| t.checked_to_offset(time::UtcOffset::UTC))
+        .filter(|t| (0..=9999).contains(&t.year()))
 }
 
 /// Run store work off the async threads (store calls block).
