@@ -13,7 +13,7 @@ shift || true
 command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz --locked
 rustup toolchain list | grep -q '^nightly' || rustup toolchain install nightly --profile minimal
 # Its own target dir: never waits on (or invalidates) the main build.
-export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/palermo/fuzz-target}"
+export CARGO_TARGET_DIR="${PALERMO_FUZZ_TARGET_DIR:-$HOME/.cache/palermo/fuzz-target}"
 targets=("$@")
 [ ${#targets[@]} -gt 0 ] || mapfile -t targets < <(cargo +nightly fuzz list)
 # Release build with debug assertions and overflow checks (cargo-fuzz's default).
