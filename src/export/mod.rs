@@ -538,7 +538,10 @@ pub(crate) fn notes(record: &Record) -> Vec<&str> {
 /// Text for single-line formats: no control characters, runs of
 /// whitespace collapsed.
 pub(crate) fn one_line(text: &str) -> String {
-    crate::normalize::clean_space(text)
+    // `split_whitespace` keeps NUL, ESC and other controls that are not
+    // whitespace; a RIS line must not carry them (the BibTeX writer and
+    // importer already turn them into spaces).
+    crate::normalize::clean_space(&text.replace(|c: char| c.is_control(), " "))
 }
 
 /// The record id a landing-page URL names, when the URL is one of ours and
@@ -551,6 +554,11 @@ pub(crate) fn id_from_url(iris: &Iris, url: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn one_line_drops_every_control_character() {
+        assert_eq!(one_line("a\u{0}b\u{1b}[31m c\n\td\u{7f}"), "a b [31m c d");
+    }
 
     #[test]
     fn formats_round_trip_their_names() {

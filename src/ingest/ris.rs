@@ -26,6 +26,12 @@ fn tag_line(line: &str) -> Option<(&str, &str)> {
     is_tag.then(|| (&line[..2], line[5..].trim()))
 }
 
+/// A value without control characters: RIS is line-based, and our writer
+/// (`export::one_line`) turns them into spaces, so the reader does too.
+fn no_controls(value: &str) -> String {
+    value.replace(|c: char| c.is_control(), " ")
+}
+
 /// Split a file into records, each with the line of its `TY`.
 pub fn records(file: &str, text: &str) -> Result<Vec<(usize, RisRecord)>, ParseError> {
     let err = |line: usize, message: String| ParseError {
@@ -65,12 +71,12 @@ pub fn records(file: &str, text: &str) -> Result<Vec<(usize, RisRecord)>, ParseE
                     format!("{tag} outside a record (expected TY first)"),
                 ));
             }
-            (Some((tag, v)), Some((_, r))) => r.tags.push((tag.to_string(), v.to_string())),
+            (Some((tag, v)), Some((_, r))) => r.tags.push((tag.to_string(), no_controls(v))),
             (None, Some((_, r))) if !line.trim().is_empty() => {
                 // A wrapped value continues the last tag.
                 if let Some((_, v)) = r.tags.last_mut() {
                     v.push(' ');
-                    v.push_str(line.trim());
+                    v.push_str(&no_controls(line.trim()));
                 }
             }
             (None, None) if !line.trim().is_empty() => {
