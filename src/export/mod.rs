@@ -538,10 +538,7 @@ pub(crate) fn notes(record: &Record) -> Vec<&str> {
 /// Text for single-line formats: no control characters, runs of
 /// whitespace collapsed.
 pub(crate) fn one_line(text: &str) -> String {
-    // `split_whitespace` keeps NUL, ESC and other controls that are not
-    // whitespace; a RIS line must not carry them (the BibTeX writer and
-    // importer already turn them into spaces).
-    crate::normalize::clean_space(&text.replace(|c: char| c.is_control(), " "))
+    crate::normalize::clean_space(&crate::normalize::controls_to_spaces(text))
 }
 
 /// The record id a landing-page URL names, when the URL is one of ours and

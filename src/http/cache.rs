@@ -108,13 +108,4 @@ impl ResponseCache {
         inner.entries.clear();
         inner.bytes = 0;
     }
-
-    /// Answers held (for tests and `/health`).
-    pub fn len(&self) -> usize {
-        self.lock().entries.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
 }

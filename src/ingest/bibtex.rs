@@ -72,7 +72,7 @@ fn text(chunks: &[biblatex::Spanned<Chunk>]) -> String {
     // (found by fuzzing, FUZZING.md: a title with NULs did not survive
     // its own export and re-import).
     let verbatim = chunks.format_verbatim();
-    clean_space(&verbatim.replace(|c: char| c.is_control(), " "))
+    clean_space(&crate::normalize::controls_to_spaces(&verbatim))
 }
 
 fn field(entry: &Entry, name: &str) -> Option<String> {

@@ -12,7 +12,7 @@ use crate::export::csljson::year_in;
 use crate::export::ris::RisRecord;
 use crate::export::{apply_keywords, id_from_url, kind_from_label, language_codes};
 use crate::normalize::agents::{organization, parse_name};
-use crate::normalize::clean_space;
+use crate::normalize::{clean_space, controls_to_spaces};
 use crate::rdf::Iris;
 use crate::record::{Agent, Provenance, Record, RecordKind};
 
@@ -24,12 +24,6 @@ fn tag_line(line: &str) -> Option<(&str, &str)> {
         && (b[1].is_ascii_uppercase() || b[1].is_ascii_digit())
         && &b[2..5] == b"  -";
     is_tag.then(|| (&line[..2], line[5..].trim()))
-}
-
-/// A value without control characters: RIS is line-based, and our writer
-/// (`export::one_line`) turns them into spaces, so the reader does too.
-fn no_controls(value: &str) -> String {
-    value.replace(|c: char| c.is_control(), " ")
 }
 
 /// Split a file into records, each with the line of its `TY`.
@@ -71,12 +65,12 @@ pub fn records(file: &str, text: &str) -> Result<Vec<(usize, RisRecord)>, ParseE
                     format!("{tag} outside a record (expected TY first)"),
                 ));
             }
-            (Some((tag, v)), Some((_, r))) => r.tags.push((tag.to_string(), no_controls(v))),
+            (Some((tag, v)), Some((_, r))) => r.tags.push((tag.to_string(), controls_to_spaces(v))),
             (None, Some((_, r))) if !line.trim().is_empty() => {
                 // A wrapped value continues the last tag.
                 if let Some((_, v)) = r.tags.last_mut() {
                     v.push(' ');
-                    v.push_str(&no_controls(line.trim()));
+                    v.push_str(&controls_to_spaces(line.trim()));
                 }
             }
             (None, None) if !line.trim().is_empty() => {

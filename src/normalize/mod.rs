@@ -65,6 +65,13 @@ pub fn clean_space(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
+/// Control characters (NUL, ESC, ...; `split_whitespace` keeps those that
+/// are not whitespace) as spaces: line-based citation formats cannot carry
+/// them, so their writers and readers agree on this one rule.
+pub fn controls_to_spaces(text: &str) -> String {
+    text.replace(|c: char| c.is_control(), " ")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
