@@ -202,7 +202,7 @@ pub fn run(cli: Cli) -> Result<(), Error> {
             service_timeout,
             styles_dir,
         } => {
-            let store = Store::open(&cli.data_dir)?;
+            let store = open_store(&cli.data_dir, &iris)?;
             let config = crate::http::Config {
                 bind,
                 iris,
@@ -227,7 +227,7 @@ pub fn run(cli: Cli) -> Result<(), Error> {
             runtime.block_on(crate::http::serve(store, config))
         }
         Command::Import { files, json } => {
-            let store = Store::open(&cli.data_dir)?;
+            let store = open_store(&cli.data_dir, &iris)?;
             let sources = collect_files(&files)?;
             let now = time::OffsetDateTime::now_utc();
             // Citation files (.bib, .ris, .json) each become a source of their
@@ -248,7 +248,13 @@ pub fn run(cli: Cli) -> Result<(), Error> {
                     .iter()
                     .map(|f| crate::ingest::citations::citation_source(&f.path, &f.text, &iris))
                     .collect::<Result<Vec<_>, _>>()?;
-                import::import_records(&store, &iris, sources, now)?
+                import::import_records_with(
+                    &store,
+                    &iris,
+                    sources,
+                    now,
+                    import::Strategy::BulkWhenNew,
+                )?
             };
             store.flush()?;
             print_report(&report, json)
@@ -258,7 +264,7 @@ pub fn run(cli: Cli) -> Result<(), Error> {
             format,
             timeout,
         } => {
-            let store = Store::open(&cli.data_dir)?;
+            let store = open_store(&cli.data_dir, &iris)?;
             let out = std::io::stdout().lock();
             print_query(&store, &query, format, duration(timeout, "--timeout")?, out)
         }
@@ -270,7 +276,7 @@ pub fn run(cli: Cli) -> Result<(), Error> {
             source,
             json,
         } => {
-            let store = Store::open(&cli.data_dir)?;
+            let store = open_store(&cli.data_dir, &iris)?;
             let opts = crate::oai::HarvestOptions {
                 set,
                 from,
@@ -295,7 +301,7 @@ pub fn run(cli: Cli) -> Result<(), Error> {
             locale,
             ascii,
         } => {
-            let store = Store::open(&cli.data_dir)?;
+            let store = open_store(&cli.data_dir, &iris)?;
             let format = export_format(&format)?;
             let filter = Filter {
                 category,
@@ -346,7 +352,7 @@ pub fn run(cli: Cli) -> Result<(), Error> {
             Ok(())
         }
         Command::Stats => {
-            let store = Store::open(&cli.data_dir)?;
+            let store = open_store(&cli.data_dir, &iris)?;
             print!("{}", crate::stats::Stats::compute(&store, &iris)?);
             Ok(())
         }
@@ -444,6 +450,14 @@ fn print_report(
         print!("{report}");
     }
     Ok(())
+}
+
+/// Open the store and finish any bulk import a crash interrupted, before
+/// anything reads it.
+fn open_store(dir: &std::path::Path, iris: &Iris) -> Result<Store, Error> {
+    let store = Store::open(dir)?;
+    import::bulk::recover(&store, iris)?;
+    Ok(store)
 }
 
 fn duration(seconds: f64, flag: &str) -> Result<Duration, Error> {

@@ -19,6 +19,9 @@ pub struct ImportReport {
     /// (record id, repair)
     pub repairs: Vec<(String, Repair)>,
     pub warnings: Vec<String>,
+    /// Written by the bulk loader (new sources, `palermo import`) rather
+    /// than in one transaction.
+    pub bulk: bool,
 }
 
 #[derive(Debug, Serialize)]
@@ -69,7 +72,16 @@ impl fmt::Display for ImportReport {
                 file.path, file.layout, file.entries
             )?;
         }
-        writeln!(f, "Records: {}", self.records)?;
+        writeln!(
+            f,
+            "Records: {}{}",
+            self.records,
+            if self.bulk {
+                " (new sources, written by the bulk loader)"
+            } else {
+                ""
+            }
+        )?;
         for s in &self.sources {
             writeln!(
                 f,

@@ -16,12 +16,13 @@ use crate::rdf::{Iris, ns, term};
 use crate::record::{Agent, Provenance, Record, Repair};
 use crate::report::{ImportReport, Merge, SourceReport};
 use crate::store::Store;
-use crate::update::set_value;
 use oxigraph::io::{RdfFormat, RdfParser};
 use oxigraph::model::vocab::rdf;
 use oxigraph::model::{GraphName, GraphNameRef, Literal, NamedNode, NamedOrBlankNode, Quad, Term};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use time::OffsetDateTime;
+
+pub mod bulk;
 
 /// Source id of the knowledge portal's listing pages: they form one source.
 pub const PORTAL_SOURCE: &str = "portal";
@@ -98,6 +99,30 @@ pub fn import_records(
     sources: Vec<RecordSource>,
     now: OffsetDateTime,
 ) -> Result<ImportReport, Error> {
+    import_records_with(store, iris, sources, now, Strategy::Transaction)
+}
+
+/// How an import reaches the store.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Strategy {
+    /// One transaction: readers see all of the import or none of it. For
+    /// the server, whose readers run during the write.
+    #[default]
+    Transaction,
+    /// Sources new to the store go through the bulk loader (`bulk`), the
+    /// rest through one transaction. Only for a process that holds the
+    /// store alone (`palermo import`): readers could see the fix-up step.
+    BulkWhenNew,
+}
+
+/// `import_records` with a choice of how to write.
+pub fn import_records_with(
+    store: &Store,
+    iris: &Iris,
+    sources: Vec<RecordSource>,
+    now: OffsetDateTime,
+    strategy: Strategy,
+) -> Result<ImportReport, Error> {
     let mut report = ImportReport::default();
     let mut batches = Vec::new();
     let mut seen = BTreeSet::new();
@@ -132,7 +157,21 @@ pub fn import_records(
         });
     }
     assign_ids(store, iris, &mut batches, &mut report)?;
-    write(store, iris, &batches, now, &mut report)?;
+    if strategy == Strategy::BulkWhenNew && bulk::applies(store, iris, &batches)? {
+        for batch in &batches {
+            report.sources.push(SourceReport {
+                id: batch.id.clone(),
+                records: batch.records.len(),
+                added: batch.records.len(),
+                ..SourceReport::default()
+            });
+        }
+        bulk::write(store, iris, &batches, &crate::update::timestamp(now)?)?;
+        report.bulk = true;
+        summarise(&batches, &mut report);
+    } else {
+        write(store, iris, &batches, now, &mut report)?;
+    }
     Ok(report)
 }
 
@@ -650,10 +689,10 @@ pub fn ontology_quads(iris: &Iris, ttl: &str, graph: GraphName) -> Vec<Quad> {
 pub const SCHEMES: [&str; 4] = [
     crate::normalize::places::COUNTRIES_TTL,
     crate::normalize::places::REGIONS_TTL,
-    include_str!("../ontology/categories.ttl"),
-    include_str!("../ontology/languages.ttl"),
+    include_str!("../../ontology/categories.ttl"),
+    include_str!("../../ontology/languages.ttl"),
 ];
-pub const ONTOLOGY_TTL: &str = include_str!("../ontology/palermo.ttl");
+pub const ONTOLOGY_TTL: &str = include_str!("../../ontology/palermo.ttl");
 
 fn write(
     store: &Store,
@@ -752,6 +791,12 @@ fn write(
         remove_orphan_agents(tx, iris)?;
         Ok(())
     })?;
+    summarise(batches, report);
+    Ok(())
+}
+
+/// The parts of the report that follow from the records alone.
+fn summarise(batches: &[SourceBatch], report: &mut ImportReport) {
     report.records = batches
         .iter()
         .flat_map(|b| b.records.iter())
@@ -787,7 +832,6 @@ fn write(
             }
         }
     }
-    Ok(())
 }
 
 /// The source and its files, in the meta graph (provenance targets).
@@ -799,9 +843,6 @@ fn describe_source(
     stamp: Option<&Literal>,
 ) -> Result<(), Error> {
     let meta = iris.meta_graph();
-    let text = |v: &str| Literal::new_simple_literal(v);
-    let title = term(ns::DCTERMS, "title");
-    let modified = term(ns::DCTERMS, "modified");
     // Drop the old description of this source's files, keep its modified
     // date unless the source changed.
     let old: Vec<Quad> = tx
@@ -817,50 +858,93 @@ fn describe_source(
     for q in &old {
         tx.remove(q);
     }
-    tx.insert(&Quad::new(
-        graph.clone(),
-        rdf::TYPE,
-        term(ns::PROV, "Entity"),
-        meta.clone(),
-    ));
-    tx.insert(&Quad::new(
-        graph.clone(),
-        rdf::TYPE,
-        term(ns::DCAT, "Dataset"),
-        meta.clone(),
-    ));
-    set_value(tx, graph, &title, text(&batch.title).into(), &meta)?;
+    let mut replaced = vec![term(ns::DCTERMS, "title")];
+    if stamp.is_some() {
+        replaced.push(term(ns::DCTERMS, "modified"));
+    }
+    for p in &replaced {
+        let old: Vec<Quad> = tx
+            .quads_for_pattern(
+                Some(graph.as_ref().into()),
+                Some(p.as_ref()),
+                None,
+                Some(GraphNameRef::from(&meta)),
+            )
+            .collect::<Result<_, _>>()?;
+        for q in &old {
+            tx.remove(q);
+        }
+    }
+    tx.extend(&source_description(iris, batch, graph, stamp));
+    Ok(())
+}
+
+/// The meta graph's description of a source and its files.
+fn source_description(
+    iris: &Iris,
+    batch: &SourceBatch,
+    graph: &NamedNode,
+    stamp: Option<&Literal>,
+) -> Vec<Quad> {
+    let meta = iris.meta_graph();
+    let text = |v: &str| Literal::new_simple_literal(v);
+    let title = term(ns::DCTERMS, "title");
+    let mut quads = vec![
+        Quad::new(
+            graph.clone(),
+            rdf::TYPE,
+            term(ns::PROV, "Entity"),
+            meta.clone(),
+        ),
+        Quad::new(
+            graph.clone(),
+            rdf::TYPE,
+            term(ns::DCAT, "Dataset"),
+            meta.clone(),
+        ),
+        Quad::new(
+            graph.clone(),
+            title.clone(),
+            text(&batch.title),
+            meta.clone(),
+        ),
+    ];
     if let Some(stamp) = stamp {
-        set_value(tx, graph, &modified, stamp.clone().into(), &meta)?;
+        quads.push(Quad::new(
+            graph.clone(),
+            term(ns::DCTERMS, "modified"),
+            stamp.clone(),
+            meta.clone(),
+        ));
     }
     for (path, file_title) in &batch.files {
         let f = iris.source_file(&batch.id, crate::rdf::mapping::file_stem(path));
-        tx.insert(&Quad::new(
+        quads.push(Quad::new(
             f.clone(),
             rdf::TYPE,
             term(ns::PROV, "Entity"),
             meta.clone(),
         ));
-        tx.insert(&Quad::new(
+        quads.push(Quad::new(
             f.clone(),
             title.clone(),
             text(file_title),
             meta.clone(),
         ));
-        tx.insert(&Quad::new(
+        quads.push(Quad::new(
             f.clone(),
             iris.vocab("file"),
             text(path),
             meta.clone(),
         ));
-        tx.insert(&Quad::new(
+        quads.push(Quad::new(
             f,
             term(ns::DCTERMS, "isPartOf"),
             graph.clone(),
             meta.clone(),
         ));
     }
-    Ok(())
+    quads
 }
 
 /// Agents that no record names any more leave the vocabulary graph.
