@@ -3,7 +3,7 @@
 # import produces, in one run (issue #8: ratio >= 0.5, peak RSS < 2 GB).
 #   1. `palermo gen --records N` (CSL-JSON, kept in ~/.cache/palermo/bench/import-N);
 #   2. `palermo import` of it into an empty RocksDB store (time, peak RSS);
-#   3. the store's dump (`/dump.nq.gz`), loaded by `oxigraph load` into an
+#   3. the store's quads (`oxigraph dump`), loaded by `oxigraph load` into an
 #      empty store (time, peak RSS); the ratio is 3's time over 2's.
 # Installs oxigraph-cli (cargo) and GNU time when missing.
 # Usage: scripts/bench-import.sh [N, default 100000]
@@ -18,8 +18,7 @@ cargo build --release --quiet
 bin="$CARGO_TARGET_DIR/release/palermo"
 work="$HOME/.cache/palermo/bench/import-$n"
 mkdir -p "$work"
-pid=""
-trap '[ -n "$pid" ] && kill "$pid" 2>/dev/null; rm -rf "$work/store" "$work/oxigraph"' EXIT
+trap 'rm -rf "$work/store" "$work/oxigraph" "$work/catalogue.nq"' EXIT
 
 measure() { # LABEL CMD...: prints wall seconds and peak RSS, leaves them in $wall $rss
   local label="$1"; shift
@@ -32,16 +31,12 @@ measure() { # LABEL CMD...: prints wall seconds and peak RSS, leaves them in $wa
   sh -c "'$bin' gen --records $n > '$work/catalogue.json'"
 echo "source: $(du -h "$work/catalogue.json" | cut -f1) of CSL-JSON"
 rm -rf "$work/store" "$work/oxigraph"
-measure "palermo import (empty store)" "$bin" --data-dir "$work/store" import "$work/catalogue.json"
+measure "palermo import (empty store)" sh -c "'$bin' --data-dir '$work/store' import '$work/catalogue.json' >'$work/import.log'"
 ours=$wall
 
-port=18283
-"$bin" --data-dir "$work/store" serve --bind "127.0.0.1:$port" >"$work/serve.log" 2>&1 &
-pid=$!
-until curl -sf "http://127.0.0.1:$port/healthz" >/dev/null 2>&1; do sleep 0.5; done
-curl -sf "http://127.0.0.1:$port/dump.nq.gz" | gunzip >"$work/catalogue.nq"
-kill "$pid"; wait "$pid" 2>/dev/null || true; pid=""
+# The N-Quads of the store as imported (oxigraph reads our RocksDB store).
+oxigraph dump --location "$work/store" --format nq >"$work/catalogue.nq"
 quads=$(wc -l <"$work/catalogue.nq")
-measure "oxigraph load of the same $quads quads" oxigraph load --location "$work/oxigraph" --file "$work/catalogue.nq"
+measure "oxigraph load of the same $quads quads" sh -c "oxigraph load --location '$work/oxigraph' --file '$work/catalogue.nq' 2>'$work/oxigraph.log'"
 echo "import ratio (oxigraph load time / palermo import time): $(echo "scale=3; $wall / $ours" | bc)"
 rm -f "$work/catalogue.nq"

@@ -228,8 +228,12 @@ pub fn run(cli: Cli) -> Result<(), Error> {
         }
         Command::Import { files, json } => {
             let store = open_store(&cli.data_dir, &iris)?;
-            let sources = collect_files(&files)?;
             let now = time::OffsetDateTime::now_utc();
+            if let Some(report) = stream_import(&store, &iris, &files, now)? {
+                store.flush()?;
+                return print_report(&report, json);
+            }
+            let sources = collect_files(&files)?;
             // Citation files (.bib, .ris, .json) each become a source of their
             // own; listing pages and curated files go through the importer
             // that merges and repairs them.
@@ -468,6 +472,49 @@ fn duration(seconds: f64, flag: &str) -> Result<Duration, Error> {
 }
 
 /// Expand directories (sorted, recursively) and read every file.
+/// One CSL-JSON file that starts a new source is read as a stream and
+/// written by the bulk loader, so its size is not bounded by memory
+/// (`csljson::Stream`, `import::bulk::import_stream`). Anything else is read
+/// whole; `None` says so.
+fn stream_import(
+    store: &Store,
+    iris: &Iris,
+    files: &[PathBuf],
+    now: time::OffsetDateTime,
+) -> Result<Option<crate::report::ImportReport>, Error> {
+    use crate::ingest::citations::{CitationFormat, citation_header};
+    let [file] = files else {
+        return Ok(None);
+    };
+    if file.is_dir() {
+        return Ok(None);
+    }
+    let path = provenance_path(file);
+    let Ok((CitationFormat::CslJson, source)) = citation_header(&path) else {
+        return Ok(None);
+    };
+    if !import::bulk::is_new(store, iris, &iris.graph(&source.id))? {
+        return Ok(None);
+    }
+    let reader = std::fs::File::open(file)
+        .map(|f| std::io::BufReader::with_capacity(1 << 20, f))
+        .map_err(|e| Error::Io(format!("{}: {e}", file.display())))?;
+    let records =
+        crate::ingest::csljson::Stream::new(&path, reader, iris).map(|r| r.map_err(Error::Parse));
+    import::bulk::import_stream(store, iris, &source, records, now).map(Some)
+}
+
+/// Provenance records the path relative to where the import runs, so the
+/// same files give the same triples from any checkout.
+fn provenance_path(file: &Path) -> String {
+    let cwd = std::env::current_dir().ok();
+    let path = match cwd.as_ref().and_then(|c| file.strip_prefix(c).ok()) {
+        Some(rel) => rel.display().to_string(),
+        None => file.display().to_string(),
+    };
+    path.trim_start_matches("./").to_string()
+}
+
 fn collect_files(paths: &[PathBuf]) -> Result<Vec<SourceFile>, Error> {
     let mut files = Vec::new();
     for p in paths {
@@ -480,17 +527,11 @@ fn collect_files(paths: &[PathBuf]) -> Result<Vec<SourceFile>, Error> {
             files.push(p.clone());
         }
     }
-    let cwd = std::env::current_dir().ok();
     files
         .iter()
         .map(|f| {
             let mut source = SourceFile::read(f)?;
-            // Provenance records the path relative to where the import runs,
-            // so the same files give the same triples from any checkout.
-            if let Some(rel) = cwd.as_ref().and_then(|c| f.strip_prefix(c).ok()) {
-                source.path = rel.display().to_string();
-            }
-            source.path = source.path.trim_start_matches("./").to_string();
+            source.path = provenance_path(f);
             Ok(source)
         })
         .collect()

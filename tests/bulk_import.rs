@@ -119,6 +119,91 @@ fn a_pinned_id_held_by_another_source_fails_before_anything_is_written() {
     assert_eq!(before, snapshot(&store));
 }
 
+/// Synthetic records `from..to` as a CSL-JSON file's text (`prepared`
+/// holds `synthetic-0000000` to `…09` alive).
+fn csl_json(seed: u64, from: usize, to: usize) -> String {
+    let mut out = Vec::new();
+    palermo::export::write_records(
+        palermo::export::Format::CslJson,
+        palermo::synthetic::records(seed, to).skip(from).map(Ok),
+        &iris(),
+        &palermo::export::ExportOptions::default(),
+        &mut out,
+    )
+    .unwrap();
+    String::from_utf8(out).unwrap()
+}
+
+fn stream(
+    store: &Store,
+    path: &str,
+    text: &str,
+) -> Result<palermo::report::ImportReport, palermo::error::Error> {
+    let (_, header) = palermo::ingest::citations::citation_header(path).unwrap();
+    let records = palermo::ingest::csljson::Stream::new(path, text.as_bytes(), &iris())
+        .map(|r| r.map_err(palermo::error::Error::Parse));
+    palermo::import::bulk::import_stream(store, &iris(), &header, records, T3)
+}
+
+#[test]
+fn a_streamed_file_imports_like_the_whole_file() {
+    let text = csl_json(4, 20, 320);
+    let whole = prepared();
+    let source =
+        palermo::ingest::citations::citation_source("in/big.json", &text, &iris()).unwrap();
+    let a = import_records_with(&whole, &iris(), vec![source], T3, Strategy::BulkWhenNew).unwrap();
+    let streamed = prepared();
+    let b = stream(&streamed, "in/big.json", &text).unwrap();
+    assert!(a.bulk && b.bulk);
+    assert_eq!(b.records, 300);
+    assert_eq!(
+        serde_json::to_value(&a).unwrap(),
+        serde_json::to_value(&b).unwrap()
+    );
+    assert_eq!(snapshot(&whole), snapshot(&streamed));
+}
+
+#[test]
+fn a_bad_record_late_in_a_stream_writes_nothing() {
+    let store = prepared();
+    let before = snapshot(&store);
+    let text = csl_json(5, 20, 320);
+    let bad = text.trim_end().strip_suffix(']').unwrap().to_string()
+        + ",\n{\"id\": \"x\", \"type\": \"report\", \"title\": \" \"}\n]\n";
+    let lines = bad.lines().count();
+    let err = stream(&store, "late.json", &bad).unwrap_err().to_string();
+    assert!(
+        err.contains(&format!("late.json:{}", lines - 1)) && err.contains("empty title"),
+        "{err}"
+    );
+    assert_eq!(before, snapshot(&store));
+
+    // An id that another source holds, as the last record: nothing either.
+    let mut clash = csl_json(6, 20, 70)
+        .trim_end()
+        .strip_suffix(']')
+        .unwrap()
+        .to_string();
+    let alive = csl_json(1, 0, 1);
+    clash.push(',');
+    clash.push_str(alive.trim().strip_prefix('[').unwrap());
+    let err = stream(&store, "clash.json", &clash)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("synthetic-0000000"), "{err}");
+    assert_eq!(before, snapshot(&store));
+
+    // And an existing source cannot be streamed into.
+    let (_, mut header) = palermo::ingest::citations::citation_header("x.json").unwrap();
+    header.id = "alpha".into();
+    let err =
+        palermo::import::bulk::import_stream(&store, &iris(), &header, std::iter::empty(), T3)
+            .unwrap_err()
+            .to_string();
+    assert!(err.contains("already in the store"), "{err}");
+    assert_eq!(before, snapshot(&store));
+}
+
 // --- crashes, with the real binary and a RocksDB store ---
 
 fn palermo(dir: &std::path::Path, args: &[&str], failpoint: Option<&str>) -> std::process::Output {

@@ -20,15 +20,18 @@
 //! step 3 runs again (it is idempotent). Nothing else writes while the
 //! import holds the store's lock, so no reader sees the steps in between.
 
-use super::{ONTOLOGY_TTL, SCHEMES, SourceBatch, ontology_quads, source_description};
+use super::{ONTOLOGY_TTL, RecordSource, SCHEMES, SourceBatch, ontology_quads, source_description};
 use crate::error::Error;
 use crate::rdf::mapping::{Mapper, Role};
 use crate::rdf::{Iris, ns, term};
-use crate::record::Agent;
+use crate::record::{Agent, Record};
+use crate::report::{ImportReport, SourceReport};
 use crate::store::Store;
 use oxigraph::model::vocab::rdf;
 use oxigraph::model::{GraphNameRef, Literal, NamedNode, NamedOrBlankNode, Quad, Term};
-use std::collections::HashMap;
+use oxigraph::store::BulkLoader;
+use std::collections::{HashMap, HashSet};
+use time::OffsetDateTime;
 
 /// Memory the bulk loader may use for its sorted batches, across threads.
 /// RocksDB's own caches come on top; 512 MB keeps a million-record import
@@ -37,7 +40,7 @@ const LOADER_MEMORY_MB: usize = 512;
 
 /// Whether the store holds nothing of this source yet: no quad in its graph
 /// and no description in the meta graph. Only then does an import only add.
-pub(super) fn is_new(store: &Store, iris: &Iris, graph: &NamedNode) -> Result<bool, Error> {
+pub fn is_new(store: &Store, iris: &Iris, graph: &NamedNode) -> Result<bool, Error> {
     let ox = store.oxigraph();
     let meta = iris.meta_graph();
     let in_graph = ox
@@ -83,12 +86,132 @@ pub(super) fn write(
     batches: &[SourceBatch],
     stamp: &Literal,
 ) -> Result<(), Error> {
+    let graphs: Vec<NamedNode> = batches.iter().map(|b| iris.graph(&b.id)).collect();
+    run(store, iris, &graphs, stamp, |loader| {
+        load(loader, iris, batches, stamp)
+    })
+}
+
+/// Import one new source from a stream of records (a citation file too
+/// large to hold in memory): ids are given and quads mapped as the records
+/// arrive, and the ingest happens only after the last one, so a record that
+/// fails to parse or clashes leaves the store as it was.
+pub fn import_stream(
+    store: &Store,
+    iris: &Iris,
+    source: &RecordSource,
+    records: impl Iterator<Item = Result<Record, Error>>,
+    now: OffsetDateTime,
+) -> Result<ImportReport, Error> {
+    super::check_source_id(iris, &source.id)?;
+    let graph = iris.graph(&source.id);
+    if !is_new(store, iris, &graph)? {
+        return Err(Error::Import(format!(
+            "source \"{}\" is already in the store; a stream can only add a new source",
+            source.id
+        )));
+    }
+    let stamp = crate::update::timestamp(now)?;
+    let mut ids = super::Ids::new(store, iris, &[source.id.clone()].into())?;
+    let mut report = ImportReport {
+        bulk: true,
+        ..ImportReport::default()
+    };
+    let mut count = 0usize;
+    let mut agents = HashSet::new();
+    let (meta, vocab) = (iris.meta_graph(), iris.vocab_graph());
+    let modified = term(ns::DCTERMS, "modified");
+    run(
+        store,
+        iris,
+        std::slice::from_ref(&graph),
+        &stamp,
+        |loader| {
+            let mut map = |record: Result<Record, Error>| -> Result<Vec<Quad>, Error> {
+                let mut r = record?;
+                for p in &mut r.provenance {
+                    p.source.clone_from(&source.id);
+                }
+                if let Some(warning) = ids.assign(&mut r, &source.id)? {
+                    report.warnings.push(warning);
+                }
+                count += 1;
+                let mut mapper = Mapper::new(iris, graph.clone().into());
+                mapper.record(&r, Role::Primary);
+                mapper.quads.push(Quad::new(
+                    iris.record(&r.id),
+                    modified.clone(),
+                    stamp.clone(),
+                    meta.clone(),
+                ));
+                let mut quads = mapper.quads;
+                let mut mapper = Mapper::new(iris, vocab.clone());
+                for a in r.authors.iter().chain(&r.publishers) {
+                    if agents.insert(a.key()) {
+                        mapper.agent(a);
+                    }
+                }
+                quads.append(&mut mapper.quads);
+                for repair in &r.repairs {
+                    report.repairs.push((r.id.clone(), repair.clone()));
+                }
+                Ok(quads)
+            };
+            let quads = records.flat_map(|r| {
+                let (quads, err) = match map(r) {
+                    Ok(quads) => (quads, None),
+                    Err(e) => (Vec::new(), Some(e)),
+                };
+                quads.into_iter().map(Ok).chain(err.map(Err))
+            });
+            loader.load_ok_quads::<Error, Error>(quads)?;
+            if count == 0 {
+                return Err(Error::Import(format!(
+                    "{}: no entries in this file",
+                    source.files.first().map_or("", |f| f.0.as_str())
+                )));
+            }
+            loader.load_quads(source_description(
+                iris,
+                &source.id,
+                &source.title,
+                &source.files,
+                &graph,
+                Some(&stamp),
+            ))?;
+            Ok(())
+        },
+    )?;
+    report.entries_read = count;
+    report.records = count;
+    for (path, _) in &source.files {
+        report.file(path, &source.id, count);
+    }
+    report.sources.push(SourceReport {
+        id: source.id.clone(),
+        records: count,
+        added: count,
+        ..SourceReport::default()
+    });
+    Ok(report)
+}
+
+/// Journal, ingest (whatever `ingest` hands the loader, committed at once),
+/// then the fix-ups. A failed ingest leaves only journal entries, which
+/// `recover` drops.
+fn run(
+    store: &Store,
+    iris: &Iris,
+    graphs: &[NamedNode],
+    stamp: &Literal,
+    ingest: impl FnOnce(&mut BulkLoader<'_>) -> Result<(), Error>,
+) -> Result<(), Error> {
     let meta = iris.meta_graph();
     let pending = iris.vocab("importPending");
     store.transaction(|tx| {
-        for batch in batches {
+        for graph in graphs {
             tx.insert(&Quad::new(
-                iris.graph(&batch.id),
+                graph.clone(),
                 pending.clone(),
                 stamp.clone(),
                 meta.clone(),
@@ -97,9 +220,12 @@ pub(super) fn write(
         Ok(())
     })?;
     failpoint("bulk-after-journal");
-    if let Err(e) = load(store, iris, batches, stamp) {
-        // The loader removes its files when dropped, and a failed ingest
-        // adds nothing, so only the journal entries are left to drop.
+    let mut loader = store
+        .oxigraph()
+        .bulk_loader()
+        .with_max_memory_size_in_megabytes(LOADER_MEMORY_MB);
+    // The loader deletes its files when dropped without a commit.
+    if let Err(e) = ingest(&mut loader).and_then(|()| Ok(loader.commit()?)) {
         recover(store, iris)?;
         return Err(e);
     }
@@ -107,17 +233,13 @@ pub(super) fn write(
     recover(store, iris)
 }
 
-/// Crash tests (`tests/bulk_import.rs`) stop the process here, as a kill
-/// would, by naming the point in `PALERMO_FAILPOINT`.
-fn failpoint(name: &str) {
-    if std::env::var("PALERMO_FAILPOINT").is_ok_and(|v| v == name) {
-        eprintln!("failpoint {name}: aborting");
-        std::process::abort();
-    }
-}
-
-/// Map every record as a stream and ingest the quads in one step.
-fn load(store: &Store, iris: &Iris, batches: &[SourceBatch], stamp: &Literal) -> Result<(), Error> {
+/// Map every record as a stream and hand the quads to the loader.
+fn load(
+    loader: &mut BulkLoader<'_>,
+    iris: &Iris,
+    batches: &[SourceBatch],
+    stamp: &Literal,
+) -> Result<(), Error> {
     let meta = iris.meta_graph();
     let vocab = iris.vocab_graph();
     let modified = term(ns::DCTERMS, "modified");
@@ -148,16 +270,27 @@ fn load(store: &Store, iris: &Iris, batches: &[SourceBatch], stamp: &Literal) ->
         mapper.agent(a);
         mapper.quads
     });
-    let descriptions = batches
-        .iter()
-        .flat_map(|batch| source_description(iris, batch, &iris.graph(&batch.id), Some(stamp)));
-    let mut loader = store
-        .oxigraph()
-        .bulk_loader()
-        .with_max_memory_size_in_megabytes(LOADER_MEMORY_MB);
+    let descriptions = batches.iter().flat_map(|batch| {
+        source_description(
+            iris,
+            &batch.id,
+            &batch.title,
+            &batch.files,
+            &iris.graph(&batch.id),
+            Some(stamp),
+        )
+    });
     loader.load_quads(records.chain(agent_quads).chain(descriptions))?;
-    loader.commit()?;
     Ok(())
+}
+
+/// Crash tests (`tests/bulk_import.rs`) stop the process here, as a kill
+/// would, by naming the point in `PALERMO_FAILPOINT`.
+fn failpoint(name: &str) {
+    if std::env::var("PALERMO_FAILPOINT").is_ok_and(|v| v == name) {
+        eprintln!("failpoint {name}: aborting");
+        std::process::abort();
+    }
 }
 
 /// Finish or drop every bulk import a crash interrupted. Cheap when there is

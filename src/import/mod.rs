@@ -127,14 +127,8 @@ pub fn import_records_with(
     let mut batches = Vec::new();
     let mut seen = BTreeSet::new();
     for source in sources {
-        if source.id.is_empty() || slug(&source.id) != source.id {
-            return Err(Error::Import(format!(
-                "source id \"{}\" must be a lowercase slug",
-                source.id
-            )));
-        }
-        if iris.is_system_graph(iris.graph(&source.id).as_str()) || !seen.insert(source.id.clone())
-        {
+        check_source_id(iris, &source.id)?;
+        if !seen.insert(source.id.clone()) {
             return Err(Error::Import(format!(
                 "source id \"{}\" is reserved or repeated",
                 source.id
@@ -173,6 +167,21 @@ pub fn import_records_with(
         write(store, iris, &batches, now, &mut report)?;
     }
     Ok(report)
+}
+
+/// A source id names a graph of its own: a lowercase slug, not one of ours.
+fn check_source_id(iris: &Iris, id: &str) -> Result<(), Error> {
+    if id.is_empty() || slug(id) != id {
+        return Err(Error::Import(format!(
+            "source id \"{id}\" must be a lowercase slug"
+        )));
+    }
+    if iris.is_system_graph(iris.graph(id).as_str()) {
+        return Err(Error::Import(format!(
+            "source id \"{id}\" is reserved or repeated"
+        )));
+    }
+    Ok(())
 }
 
 /// Import files into the store. `now` stamps the records that change.
@@ -441,74 +450,96 @@ fn assign_ids(
     report: &mut ImportReport,
 ) -> Result<(), Error> {
     let batch_sources: BTreeSet<String> = batches.iter().map(|b| b.id.clone()).collect();
-    // Ids held by sources outside this import, with the title they hold.
-    let mut taken: HashMap<String, String> = HashMap::new();
-    let title_p = term(ns::DCTERMS, "title");
-    for q in store
-        .oxigraph()
-        .quads_for_pattern(None, Some(title_p.as_ref()), None, None)
-    {
-        let q = q?;
-        let GraphName::NamedNode(g) = &q.graph_name else {
-            continue;
-        };
-        let source = g.as_str().rsplit('/').next().unwrap_or_default();
-        if batch_sources.contains(source) || iris.is_system_graph(g.as_str()) {
-            continue;
-        }
-        if let (NamedOrBlankNode::NamedNode(s), Term::Literal(t)) = (&q.subject, &q.object)
-            && let Some(id) = iris.record_id(s.as_str())
-        {
-            taken.insert(id.to_string(), t.value().to_string());
-        }
-    }
-    let mut used: BTreeSet<String> = taken.keys().cloned().collect();
+    let mut ids = Ids::new(store, iris, &batch_sources)?;
     for batch in batches.iter_mut() {
         for (record, role) in batch.records.iter_mut() {
             if *role == Role::Contribution {
                 continue;
             }
-            if !record.id.is_empty() {
-                if !used.insert(record.id.clone()) {
-                    return Err(Error::Import(format!(
-                        "record id \"{}\" (pinned in {}) is already used",
-                        record.id, batch.id
-                    )));
-                }
-                continue;
+            if let Some(warning) = ids.assign(record, &batch.id)? {
+                report.warnings.push(warning);
             }
-            let base = short_slug(&record.title, 8, 60);
-            let base = if base.is_empty() {
-                "untitled".to_string()
-            } else {
-                base
-            };
-            let mut id = base.clone();
-            if used.contains(&id)
-                && let Some(y) = record.year
-            {
-                id = format!("{base}-{y}");
-            }
-            let mut n = 2;
-            while used.contains(&id) {
-                id = format!("{base}-{n}");
-                n += 1;
-            }
-            if id != base {
-                report.warnings.push(format!(
-                    "\"{}\": id \"{base}\" is taken{}, using \"{id}\"",
-                    record.title,
-                    taken
-                        .get(&base)
-                        .map(|t| format!(" by \"{t}\""))
-                        .unwrap_or_default()
-                ));
-            }
-            used.insert(id.clone());
-            record.id = id;
         }
     }
     Ok(())
+}
+
+/// Record ids: those held by sources outside this import (with the title
+/// they hold, for warnings) and those this import has given out.
+struct Ids {
+    taken: HashMap<String, String>,
+    used: std::collections::HashSet<String>,
+}
+
+impl Ids {
+    fn new(store: &Store, iris: &Iris, batch_sources: &BTreeSet<String>) -> Result<Self, Error> {
+        let mut taken: HashMap<String, String> = HashMap::new();
+        let title_p = term(ns::DCTERMS, "title");
+        for q in store
+            .oxigraph()
+            .quads_for_pattern(None, Some(title_p.as_ref()), None, None)
+        {
+            let q = q?;
+            let GraphName::NamedNode(g) = &q.graph_name else {
+                continue;
+            };
+            let source = g.as_str().rsplit('/').next().unwrap_or_default();
+            if batch_sources.contains(source) || iris.is_system_graph(g.as_str()) {
+                continue;
+            }
+            if let (NamedOrBlankNode::NamedNode(s), Term::Literal(t)) = (&q.subject, &q.object)
+                && let Some(id) = iris.record_id(s.as_str())
+            {
+                taken.insert(id.to_string(), t.value().to_string());
+            }
+        }
+        let used = taken.keys().cloned().collect();
+        Ok(Ids { taken, used })
+    }
+
+    /// Keep a pinned id if it is free, or give the record one from its
+    /// title; say so when the title's id was taken.
+    fn assign(&mut self, record: &mut Record, source: &str) -> Result<Option<String>, Error> {
+        if !record.id.is_empty() {
+            if !self.used.insert(record.id.clone()) {
+                return Err(Error::Import(format!(
+                    "record id \"{}\" (pinned in {source}) is already used",
+                    record.id
+                )));
+            }
+            return Ok(None);
+        }
+        let base = short_slug(&record.title, 8, 60);
+        let base = if base.is_empty() {
+            "untitled".to_string()
+        } else {
+            base
+        };
+        let mut id = base.clone();
+        if self.used.contains(&id)
+            && let Some(y) = record.year
+        {
+            id = format!("{base}-{y}");
+        }
+        let mut n = 2;
+        while self.used.contains(&id) {
+            id = format!("{base}-{n}");
+            n += 1;
+        }
+        let warning = (id != base).then(|| {
+            format!(
+                "\"{}\": id \"{base}\" is taken{}, using \"{id}\"",
+                record.title,
+                self.taken
+                    .get(&base)
+                    .map(|t| format!(" by \"{t}\""))
+                    .unwrap_or_default()
+            )
+        });
+        self.used.insert(id.clone());
+        record.id = id;
+        Ok(warning)
+    }
 }
 
 /// A contribution must point at a record that exists after this import.
@@ -875,20 +906,29 @@ fn describe_source(
             tx.remove(q);
         }
     }
-    tx.extend(&source_description(iris, batch, graph, stamp));
+    tx.extend(&source_description(
+        iris,
+        &batch.id,
+        &batch.title,
+        &batch.files,
+        graph,
+        stamp,
+    ));
     Ok(())
 }
 
 /// The meta graph's description of a source and its files.
 fn source_description(
     iris: &Iris,
-    batch: &SourceBatch,
+    id: &str,
+    title: &str,
+    files: &[(String, String)],
     graph: &NamedNode,
     stamp: Option<&Literal>,
 ) -> Vec<Quad> {
     let meta = iris.meta_graph();
     let text = |v: &str| Literal::new_simple_literal(v);
-    let title = term(ns::DCTERMS, "title");
+    let title_p = term(ns::DCTERMS, "title");
     let mut quads = vec![
         Quad::new(
             graph.clone(),
@@ -902,12 +942,7 @@ fn source_description(
             term(ns::DCAT, "Dataset"),
             meta.clone(),
         ),
-        Quad::new(
-            graph.clone(),
-            title.clone(),
-            text(&batch.title),
-            meta.clone(),
-        ),
+        Quad::new(graph.clone(), title_p.clone(), text(title), meta.clone()),
     ];
     if let Some(stamp) = stamp {
         quads.push(Quad::new(
@@ -917,8 +952,8 @@ fn source_description(
             meta.clone(),
         ));
     }
-    for (path, file_title) in &batch.files {
-        let f = iris.source_file(&batch.id, crate::rdf::mapping::file_stem(path));
+    for (path, file_title) in files {
+        let f = iris.source_file(id, crate::rdf::mapping::file_stem(path));
         quads.push(Quad::new(
             f.clone(),
             rdf::TYPE,
@@ -927,7 +962,7 @@ fn source_description(
         ));
         quads.push(Quad::new(
             f.clone(),
-            title.clone(),
+            title_p.clone(),
             text(file_title),
             meta.clone(),
         ));

@@ -48,9 +48,9 @@ pub fn is_citation_file(path: &str) -> bool {
     CitationFormat::from_path(path).is_some()
 }
 
-/// The source of one citation file, ready for `import_records`
-/// (`Mode::Replace`: re-importing an edited file replaces its records).
-pub fn citation_source(path: &str, text: &str, iris: &Iris) -> Result<RecordSource, Error> {
+/// A citation file's source, without its records: the id (`citations-{stem}`),
+/// the title and the file, the same for a whole file or a stream of it.
+pub fn citation_header(path: &str) -> Result<(CitationFormat, RecordSource), Error> {
     let format = CitationFormat::from_path(path).ok_or_else(|| {
         Error::Parse(ParseError {
             file: path.to_string(),
@@ -60,6 +60,36 @@ pub fn citation_source(path: &str, text: &str, iris: &Iris) -> Result<RecordSour
                     .into(),
         })
     })?;
+    let stem = std::path::Path::new(path)
+        .file_stem()
+        .and_then(|s| s.to_str())
+        .map(slug)
+        .unwrap_or_default();
+    let id = if stem.is_empty() {
+        "citations".to_string()
+    } else {
+        format!("citations-{stem}")
+    };
+    let name = std::path::Path::new(path)
+        .file_name()
+        .and_then(|s| s.to_str())
+        .unwrap_or(path);
+    let title = format!("{} file {name}", format.label());
+    Ok((
+        format,
+        RecordSource {
+            id,
+            title: title.clone(),
+            files: vec![(path.to_string(), title)],
+            records: Vec::new(),
+            mode: Mode::Replace,
+        },
+    ))
+}
+
+/// A citation file as one source of records.
+pub fn citation_source(path: &str, text: &str, iris: &Iris) -> Result<RecordSource, Error> {
+    let (format, mut source) = citation_header(path)?;
     let mut records = match format {
         CitationFormat::BibTeX => bibtex::parse(path, text, iris)?,
         CitationFormat::Ris => ris::parse(path, text, iris)?,
@@ -72,33 +102,13 @@ pub fn citation_source(path: &str, text: &str, iris: &Iris) -> Result<RecordSour
             message: format!("no {} entries in this file", format.label()),
         }));
     }
-    let stem = std::path::Path::new(path)
-        .file_stem()
-        .and_then(|s| s.to_str())
-        .map(slug)
-        .unwrap_or_default();
-    let id = if stem.is_empty() {
-        "citations".to_string()
-    } else {
-        format!("citations-{stem}")
-    };
     for r in &mut records {
         for p in &mut r.provenance {
-            p.source = id.clone();
+            p.source = source.id.clone();
         }
     }
-    let name = std::path::Path::new(path)
-        .file_name()
-        .and_then(|s| s.to_str())
-        .unwrap_or(path);
-    let title = format!("{} file {name}", format.label());
-    Ok(RecordSource {
-        id,
-        title: title.clone(),
-        files: vec![(path.to_string(), title)],
-        records,
-        mode: Mode::Replace,
-    })
+    source.records = records;
+    Ok(source)
 }
 
 #[cfg(test)]

@@ -204,6 +204,200 @@ pub fn parse(file: &str, text: &str, iris: &Iris) -> Result<Vec<Record>, ParseEr
         .collect()
 }
 
+/// The records of a CSL-JSON file read one item at a time, for files too
+/// large to hold (`palermo import` of a million records): the same records,
+/// lines and errors as `parse`, with only one item in memory. The scanner
+/// finds where each top-level object ends (strings and escapes respected);
+/// serde then reads that object alone.
+pub struct Stream<R> {
+    file: String,
+    reader: R,
+    iris: Iris,
+    line: usize,
+    /// `Some(true)` inside a top-level array, `Some(false)` for a file that
+    /// is one object; `None` before the first bracket.
+    array: Option<bool>,
+    /// In an array: an item was just read, so a comma or `]` comes next.
+    after_item: bool,
+    items: usize,
+    finished: bool,
+}
+
+impl<R: std::io::BufRead> Stream<R> {
+    pub fn new(file: &str, reader: R, iris: &Iris) -> Self {
+        Stream {
+            file: file.to_string(),
+            reader,
+            iris: iris.clone(),
+            line: 1,
+            array: None,
+            after_item: false,
+            items: 0,
+            finished: false,
+        }
+    }
+
+    fn error(&self, line: usize, message: impl Into<String>) -> ParseError {
+        ParseError {
+            file: self.file.clone(),
+            line,
+            message: message.into(),
+        }
+    }
+
+    fn next_byte(&mut self) -> Result<Option<u8>, ParseError> {
+        let b = match self.reader.fill_buf() {
+            Ok(buf) => buf.first().copied(),
+            Err(e) => return Err(self.error(self.line, format!("cannot read: {e}"))),
+        };
+        let Some(b) = b else {
+            return Ok(None);
+        };
+        self.reader.consume(1);
+        if b == b'\n' {
+            self.line += 1;
+        }
+        Ok(Some(b))
+    }
+
+    /// The bytes of one object whose `{` was just read, through its `}`.
+    fn object(&mut self, start: usize) -> Result<Vec<u8>, ParseError> {
+        let mut out = vec![b'{'];
+        let (mut depth, mut in_string, mut escaped) = (1usize, false, false);
+        while depth > 0 {
+            let Some(b) = self.next_byte()? else {
+                return Err(self.error(
+                    start,
+                    "not valid CSL-JSON: this item is not closed before the end of the file",
+                ));
+            };
+            out.push(b);
+            if in_string {
+                if escaped {
+                    escaped = false;
+                } else if b == b'\\' {
+                    escaped = true;
+                } else if b == b'"' {
+                    in_string = false;
+                }
+                continue;
+            }
+            match b {
+                b'"' => in_string = true,
+                b'{' | b'[' => depth += 1,
+                b'}' | b']' => depth -= 1,
+                _ => {}
+            }
+        }
+        Ok(out)
+    }
+
+    fn record(&self, bytes: &[u8], line: usize) -> Result<Record, ParseError> {
+        let item: CslItem = serde_json::from_slice(bytes).map_err(|e| {
+            let message = e.to_string();
+            // serde's position is within the item; ours is in the file.
+            let message = message
+                .rsplit_once(" at line ")
+                .map_or(message.as_str(), |(m, _)| m);
+            self.error(
+                line + e.line().max(1) - 1,
+                format!("not valid CSL-JSON: {message}"),
+            )
+        })?;
+        let mut r =
+            Record::try_from((item, &self.iris)).map_err(|message| self.error(line, message))?;
+        r.provenance.push(Provenance {
+            source: String::new(),
+            file: self.file.clone(),
+            line,
+        });
+        Ok(r)
+    }
+
+    fn step(&mut self) -> Result<Option<Record>, ParseError> {
+        loop {
+            let line = self.line;
+            let Some(b) = self.next_byte()? else {
+                return match self.array {
+                    Some(true) => {
+                        Err(self.error(line, "not valid CSL-JSON: the array is not closed"))
+                    }
+                    None => Err(self.error(line, "not a CSL-JSON item or array of items")),
+                    Some(false) => Ok(None),
+                };
+            };
+            if b.is_ascii_whitespace() {
+                continue;
+            }
+            match (self.array, b) {
+                // The byte order mark, as `parse` allows.
+                (None, 0xEF) => {
+                    for expected in [0xBB, 0xBF] {
+                        if self.next_byte()? != Some(expected) {
+                            return Err(self.error(line, "not a CSL-JSON item or array of items"));
+                        }
+                    }
+                }
+                (None, b'[') => self.array = Some(true),
+                (None, b'{') => {
+                    self.array = Some(false);
+                    let bytes = self.object(line)?;
+                    return self.record(&bytes, line).map(Some);
+                }
+                (Some(true), b'{') if !self.after_item => {
+                    let bytes = self.object(line)?;
+                    self.after_item = true;
+                    self.items += 1;
+                    return self.record(&bytes, line).map(Some);
+                }
+                (Some(true), b',') if self.after_item => self.after_item = false,
+                (Some(true), b']') => {
+                    self.array = Some(false);
+                    // `[` straight to `]` is an empty array; `,]` is not JSON.
+                    if !self.after_item && self.items > 0 {
+                        return Err(self.error(line, "not valid CSL-JSON: trailing comma"));
+                    }
+                }
+                (Some(false), _) => {
+                    return Err(self.error(
+                        line,
+                        "not valid CSL-JSON: trailing characters after the end",
+                    ));
+                }
+                _ => {
+                    return Err(self.error(
+                        line,
+                        format!(
+                            "not valid CSL-JSON: expected {} here, found `{}`",
+                            if self.after_item {
+                                "`,` or `]`"
+                            } else {
+                                "an item (`{`)"
+                            },
+                            char::from(b).escape_default()
+                        ),
+                    ));
+                }
+            }
+        }
+    }
+}
+
+impl<R: std::io::BufRead> Iterator for Stream<R> {
+    type Item = Result<Record, ParseError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.finished {
+            return None;
+        }
+        let next = self.step().transpose();
+        if !matches!(next, Some(Ok(_))) {
+            self.finished = true;
+        }
+        next
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -238,5 +432,76 @@ mod tests {
         );
         assert_eq!(r[0].authors[1].key(), "unodc");
         assert_eq!(item_lines("[\n{},\n\n{}]"), vec![2, 4]);
+    }
+
+    /// `Stream` and `parse` agree: records, provenance lines, and the line
+    /// of every error.
+    fn both(text: &str) -> (Result<Vec<Record>, usize>, Result<Vec<Record>, usize>) {
+        let iris = Iris::new("http://localhost:8080/");
+        let whole = parse("x.json", text, &iris).map_err(|e| e.line);
+        let streamed = Stream::new("x.json", text.as_bytes(), &iris)
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| e.line);
+        (whole, streamed)
+    }
+
+    #[test]
+    fn the_stream_reads_what_parse_reads() {
+        let iris = Iris::new("http://localhost:8080/");
+        let mut generated = Vec::new();
+        crate::export::write_records(
+            crate::export::Format::CslJson,
+            crate::synthetic::records(3, 200).map(Ok),
+            &iris,
+            &crate::export::ExportOptions::default(),
+            &mut generated,
+        )
+        .unwrap();
+        let generated = String::from_utf8(generated).unwrap();
+        let (whole, streamed) = both(&generated);
+        assert_eq!(whole.as_ref().map(Vec::len), Ok(200));
+        assert_eq!(whole, streamed);
+        for text in [
+            "\u{FEFF}[{\"id\": 1, \"type\": \"book\", \"title\": \"A \\\"q\\\" {[\"}]",
+            "{\"id\": 7, \"type\": \"report\", \"title\": \"One\"}\n",
+            "[]",
+            " [ ] ",
+        ] {
+            let (whole, streamed) = both(text);
+            assert!(whole.is_ok(), "{text}: {whole:?}");
+            assert_eq!(whole, streamed, "{text}");
+        }
+    }
+
+    #[test]
+    fn the_stream_fails_where_parse_fails_on_the_same_line() {
+        for (text, line) in [
+            (
+                "[\n  {\"id\": \"a\", \"type\": \"report\", \"title\": \"A\"},\n  {\"id\": 2,\n   \"type\": \"nonsense\", \"title\": \"B\"}\n]",
+                4,
+            ),
+            ("[\n{\"id\": 1, \"type\": \"book\", \"title\": \"\"}]", 2),
+            (
+                "[\n{\"id\": 1, \"type\": \"book\", \"title\": \"A\"},\n]",
+                3,
+            ),
+            (
+                "[{\"id\": 1, \"type\": \"book\", \"title\": \"A\"}\n{\"id\": 2}]",
+                2,
+            ),
+            ("[{\"id\": 1, \"type\": \"book\", \"title\": \"A\"}", 1),
+            ("[{\"id\": 1, \"type\": \"book\",\n\n \"title\": \"A\"", 1),
+            ("[{\"id\": 1, \"type\": \"book\", \"title\": \"A\"}] x", 1),
+            ("[1, 2]", 1),
+            ("", 1),
+        ] {
+            let (whole, streamed) = both(text);
+            assert!(whole.is_err(), "{text}: parse accepted it");
+            assert!(streamed.is_err(), "{text}: the stream accepted it");
+            if text.contains("nonsense") || text.contains("\"\"}") {
+                assert_eq!(whole, streamed, "{text}");
+            }
+            assert_eq!(streamed, Err(line), "{text}");
+        }
     }
 }
