@@ -56,7 +56,7 @@ wait_up() { until curl -sf "$1" >/dev/null 2>&1; do sleep 0.2; done; }
 echo "== part 1: $n synthetic records (palermo gen), work dir $work"
 [ -s "$work/catalogue.json" ] || measure "palermo gen (CSL-JSON)" sh -c "'$bin' gen --records $n > '$work/catalogue.json' 2>/dev/null"
 if [ ! -d "$work/store" ]; then
-  measure "palermo import (RocksDB, one transaction)" "$bin" --data-dir "$work/store" import "$work/catalogue.json"
+  measure "palermo import (RocksDB)" "$bin" --data-dir "$work/store" import "$work/catalogue.json"
   echo "$wall $rss" >"$work/import.measured"
 else
   echo "palermo import: kept from an earlier run: $(cat "$work/import.measured") (s, KB)"

@@ -3,11 +3,16 @@
 # while they write, N times each (default 50), and check after every kill that
 #   - the store opens and passes the SHACL shapes,
 #   - each source graph holds exactly its old state or its new one,
-#   - a restarted import reports the same as an import that was never killed.
-# Usage: scripts/crash.sh [N]
+#   - a restarted import reports the same as an import that was never killed;
+# then SIGKILL the bulk import of a generated CSL-JSON file (a new source:
+# the streaming reader and the bulk loader, `import::bulk`) N times and
+# check that the reopened store holds the source whole or not at all, with
+# no journal entry left.
+# Usage: scripts/crash.sh [N] [records in the bulk file, default 5000]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 n="${1:-50}"
+bulk_n="${2:-5000}"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/palermo/target}"
 cargo build --release --quiet
 bin="$CARGO_TARGET_DIR/release/palermo"
@@ -87,3 +92,45 @@ for i in $(seq 1 "$n"); do
   rm -rf "$store"
 done
 echo "serve (first start loads the catalogue): $n kills -> $serve_empty empty store, $serve_full full catalogue, 0 partial; SHACL passed on every full store"
+
+# Bulk import: a generated file as a new source, on top of the shipped one.
+"$bin" gen --records "$bulk_n" >"$work/big.json" 2>/dev/null
+records_in() { # store: records of the bulk source, and their change stamps
+  "$bin" --data-dir "$1" query --format tsv "SELECT (COUNT(DISTINCT ?r) AS ?n) (COUNT(DISTINCT ?m) AS ?k) WHERE { { GRAPH <http://localhost:8080/graph/citations-big> { ?r a <http://purl.org/dc/terms/BibliographicResource> } } UNION { GRAPH <http://localhost:8080/graph/meta> { ?m <http://purl.org/dc/terms/modified> ?t FILTER(STRSTARTS(STR(?m), 'http://localhost:8080/records/synthetic-')) } } }" \
+    | tail -1 | sed 's/"//g; s/\^\^<[^>]*>//g' | tr '\t' ' '
+}
+pending_in() {
+  "$bin" --data-dir "$1" query --format tsv "SELECT (COUNT(*) AS ?n) WHERE { GRAPH <http://localhost:8080/graph/meta> { ?g <http://localhost:8080/ontology#importPending> ?t } }" | tail -1 | sed 's/"//g; s/\^\^.*//'
+}
+( cd "$work" && "$bin" --data-dir ref-bulk import old/ >/dev/null && "$bin" --data-dir ref-bulk import big.json >/dev/null )
+full_bulk=$(fingerprint "$work/ref-bulk" citations-big)
+[ "$(records_in "$work/ref-bulk")" = "$bulk_n $bulk_n" ] || { echo "reference bulk import: $(records_in "$work/ref-bulk")"; exit 1; }
+# How long an uninterrupted bulk import takes, to spread the kills over it.
+( cd "$work" && "$bin" --data-dir ref-bulk-2 import old/ >/dev/null )
+t0=$(date +%s%N)
+( cd "$work" && "$bin" --data-dir ref-bulk-2 import big.json >/dev/null )
+span_ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+bulk_none=0; bulk_whole=0; bulk_done=0; mid=0; i=0
+while [ "$mid" -lt "$n" ] && [ "$i" -lt $((4 * n)) ]; do
+  i=$((i + 1))
+  store="$work/b$i"
+  ( cd "$work" && "$bin" --data-dir "$store" import old/ >/dev/null )
+  ( cd "$work" && exec "$bin" --data-dir "$store" import big.json >/dev/null 2>&1 ) &
+  pid=$!
+  sleep "$(echo "scale=3; $((RANDOM % (span_ms + 1))) / 1000" | bc)"
+  kill -9 "$pid" 2>/dev/null || true
+  status=0; wait "$pid" 2>/dev/null || status=$?
+  got=$(records_in "$store")
+  case "$got" in
+    "0 0") bulk_none=$((bulk_none + 1)) ;;
+    "$bulk_n $bulk_n")
+      [ "$(fingerprint "$store" citations-big)" = "$full_bulk" ] || { echo "bulk kill $i: the source differs from an uninterrupted import"; exit 1; }
+      bulk_whole=$((bulk_whole + 1)) ;;
+    *) echo "bulk kill $i: records and stamps '$got', a partial import"; exit 1 ;;
+  esac
+  [ "$(pending_in "$store")" = 0 ] || { echo "bulk kill $i: a journal entry survived the reopen"; exit 1; }
+  if [ "$status" = 137 ]; then mid=$((mid + 1)); else bulk_done=$((bulk_done + 1)); fi
+  rm -rf "$store"
+done
+[ "$mid" -ge "$n" ] || { echo "only $mid of $i kills landed mid-import"; exit 1; }
+echo "bulk import of $bulk_n records (~${span_ms} ms uninterrupted): $i runs, $mid killed mid-import ($bulk_done had finished first) -> $bulk_none without the source, $bulk_whole with all of it, 0 partial, no journal entry left"
