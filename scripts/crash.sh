@@ -15,8 +15,10 @@ n="${1:-50}"
 bulk_n="${2:-5000}"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/palermo/target}"
 cargo build --release --quiet
-bin="$CARGO_TARGET_DIR/release/palermo"
 work="$(mktemp -d)"; trap 'rm -rf "$work"' EXIT
+# A copy, so that a rebuild during the run cannot swap the binary under it.
+cp "$CARGO_TARGET_DIR/release/palermo" "$work/palermo"
+bin="$work/palermo"
 
 # Old sources: the shipped data. New sources: one entry changed, one removed.
 cp -r data "$work/old"

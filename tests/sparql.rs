@@ -701,7 +701,27 @@ async fn cached_record_answers_follow_every_write() {
             .body(body)
             .send()
     };
+    // A bibliography of every record reads the records through the
+    // record cache: the second export comes from it.
+    let bibliography = || async {
+        let r = Client::new()
+            .get(format!("{base}/records"))
+            .header("accept", "text/x-bibliography")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        r.text().await.unwrap().to_lowercase()
+    };
+    let first = bibliography().await;
+    assert_eq!(bibliography().await, first);
+    assert!(!first.contains("zebrafinch atlas"));
+
     assert_eq!(write(update).await.unwrap().status(), 200);
+    assert!(
+        bibliography().await.contains("zebrafinch atlas"),
+        "the bibliography still used the record as read before the write"
+    );
     for (p, (etag, _)) in paths.iter().zip(&before) {
         let (new_etag, body) = fetch(p.clone()).await;
         assert!(

@@ -437,6 +437,26 @@ impl Styles {
         Ok(r)
     }
 
+    /// Render records in the default style and locale, as plain text and
+    /// as HTML, into the cache, so that their first bibliography or landing
+    /// page is served warm. Stops at the cache's capacity (more would push
+    /// out what was just rendered). Returns the records rendered.
+    pub fn warm(
+        &self,
+        records: impl IntoIterator<Item = Record>,
+        iris: &Iris,
+    ) -> Result<usize, Error> {
+        let resolved = self.resolve(&ExportOptions::default())?;
+        let mut n = 0;
+        for record in records.into_iter().take(self.inner.cache.capacity / 2) {
+            for html in [false, true] {
+                self.reference(&record, iris, &resolved, html)?;
+            }
+            n += 1;
+        }
+        Ok(n)
+    }
+
     /// One reference of a record, as plain text or an HTML `csl-entry`.
     pub fn render(
         &self,

@@ -1,4 +1,6 @@
-//! Rendered record representations, kept until the store next changes.
+//! Rendered record representations, and records as read from the store
+//! (for bibliographies and search exports), kept until the store next
+//! changes.
 //!
 //! A record's exports and pages are a pure function of the store and the
 //! request's options, and the store changes only through this process's
@@ -12,11 +14,14 @@
 use super::pages::Prepared;
 use super::records::RecordDoc;
 use crate::export::ExportOptions;
+use crate::record::Record;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
 
 /// 64 MiB: every record of a 100k catalogue in one citation format.
 pub const DEFAULT_BUDGET: usize = 64 << 20;
+/// Records kept as read from the store (about 1–2 KB each).
+pub const RECORD_CAPACITY: usize = 50_000;
 
 /// What a record's answer depends on besides the store.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -48,6 +53,7 @@ struct Inner {
     generation: u64,
     bytes: usize,
     entries: HashMap<Key, Arc<Prepared>>,
+    records: HashMap<String, Arc<Record>>,
 }
 
 /// The cache, shared by every request; cheap to clone.
@@ -102,10 +108,46 @@ impl ResponseCache {
     }
 
     /// Forget everything: the store changed.
+    /// A record as last read from the store, or the generation to insert
+    /// it with after reading it.
+    pub fn record(&self, id: &str) -> Result<Arc<Record>, u64> {
+        let inner = self.lock();
+        inner.records.get(id).cloned().ok_or(inner.generation)
+    }
+
+    pub fn insert_record(&self, generation: u64, record: Arc<Record>) {
+        let mut inner = self.lock();
+        if inner.generation != generation {
+            return;
+        }
+        if inner.records.len() >= RECORD_CAPACITY {
+            inner.records.clear();
+        }
+        inner.records.insert(record.id.clone(), record);
+    }
+
+    /// The record `id`, from the cache or read with `reader` (and kept);
+    /// `None` when no source holds it.
+    pub fn read_record(
+        &self,
+        reader: &mut crate::rdf::read::Reader<'_>,
+        id: &str,
+    ) -> Result<Option<Arc<Record>>, crate::error::Error> {
+        match self.record(id) {
+            Ok(r) => Ok(Some(r)),
+            Err(generation) => Ok(reader.record(id)?.map(|r| {
+                let r = Arc::new(r);
+                self.insert_record(generation, r.clone());
+                r
+            })),
+        }
+    }
+
     pub fn invalidate(&self) {
         let mut inner = self.lock();
         inner.generation += 1;
         inner.entries.clear();
+        inner.records.clear();
         inner.bytes = 0;
     }
 }

@@ -17,6 +17,7 @@ pub mod records;
 pub mod router;
 pub mod search;
 pub mod sparql;
+pub mod warm;
 pub mod writes;
 
 use crate::error::Error;
@@ -125,6 +126,8 @@ pub struct AppState {
     pub search: crate::search::SearchIndex,
     /// Rendered record answers, emptied by every write.
     pub cache: cache::ResponseCache,
+    /// The thread that renders references ahead (`warm`).
+    pub warmer: warm::Warmer,
 }
 
 impl AppState {
@@ -139,6 +142,7 @@ impl AppState {
             )),
             exporter: crate::export::Exporter::with_styles(config.iris.clone(), styles),
             cache: cache::ResponseCache::new(cache::DEFAULT_BUDGET),
+            warmer: warm::Warmer::default(),
             config: Arc::new(config),
         })
     }
@@ -153,6 +157,7 @@ impl AppState {
             )),
             exporter: crate::export::Exporter::new(config.iris.clone()),
             cache: cache::ResponseCache::new(cache::DEFAULT_BUDGET),
+            warmer: warm::Warmer::default(),
             config: Arc::new(config),
         }
     }
@@ -204,7 +209,9 @@ pub async fn serve_on(
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> Result<(), Error> {
     let connections = ConnectionLimits::of(&config);
-    let app = router::router(AppState::try_new(store.clone(), config)?);
+    let state = AppState::try_new(store.clone(), config)?;
+    warm::spawn(&state);
+    let app = router::router(state);
     accept_loop(listener, app, connections, shutdown).await;
     store.flush()?;
     Ok(())

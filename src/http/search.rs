@@ -768,19 +768,20 @@ async fn export(
         ));
     }
     let (tx, rx) = tokio::sync::mpsc::channel::<Result<Bytes, std::io::Error>>(8);
-    let (store, iris, exporter) = (
+    let (store, iris, exporter, cache) = (
         state.store.clone(),
         state.config.iris.clone(),
         state.exporter.clone(),
+        state.cache.clone(),
     );
     tokio::task::spawn_blocking(move || {
         let mut reader = crate::rdf::read::Reader::new(store.oxigraph(), &iris);
         let records = ids.filter_map(|id| match id {
-            Ok(id) => match reader.record(&id) {
-                Ok(Some(r)) => Some(Ok(r)),
+            Ok(id) => match cache.read_record(&mut reader, &id) {
+                Ok(Some(r)) => Some(Ok(std::sync::Arc::unwrap_or_clone(r))),
                 // Deleted since the search: skipped, as `records_from_store` does.
                 Ok(None) => None,
-                Err(e) => Some(Err(Error::from(e))),
+                Err(e) => Some(Err(e)),
             },
             Err(e) => Some(Err(e)),
         });

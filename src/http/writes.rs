@@ -84,6 +84,9 @@ pub async fn update(
     .map_err(|e| Error::Io(e.to_string()))??;
     state.cache.invalidate();
     state.search.follow(&state.store, &report.records).await;
+    if !report.records.is_empty() {
+        super::warm::spawn(&state);
+    }
     tracing::info!(
         records = report.records.len(),
         deleted = report.deleted.len(),
@@ -164,6 +167,9 @@ pub async fn store(
     .map_err(|e| Error::Io(e.to_string()))??;
     state.cache.invalidate();
     state.search.follow(&state.store, &report.records).await;
+    if !report.records.is_empty() {
+        super::warm::spawn(&state);
+    }
     Ok(Json(report).into_response())
 }
 

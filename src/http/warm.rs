@@ -1,0 +1,108 @@
+//! Background rendering of formatted references: after start and after
+//! each write, the records (read once from the store) and their APA
+//! references (plain and HTML) go into the caches, so that bibliographies
+//! meet the warm path (hayagriva takes ~0.6 ms per reference and the store
+//! ~0.3 ms per record; cached, each is a map lookup).
+
+use super::AppState;
+use std::sync::{Arc, Mutex, PoisonError};
+
+/// At most one rendering thread per service: a write while it runs asks
+/// for one more pass instead of another thread.
+#[derive(Debug, Clone, Default)]
+pub struct Warmer {
+    /// (a thread is running, another pass was asked for while it ran)
+    flags: Arc<Mutex<(bool, bool)>>,
+}
+
+/// Render every record ahead (after start, and after each write, which
+/// empties the record cache), on one thread of its own, one record at a
+/// time, so that requests keep the other cores while it runs.
+pub fn spawn(state: &AppState) {
+    {
+        let mut flags = state
+            .warmer
+            .flags
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        if flags.0 {
+            flags.1 = true;
+            return;
+        }
+        flags.0 = true;
+    }
+    let flags = state.warmer.flags.clone();
+    let state = state.clone();
+    let spawned = std::thread::Builder::new()
+        .name("palermo-warm".into())
+        .spawn(move || {
+            loop {
+                let started = std::time::Instant::now();
+                match run(&state, None) {
+                    Ok(n) => tracing::info!(
+                        records = n,
+                        seconds = started.elapsed().as_secs_f64(),
+                        "formatted references rendered ahead"
+                    ),
+                    Err(e) => tracing::warn!("rendering references ahead stopped: {e}"),
+                }
+                let mut flags = state
+                    .warmer
+                    .flags
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner);
+                if flags.1 {
+                    flags.1 = false;
+                } else {
+                    flags.0 = false;
+                    break;
+                }
+            }
+        });
+    if let Err(e) = spawned {
+        tracing::warn!("cannot start the reference renderer: {e}");
+        flags.lock().unwrap_or_else(PoisonError::into_inner).0 = false;
+    }
+}
+
+/// Render the references of `ids` (all records when `None`) into the cache,
+/// one record at a time. Returns the number of records rendered.
+pub fn run(state: &AppState, ids: Option<Vec<String>>) -> Result<usize, crate::error::Error> {
+    let iris = state.exporter.iris();
+    let ids = match ids {
+        Some(ids) => ids,
+        None => all_ids(state)?,
+    };
+    let mut reader = crate::rdf::read::Reader::new(state.store.oxigraph(), iris);
+    // The records go into the response cache too: a bibliography needs
+    // them before it can look up their references.
+    let records = ids.iter().filter_map(|id| {
+        state
+            .cache
+            .read_record(&mut reader, id)
+            .ok()
+            .flatten()
+            .map(Arc::unwrap_or_clone)
+    });
+    state.exporter.styles().warm(records, iris)
+}
+
+/// Every record id, sorted (the order of a bibliography of everything).
+fn all_ids(state: &AppState) -> Result<Vec<String>, crate::error::Error> {
+    let iris = state.exporter.iris();
+    let class = crate::rdf::term(crate::rdf::ns::DCTERMS, "BibliographicResource");
+    let mut ids = std::collections::BTreeSet::new();
+    for q in state.store.oxigraph().quads_for_pattern(
+        None,
+        Some(oxigraph::model::vocab::rdf::TYPE),
+        Some(class.as_ref().into()),
+        None,
+    ) {
+        if let oxigraph::model::NamedOrBlankNode::NamedNode(n) = q?.subject
+            && let Some(id) = iris.record_id(n.as_str())
+        {
+            ids.insert(id.to_string());
+        }
+    }
+    Ok(ids.into_iter().collect())
+}
