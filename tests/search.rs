@@ -565,3 +565,39 @@ fn reindex_follows_the_store() {
     assert_eq!(index.rebuild(&store).unwrap(), 103);
     assert_eq!(ids(&search(&index, "labour exploitation")), before);
 }
+
+/// A large store's index is built after the service starts listening: until
+/// then searches are a 503 that says why, writes meanwhile do not wait for
+/// the build, and afterwards the index has them.
+#[tokio::test]
+async fn an_index_being_built_answers_busy_and_catches_up() {
+    let (store, _) = common::catalogue();
+    let index = SearchIndex::building(&common::iris()).unwrap();
+    let err = index.search(&SearchRequest::default()).unwrap_err();
+    assert_eq!(err.status(), axum::http::StatusCode::SERVICE_UNAVAILABLE);
+    assert!(err.to_string().contains("being built"), "{err}");
+    assert!(index.ids(&SearchRequest::default()).is_err());
+    assert!(index.scores("trafficking").is_err());
+
+    let id = "understanding-human-trafficking-in-conflict";
+    let report = palermo::update::sparql_update(
+        &store,
+        &common::iris(),
+        &format!(
+            "PREFIX dcterms: <http://purl.org/dc/terms/> DELETE {{ GRAPH ?g {{ ?r dcterms:title ?t }} }} INSERT {{ GRAPH ?g {{ ?r dcterms:title \"the zebrafinch atlas\" }} }} WHERE {{ GRAPH ?g {{ ?r dcterms:title ?t }} FILTER(?r = <http://localhost:8080/records/{id}>) }}"
+        ),
+        common::T2,
+    )
+    .unwrap();
+    // Queued, not waited for: the build holds the index's writer.
+    tokio::time::timeout(
+        Duration::from_secs(1),
+        index.follow(&store, &report.records),
+    )
+    .await
+    .expect("following a write does not wait for the build");
+
+    assert_eq!(index.finish_build(&store).unwrap(), 103);
+    assert_eq!(ids(&search(&index, "zebrafinch")), vec![id]);
+    assert_eq!(index.len(), 103);
+}

@@ -30,7 +30,9 @@ impl Error {
 impl IntoResponse for Error {
     fn into_response(self) -> Response {
         let status = self.status();
-        if status.is_server_error() {
+        // Busy is load shedding (query slots full, the search index still
+        // being built): expected, and the client is told when to retry.
+        if status.is_server_error() && !matches!(self, Error::Busy(_)) {
             tracing::error!(error = %self, "request failed");
         }
         let mut response = (

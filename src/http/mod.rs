@@ -135,7 +135,7 @@ impl AppState {
     pub fn try_new(store: Store, config: Config) -> Result<Self, Error> {
         let styles = crate::export::formatted::Styles::new(config.styles_dir.as_deref(), 50_000)?;
         Ok(AppState {
-            search: crate::search::SearchIndex::build(&store, &config.iris)?,
+            search: crate::search::SearchIndex::for_serving(&store, &config.iris)?,
             store,
             query_slots: Arc::new(tokio::sync::Semaphore::new(
                 config.max_concurrent_queries.max(1),

@@ -252,7 +252,26 @@ struct Engine {
     iris: Iris,
     /// Author key -> display name, for facet labels and author filters by name.
     authors: RwLock<HashMap<String, String>>,
+    status: Mutex<Status>,
 }
+
+/// Whether searches can be answered yet.
+#[derive(Debug)]
+enum Status {
+    /// Being built from the store after start; writes meanwhile are kept
+    /// here and re-indexed once the build is done (the build may have read
+    /// their records before the write).
+    Building {
+        pending: Vec<String>,
+    },
+    Ready,
+    Failed(String),
+}
+
+/// Stores up to this many records are indexed before the service listens
+/// (about 2 s here); larger ones in the background, so that everything but
+/// search is served at once (a million records take ~15 minutes to index).
+pub const SYNC_BUILD_LIMIT: usize = 20_000;
 
 /// A cheap handle on the search index: clone it freely.
 #[derive(Clone)]
@@ -290,8 +309,76 @@ impl SearchIndex {
                 parser,
                 iris: iris.clone(),
                 authors: RwLock::new(HashMap::new()),
+                status: Mutex::new(Status::Ready),
             })),
         })
+    }
+
+    /// An empty index that answers searches with 503 until `finish_build`.
+    pub fn building(iris: &Iris) -> Result<Self, Error> {
+        let index = Self::empty(iris)?;
+        *index.status()? = Status::Building {
+            pending: Vec::new(),
+        };
+        Ok(index)
+    }
+
+    /// Build from the store, re-index what was written meanwhile, and start
+    /// answering searches (or say for good why not).
+    pub fn finish_build(&self, store: &Store) -> Result<usize, Error> {
+        let built = self.rebuild(store);
+        let mut status = self.status()?;
+        let pending = match &mut *status {
+            Status::Building { pending } => std::mem::take(pending),
+            _ => Vec::new(),
+        };
+        let result = built.and_then(|n| self.reindex(store, &pending).map(|()| n));
+        *status = match &result {
+            Ok(_) => Status::Ready,
+            Err(e) => Status::Failed(e.to_string()),
+        };
+        result
+    }
+
+    /// For serving: small stores indexed now, large ones in the background.
+    pub fn for_serving(store: &Store, iris: &Iris) -> Result<Self, Error> {
+        let records = crate::rdf::read::record_ids(store.oxigraph(), iris)?.len();
+        if records <= SYNC_BUILD_LIMIT {
+            return Self::build(store, iris);
+        }
+        let index = Self::building(iris)?;
+        let (background, store) = (index.clone(), store.clone());
+        std::thread::Builder::new()
+            .name("palermo-index".into())
+            .spawn(move || {
+                if let Err(e) = background.finish_build(&store) {
+                    tracing::error!(error = %e, "search index could not be built; /records is unavailable");
+                }
+            })
+            .map_err(|e| Error::Io(format!("cannot start the search index build: {e}")))?;
+        tracing::info!(records, "building the search index in the background");
+        Ok(index)
+    }
+
+    fn status(&self) -> Result<std::sync::MutexGuard<'_, Status>, Error> {
+        Ok(self
+            .engine()?
+            .status
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner))
+    }
+
+    /// The engine, if it can answer searches now.
+    fn ready_engine(&self) -> Result<&Engine, Error> {
+        match &*self.status()? {
+            Status::Ready => self.engine(),
+            Status::Building { .. } => Err(Error::Busy(
+                "the search index is still being built after start; try again shortly".into(),
+            )),
+            Status::Failed(e) => Err(Error::Store(format!(
+                "the search index is unavailable: {e}"
+            ))),
+        }
     }
 
     /// The index of every record in the store.
@@ -397,6 +484,12 @@ impl SearchIndex {
     /// has already succeeded, so a failure here must not turn it into an
     /// error: it is logged, and a full rebuild is tried instead.
     pub async fn follow(&self, store: &Store, ids: &[String]) {
+        if let Ok(mut status) = self.status()
+            && let Status::Building { pending } = &mut *status
+        {
+            pending.extend_from_slice(ids);
+            return;
+        }
         let (index, store, ids) = (self.clone(), store.clone(), ids.to_vec());
         let done = tokio::task::spawn_blocking(move || {
             index.reindex(&store, &ids).or_else(|e| {
@@ -441,7 +534,7 @@ impl SearchIndex {
 
     /// One page of results, with the facet counts of the whole result.
     pub fn search(&self, req: &SearchRequest) -> Result<SearchResults, Error> {
-        let engine = self.engine()?;
+        let engine = self.ready_engine()?;
         let searcher = engine.reader.searcher();
         let plan = engine.plan(req)?;
         let sort = req.effective_sort();
@@ -547,7 +640,7 @@ impl SearchIndex {
     /// ignored), read lazily from one snapshot of the index: the cursor of
     /// an export. Returns the total first.
     pub fn ids(&self, req: &SearchRequest) -> Result<(usize, IdCursor), Error> {
-        let engine = self.engine()?;
+        let engine = self.ready_engine()?;
         let searcher = engine.reader.searcher();
         let plan = engine.plan(req)?;
         // One pass that keeps every hit: sized by the index, not by a parameter.
@@ -567,7 +660,7 @@ impl SearchIndex {
     /// Score of every record matching a free-text query (no filters), by id:
     /// what the SPARQL function looks up.
     pub fn scores(&self, q: &str) -> Result<HashMap<String, f32>, Error> {
-        let engine = self.engine()?;
+        let engine = self.ready_engine()?;
         let searcher = engine.reader.searcher();
         let req = SearchRequest {
             q: q.to_string(),
