@@ -472,8 +472,8 @@ fn duration(seconds: f64, flag: &str) -> Result<Duration, Error> {
 }
 
 /// Expand directories (sorted, recursively) and read every file.
-/// One CSL-JSON file that starts a new source is read as a stream and
-/// written by the bulk loader, so its size is not bounded by memory
+/// One CSL-JSON or RIS file that starts a new source is read as a stream
+/// and written by the bulk loader, so its size is not bounded by memory
 /// (`csljson::Stream`, `import::bulk::import_stream`). Anything else is read
 /// whole; `None` says so.
 fn stream_import(
@@ -490,17 +490,24 @@ fn stream_import(
         return Ok(None);
     }
     let path = provenance_path(file);
-    let Ok((CitationFormat::CslJson, source)) = citation_header(&path) else {
+    let Ok((format, source)) = citation_header(&path) else {
         return Ok(None);
     };
+    if format == CitationFormat::BibTeX {
+        // @string macros may be defined anywhere: BibTeX is read whole.
+        return Ok(None);
+    }
     if !import::bulk::is_new(store, iris, &iris.graph(&source.id))? {
         return Ok(None);
     }
     let reader = std::fs::File::open(file)
         .map(|f| std::io::BufReader::with_capacity(1 << 20, f))
         .map_err(|e| Error::Io(format!("{}: {e}", file.display())))?;
-    let records =
-        crate::ingest::csljson::Stream::new(&path, reader, iris).map(|r| r.map_err(Error::Parse));
+    let records: Box<dyn Iterator<Item = Result<crate::record::Record, _>>> = match format {
+        CitationFormat::Ris => Box::new(crate::ingest::ris::stream(&path, reader, iris)),
+        _ => Box::new(crate::ingest::csljson::Stream::new(&path, reader, iris)),
+    };
+    let records = records.map(|r| r.map_err(Error::Parse));
     import::bulk::import_stream(store, iris, &source, records, now).map(Some)
 }
 

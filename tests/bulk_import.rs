@@ -122,9 +122,13 @@ fn a_pinned_id_held_by_another_source_fails_before_anything_is_written() {
 /// Synthetic records `from..to` as a CSL-JSON file's text (`prepared`
 /// holds `synthetic-0000000` to `…09` alive).
 fn csl_json(seed: u64, from: usize, to: usize) -> String {
+    generated(palermo::export::Format::CslJson, seed, from, to)
+}
+
+fn generated(format: palermo::export::Format, seed: u64, from: usize, to: usize) -> String {
     let mut out = Vec::new();
     palermo::export::write_records(
-        palermo::export::Format::CslJson,
+        format,
         palermo::synthetic::records(seed, to).skip(from).map(Ok),
         &iris(),
         &palermo::export::ExportOptions::default(),
@@ -139,28 +143,44 @@ fn stream(
     path: &str,
     text: &str,
 ) -> Result<palermo::report::ImportReport, palermo::error::Error> {
-    let (_, header) = palermo::ingest::citations::citation_header(path).unwrap();
-    let records = palermo::ingest::csljson::Stream::new(path, text.as_bytes(), &iris())
-        .map(|r| r.map_err(palermo::error::Error::Parse));
+    let (format, header) = palermo::ingest::citations::citation_header(path).unwrap();
+    let records: Box<dyn Iterator<Item = Result<Record, _>>> = match format {
+        palermo::ingest::citations::CitationFormat::Ris => {
+            Box::new(palermo::ingest::ris::stream(path, text.as_bytes(), &iris()))
+        }
+        _ => Box::new(palermo::ingest::csljson::Stream::new(
+            path,
+            text.as_bytes(),
+            &iris(),
+        )),
+    };
+    let records = records.map(|r| r.map_err(palermo::error::Error::Parse));
     palermo::import::bulk::import_stream(store, &iris(), &header, records, T3)
 }
 
 #[test]
 fn a_streamed_file_imports_like_the_whole_file() {
-    let text = csl_json(4, 20, 320);
-    let whole = prepared();
-    let source =
-        palermo::ingest::citations::citation_source("in/big.json", &text, &iris()).unwrap();
-    let a = import_records_with(&whole, &iris(), vec![source], T3, Strategy::BulkWhenNew).unwrap();
-    let streamed = prepared();
-    let b = stream(&streamed, "in/big.json", &text).unwrap();
-    assert!(a.bulk && b.bulk);
-    assert_eq!(b.records, 300);
-    assert_eq!(
-        serde_json::to_value(&a).unwrap(),
-        serde_json::to_value(&b).unwrap()
-    );
-    assert_eq!(snapshot(&whole), snapshot(&streamed));
+    use palermo::export::Format;
+    for (format, path) in [
+        (Format::CslJson, "in/big.json"),
+        (Format::Ris, "in/big.ris"),
+    ] {
+        let text = generated(format, 4, 20, 320);
+        let whole = prepared();
+        let source = palermo::ingest::citations::citation_source(path, &text, &iris()).unwrap();
+        let a =
+            import_records_with(&whole, &iris(), vec![source], T3, Strategy::BulkWhenNew).unwrap();
+        let streamed = prepared();
+        let b = stream(&streamed, path, &text).unwrap();
+        assert!(a.bulk && b.bulk, "{path}");
+        assert_eq!(b.records, 300, "{path}");
+        assert_eq!(
+            serde_json::to_value(&a).unwrap(),
+            serde_json::to_value(&b).unwrap(),
+            "{path}"
+        );
+        assert_eq!(snapshot(&whole), snapshot(&streamed), "{path}");
+    }
 }
 
 #[test]

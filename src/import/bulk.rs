@@ -43,27 +43,26 @@ const LOADER_MEMORY_MB: usize = 512;
 pub fn is_new(store: &Store, iris: &Iris, graph: &NamedNode) -> Result<bool, Error> {
     let ox = store.oxigraph();
     let meta = iris.meta_graph();
-    let in_graph = ox
-        .quads_for_pattern(
-            None,
-            None,
-            None,
-            Some(GraphNameRef::NamedNode(graph.as_ref())),
-        )
-        .next()
-        .transpose()?
-        .is_some();
-    let described = ox
-        .quads_for_pattern(
-            Some(graph.as_ref().into()),
-            None,
-            None,
-            Some(GraphNameRef::from(&meta)),
-        )
-        .next()
-        .transpose()?
-        .is_some();
+    let in_graph = any(ox.quads_for_pattern(
+        None,
+        None,
+        None,
+        Some(GraphNameRef::NamedNode(graph.as_ref())),
+    ))?;
+    let described = any(ox.quads_for_pattern(
+        Some(graph.as_ref().into()),
+        None,
+        None,
+        Some(GraphNameRef::from(&meta)),
+    ))?;
     Ok(!in_graph && !described)
+}
+
+/// Whether a pattern matches at all (reads one quad at most).
+fn any(
+    mut quads: impl Iterator<Item = Result<Quad, oxigraph::store::StorageError>>,
+) -> Result<bool, Error> {
+    Ok(quads.next().transpose()?.is_some())
 }
 
 /// Whether every batch can take the bulk path: each source is new and holds
@@ -313,17 +312,12 @@ pub fn recover(store: &Store, iris: &Iris) -> Result<(), Error> {
     let mut ingested = Vec::new();
     for entry in &entries {
         if let NamedOrBlankNode::NamedNode(graph) = &entry.subject
-            && store
-                .oxigraph()
-                .quads_for_pattern(
-                    None,
-                    None,
-                    None,
-                    Some(GraphNameRef::NamedNode(graph.as_ref())),
-                )
-                .next()
-                .transpose()?
-                .is_some()
+            && any(store.oxigraph().quads_for_pattern(
+                None,
+                None,
+                None,
+                Some(GraphNameRef::NamedNode(graph.as_ref())),
+            ))?
         {
             ingested.push((graph.clone(), entry.object.clone()));
         }
@@ -371,16 +365,12 @@ fn stale_meta(
             continue;
         };
         for (graph, current) in ingested {
-            let back = ox
-                .quads_for_pattern(
-                    Some(record.as_ref().into()),
-                    Some(rdf::TYPE),
-                    None,
-                    Some(GraphNameRef::NamedNode(graph.as_ref())),
-                )
-                .next()
-                .transpose()?
-                .is_some();
+            let back = any(ox.quads_for_pattern(
+                Some(record.as_ref().into()),
+                Some(rdf::TYPE),
+                None,
+                Some(GraphNameRef::NamedNode(graph.as_ref())),
+            ))?;
             if !back {
                 continue;
             }

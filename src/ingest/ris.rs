@@ -28,64 +28,142 @@ fn tag_line(line: &str) -> Option<(&str, &str)> {
 
 /// Split a file into records, each with the line of its `TY`.
 pub fn records(file: &str, text: &str) -> Result<Vec<(usize, RisRecord)>, ParseError> {
-    let err = |line: usize, message: String| ParseError {
+    Records::new(file, text.as_bytes()).collect()
+}
+
+/// The records of a RIS file read line by line from `reader`, each with the
+/// line of its `TY`: `records` for a whole text, and the stream behind
+/// `palermo import` of a file too large to hold.
+pub struct Records<R> {
+    file: String,
+    reader: R,
+    line: usize,
+    buf: String,
+    current: Option<(usize, RisRecord)>,
+    finished: bool,
+}
+
+impl<R: std::io::BufRead> Records<R> {
+    pub fn new(file: &str, reader: R) -> Self {
+        Records {
+            file: file.to_string(),
+            reader,
+            line: 0,
+            buf: String::new(),
+            current: None,
+            finished: false,
+        }
+    }
+
+    fn err(&self, line: usize, message: String) -> ParseError {
+        ParseError {
+            file: self.file.clone(),
+            line,
+            message,
+        }
+    }
+
+    /// Read lines until a record closes (`Ok(Some)`) or the file ends.
+    fn step(&mut self) -> Result<Option<(usize, RisRecord)>, ParseError> {
+        loop {
+            self.buf.clear();
+            let read = self.reader.read_line(&mut self.buf).map_err(|e| {
+                let message = if e.kind() == std::io::ErrorKind::InvalidData {
+                    "not UTF-8 text".to_string()
+                } else {
+                    format!("cannot read: {e}")
+                };
+                self.err(self.line + 1, message)
+            })?;
+            if read == 0 {
+                return match self.current.take() {
+                    Some((start, _)) => Err(self.err(start, "record has no ER".into())),
+                    None => Ok(None),
+                };
+            }
+            self.line += 1;
+            let n = self.line;
+            let mut line = self.buf.trim_end_matches('\n').trim_end_matches('\r');
+            if n == 1 {
+                line = line.strip_prefix('\u{FEFF}').unwrap_or(line);
+            }
+            match (tag_line(line), &mut self.current) {
+                (Some(("TY", v)), None) => {
+                    self.current = Some((
+                        n,
+                        RisRecord {
+                            tags: vec![("TY".into(), v.to_string())],
+                        },
+                    ))
+                }
+                (Some(("TY", _)), Some((start, _))) => {
+                    let start = *start;
+                    return Err(
+                        self.err(n, format!("TY before the ER of the record at line {start}"))
+                    );
+                }
+                (Some(("ER", _)), Some(_)) => return Ok(self.current.take()),
+                (Some((tag, _)), None) => {
+                    return Err(self.err(n, format!("{tag} outside a record (expected TY first)")));
+                }
+                (Some((tag, v)), Some((_, r))) => {
+                    r.tags.push((tag.to_string(), controls_to_spaces(v)))
+                }
+                (None, Some((_, r))) if !line.trim().is_empty() => {
+                    // A wrapped value continues the last tag.
+                    if let Some((_, v)) = r.tags.last_mut() {
+                        v.push(' ');
+                        v.push_str(&controls_to_spaces(line.trim()));
+                    }
+                }
+                (None, None) if !line.trim().is_empty() => {
+                    let message = format!("not a RIS tag line: \"{}\"", clean_space(line));
+                    return Err(self.err(n, message));
+                }
+                (None, _) => {}
+            }
+        }
+    }
+}
+
+impl<R: std::io::BufRead> Iterator for Records<R> {
+    type Item = Result<(usize, RisRecord), ParseError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.finished {
+            return None;
+        }
+        let next = self.step().transpose();
+        if !matches!(next, Some(Ok(_))) {
+            self.finished = true;
+        }
+        next
+    }
+}
+
+/// The records of a RIS file as they are read (see `Records`).
+pub fn stream<R: std::io::BufRead>(
+    file: &str,
+    reader: R,
+    iris: &Iris,
+) -> impl Iterator<Item = Result<Record, ParseError>> + use<R> {
+    let (file, iris) = (file.to_string(), iris.clone());
+    Records::new(&file, reader).map(move |r| record(&file, r?, &iris))
+}
+
+/// One RIS record as a record, with its provenance.
+fn record(file: &str, (line, r): (usize, RisRecord), iris: &Iris) -> Result<Record, ParseError> {
+    let mut rec = Record::try_from((&r, iris)).map_err(|message| ParseError {
         file: file.to_string(),
         line,
         message,
-    };
-    let text = text.strip_prefix('\u{FEFF}').unwrap_or(text);
-    let mut out = Vec::new();
-    let mut current: Option<(usize, RisRecord)> = None;
-    for (i, raw) in text.lines().enumerate() {
-        let n = i + 1;
-        let line = raw.trim_end_matches('\r');
-        match (tag_line(line), &mut current) {
-            (Some(("TY", v)), None) => {
-                current = Some((
-                    n,
-                    RisRecord {
-                        tags: vec![("TY".into(), v.to_string())],
-                    },
-                ))
-            }
-            (Some(("TY", _)), Some((start, _))) => {
-                return Err(err(
-                    n,
-                    format!("TY before the ER of the record at line {start}"),
-                ));
-            }
-            (Some(("ER", _)), Some(_)) => {
-                if let Some(done) = current.take() {
-                    out.push(done);
-                }
-            }
-            (Some((tag, _)), None) => {
-                return Err(err(
-                    n,
-                    format!("{tag} outside a record (expected TY first)"),
-                ));
-            }
-            (Some((tag, v)), Some((_, r))) => r.tags.push((tag.to_string(), controls_to_spaces(v))),
-            (None, Some((_, r))) if !line.trim().is_empty() => {
-                // A wrapped value continues the last tag.
-                if let Some((_, v)) = r.tags.last_mut() {
-                    v.push(' ');
-                    v.push_str(&controls_to_spaces(line.trim()));
-                }
-            }
-            (None, None) if !line.trim().is_empty() => {
-                return Err(err(
-                    n,
-                    format!("not a RIS tag line: \"{}\"", clean_space(line)),
-                ));
-            }
-            (None, _) => {}
-        }
-    }
-    if let Some((start, _)) = current {
-        return Err(err(start, "record has no ER".into()));
-    }
-    Ok(out)
+    })?;
+    rec.provenance.push(Provenance {
+        source: String::new(),
+        file: file.to_string(),
+        line,
+    });
+    Ok(rec)
 }
 
 /// An `AU` value as an agent.
@@ -172,22 +250,7 @@ impl TryFrom<(&RisRecord, &Iris)> for Record {
 
 /// Parse a RIS file (see `ingest::bibtex::parse` for ids and provenance).
 pub fn parse(file: &str, text: &str, iris: &Iris) -> Result<Vec<Record>, ParseError> {
-    records(file, text)?
-        .into_iter()
-        .map(|(line, r)| {
-            let mut rec = Record::try_from((&r, iris)).map_err(|message| ParseError {
-                file: file.to_string(),
-                line,
-                message,
-            })?;
-            rec.provenance.push(Provenance {
-                source: String::new(),
-                file: file.to_string(),
-                line,
-            });
-            Ok(rec)
-        })
-        .collect()
+    stream(file, text.as_bytes(), iris).collect()
 }
 
 #[cfg(test)]
@@ -214,6 +277,16 @@ mod tests {
             e.map(|e| (e.line, e.message)),
             Some((1, "record has no title (TI)".into()))
         );
+    }
+
+    #[test]
+    fn a_stream_names_the_line_of_bytes_that_are_not_utf8() {
+        let bytes: &[u8] = b"TY  - GEN\nTI  - a\nER  - \nTY  - GEN\nTI  - \xff\nER  - \n";
+        let got: Vec<_> = Records::new("x.ris", bytes).collect();
+        assert_eq!(got.len(), 2);
+        assert!(got[0].is_ok());
+        let e = got[1].as_ref().err().map(|e| (e.line, e.message.clone()));
+        assert_eq!(e, Some((5, "not UTF-8 text".into())));
     }
 
     #[test]
