@@ -41,15 +41,17 @@ fn import(c: &mut Criterion) {
     g.bench_function("read-csljson-stream", |b| {
         b.iter(|| {
             palermo::ingest::csljson::Stream::new("x.json", json.as_slice(), &iris)
-                .map(|r| r.expect("valid"))
-                .count()
+                .collect::<Result<Vec<_>, _>>()
+                .expect("valid")
+                .len()
         })
     });
     g.bench_function("read-ris-stream", |b| {
         b.iter(|| {
             palermo::ingest::ris::stream("x.ris", ris.as_slice(), &iris)
-                .map(|r| r.expect("valid"))
-                .count()
+                .collect::<Result<Vec<_>, _>>()
+                .expect("valid")
+                .len()
         })
     });
     g.bench_function("map-to-quads", |b| {
