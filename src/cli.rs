@@ -482,7 +482,7 @@ fn stream_import(
     files: &[PathBuf],
     now: time::OffsetDateTime,
 ) -> Result<Option<crate::report::ImportReport>, Error> {
-    use crate::ingest::citations::{CitationFormat, citation_header};
+    use crate::ingest::citations::{citation_header, record_stream};
     let [file] = files else {
         return Ok(None);
     };
@@ -493,21 +493,15 @@ fn stream_import(
     let Ok((format, source)) = citation_header(&path) else {
         return Ok(None);
     };
-    if format == CitationFormat::BibTeX {
-        // @string macros may be defined anywhere: BibTeX is read whole.
-        return Ok(None);
-    }
     if !import::bulk::is_new(store, iris, &iris.graph(&source.id))? {
         return Ok(None);
     }
     let reader = std::fs::File::open(file)
         .map(|f| std::io::BufReader::with_capacity(1 << 20, f))
         .map_err(|e| Error::Io(format!("{}: {e}", file.display())))?;
-    let records: Box<dyn Iterator<Item = Result<crate::record::Record, _>>> = match format {
-        CitationFormat::Ris => Box::new(crate::ingest::ris::stream(&path, reader, iris)),
-        _ => Box::new(crate::ingest::csljson::Stream::new(&path, reader, iris)),
+    let Some(records) = record_stream(format, &path, reader, iris) else {
+        return Ok(None);
     };
-    let records = records.map(|r| r.map_err(Error::Parse));
     import::bulk::import_stream(store, iris, &source, records, now).map(Some)
 }
 

@@ -144,17 +144,8 @@ fn stream(
     text: &str,
 ) -> Result<palermo::report::ImportReport, palermo::error::Error> {
     let (format, header) = palermo::ingest::citations::citation_header(path).unwrap();
-    let records: Box<dyn Iterator<Item = Result<Record, _>>> = match format {
-        palermo::ingest::citations::CitationFormat::Ris => {
-            Box::new(palermo::ingest::ris::stream(path, text.as_bytes(), &iris()))
-        }
-        _ => Box::new(palermo::ingest::csljson::Stream::new(
-            path,
-            text.as_bytes(),
-            &iris(),
-        )),
-    };
-    let records = records.map(|r| r.map_err(palermo::error::Error::Parse));
+    let records =
+        palermo::ingest::citations::record_stream(format, path, text.as_bytes(), &iris()).unwrap();
     palermo::import::bulk::import_stream(store, &iris(), &header, records, T3)
 }
 

@@ -86,37 +86,20 @@ fn references_are_rendered_ahead_into_the_cache() {
     .unwrap();
     let styles = state.exporter.styles().clone();
     assert_eq!(styles.cache_stats().entries, 0);
-    let n = palermo::http::warm::run(&state, None).unwrap();
+    let n = palermo::http::warm::run(&state).unwrap();
     assert_eq!(n, report.records);
     let warmed = styles.cache_stats();
     assert_eq!(warmed.entries, 2 * n, "plain and HTML per record");
 
     // A bibliography of every record now renders nothing anew.
     let iris = common::iris();
-    let ids = {
-        let mut reader = palermo::rdf::read::Reader::new(state.store.oxigraph(), &iris);
-        let mut ids: Vec<String> = Vec::new();
-        for q in state.store.oxigraph().quads_for_pattern(
-            None,
-            Some(oxigraph::model::vocab::rdf::TYPE),
-            Some(
-                oxigraph::model::NamedNodeRef::new_unchecked(
-                    "http://purl.org/dc/terms/BibliographicResource",
-                )
-                .into(),
-            ),
-            None,
-        ) {
-            if let oxigraph::model::NamedOrBlankNode::NamedNode(n) = q.unwrap().subject {
-                ids.push(n.as_str().rsplit('/').next().unwrap().to_string());
-            }
-        }
-        ids.sort();
-        ids.dedup();
-        ids.into_iter()
-            .map(|id| Ok(reader.record(&id).unwrap().unwrap()))
-            .collect::<Vec<Result<_, palermo::error::Error>>>()
-    };
+    let mut reader = palermo::rdf::read::Reader::new(state.store.oxigraph(), &iris);
+    let ids: Vec<Result<_, palermo::error::Error>> =
+        palermo::rdf::read::record_ids(state.store.oxigraph(), &iris)
+            .unwrap()
+            .iter()
+            .map(|id| Ok(reader.record(id).unwrap().unwrap()))
+            .collect();
     let mut out = Vec::new();
     let written = state
         .exporter
@@ -133,6 +116,6 @@ fn references_are_rendered_ahead_into_the_cache() {
     assert_eq!(after.hits, warmed.hits + n as u64);
 
     // Rendering the same records again finds them all cached.
-    assert_eq!(palermo::http::warm::run(&state, None).unwrap(), n);
+    assert_eq!(palermo::http::warm::run(&state).unwrap(), n);
     assert_eq!(styles.cache_stats().misses, warmed.misses);
 }

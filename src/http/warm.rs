@@ -15,30 +15,32 @@ pub struct Warmer {
     flags: Arc<Mutex<(bool, bool)>>,
 }
 
+impl Warmer {
+    fn flags(&self) -> std::sync::MutexGuard<'_, (bool, bool)> {
+        self.flags.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
 /// Render every record ahead (after start, and after each write, which
 /// empties the record cache), on one thread of its own, one record at a
 /// time, so that requests keep the other cores while it runs.
 pub fn spawn(state: &AppState) {
     {
-        let mut flags = state
-            .warmer
-            .flags
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner);
+        let mut flags = state.warmer.flags();
         if flags.0 {
             flags.1 = true;
             return;
         }
         flags.0 = true;
     }
-    let flags = state.warmer.flags.clone();
+    let warmer = state.warmer.clone();
     let state = state.clone();
     let spawned = std::thread::Builder::new()
         .name("palermo-warm".into())
         .spawn(move || {
             loop {
                 let started = std::time::Instant::now();
-                match run(&state, None) {
+                match run(&state) {
                     Ok(n) => tracing::info!(
                         records = n,
                         seconds = started.elapsed().as_secs_f64(),
@@ -46,11 +48,7 @@ pub fn spawn(state: &AppState) {
                     ),
                     Err(e) => tracing::warn!("rendering references ahead stopped: {e}"),
                 }
-                let mut flags = state
-                    .warmer
-                    .flags
-                    .lock()
-                    .unwrap_or_else(PoisonError::into_inner);
+                let mut flags = state.warmer.flags();
                 if flags.1 {
                     flags.1 = false;
                 } else {
@@ -61,18 +59,16 @@ pub fn spawn(state: &AppState) {
         });
     if let Err(e) = spawned {
         tracing::warn!("cannot start the reference renderer: {e}");
-        flags.lock().unwrap_or_else(PoisonError::into_inner).0 = false;
+        warmer.flags().0 = false;
     }
 }
 
-/// Render the references of `ids` (all records when `None`) into the cache,
-/// one record at a time. Returns the number of records rendered.
-pub fn run(state: &AppState, ids: Option<Vec<String>>) -> Result<usize, crate::error::Error> {
+/// Render every record's references into the cache, one record at a time
+/// (up to the cache's capacity). Returns the number of records rendered.
+pub fn run(state: &AppState) -> Result<usize, crate::error::Error> {
     let iris = state.exporter.iris();
-    let ids = match ids {
-        Some(ids) => ids,
-        None => all_ids(state)?,
-    };
+    // Sorted: the order of a bibliography of everything.
+    let ids = crate::rdf::read::record_ids(state.store.oxigraph(), iris)?;
     let mut reader = crate::rdf::read::Reader::new(state.store.oxigraph(), iris);
     // The records go into the response cache too: a bibliography needs
     // them before it can look up their references.
@@ -85,24 +81,4 @@ pub fn run(state: &AppState, ids: Option<Vec<String>>) -> Result<usize, crate::e
             .map(Arc::unwrap_or_clone)
     });
     state.exporter.styles().warm(records, iris)
-}
-
-/// Every record id, sorted (the order of a bibliography of everything).
-fn all_ids(state: &AppState) -> Result<Vec<String>, crate::error::Error> {
-    let iris = state.exporter.iris();
-    let class = crate::rdf::term(crate::rdf::ns::DCTERMS, "BibliographicResource");
-    let mut ids = std::collections::BTreeSet::new();
-    for q in state.store.oxigraph().quads_for_pattern(
-        None,
-        Some(oxigraph::model::vocab::rdf::TYPE),
-        Some(class.as_ref().into()),
-        None,
-    ) {
-        if let oxigraph::model::NamedOrBlankNode::NamedNode(n) = q?.subject
-            && let Some(id) = iris.record_id(n.as_str())
-        {
-            ids.insert(id.to_string());
-        }
-    }
-    Ok(ids.into_iter().collect())
 }

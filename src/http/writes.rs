@@ -82,11 +82,7 @@ pub async fn update(
     })
     .await
     .map_err(|e| Error::Io(e.to_string()))??;
-    state.cache.invalidate();
-    state.search.follow(&state.store, &report.records).await;
-    if !report.records.is_empty() {
-        super::warm::spawn(&state);
-    }
+    follow_write(&state, &report.records).await;
     tracing::info!(
         records = report.records.len(),
         deleted = report.deleted.len(),
@@ -165,11 +161,7 @@ pub async fn store(
     })
     .await
     .map_err(|e| Error::Io(e.to_string()))??;
-    state.cache.invalidate();
-    state.search.follow(&state.store, &report.records).await;
-    if !report.records.is_empty() {
-        super::warm::spawn(&state);
-    }
+    follow_write(&state, &report.records).await;
     Ok(Json(report).into_response())
 }
 
@@ -206,4 +198,14 @@ async fn read_graph(
         truncated_at: None,
     }
     .into_response())
+}
+
+/// What every write through the service is followed by: cached answers and
+/// records dropped, the search index updated, references rendered again.
+async fn follow_write(state: &AppState, records: &[String]) {
+    state.cache.invalidate();
+    state.search.follow(&state.store, records).await;
+    if !records.is_empty() {
+        super::warm::spawn(state);
+    }
 }

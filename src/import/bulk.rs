@@ -24,13 +24,13 @@ use super::{ONTOLOGY_TTL, RecordSource, SCHEMES, SourceBatch, ontology_quads, so
 use crate::error::Error;
 use crate::rdf::mapping::{Mapper, Role};
 use crate::rdf::{Iris, ns, term};
-use crate::record::{Agent, Record};
+use crate::record::Record;
 use crate::report::{ImportReport, SourceReport};
 use crate::store::Store;
 use oxigraph::model::vocab::rdf;
 use oxigraph::model::{GraphNameRef, Literal, NamedNode, NamedOrBlankNode, Quad, Term};
 use oxigraph::store::BulkLoader;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use time::OffsetDateTime;
 
 /// Memory the bulk loader may use for its sorted batches, across threads.
@@ -117,9 +117,7 @@ pub fn import_stream(
         ..ImportReport::default()
     };
     let mut count = 0usize;
-    let mut agents = HashSet::new();
-    let (meta, vocab) = (iris.meta_graph(), iris.vocab_graph());
-    let modified = term(ns::DCTERMS, "modified");
+    let mut quads_of = NewQuads::new(iris, &stamp);
     run(
         store,
         iris,
@@ -135,22 +133,7 @@ pub fn import_stream(
                     report.warnings.push(warning);
                 }
                 count += 1;
-                let mut mapper = Mapper::new(iris, graph.clone().into());
-                mapper.record(&r, Role::Primary);
-                mapper.quads.push(Quad::new(
-                    iris.record(&r.id),
-                    modified.clone(),
-                    stamp.clone(),
-                    meta.clone(),
-                ));
-                let mut quads = mapper.quads;
-                let mut mapper = Mapper::new(iris, vocab.clone());
-                for a in r.authors.iter().chain(&r.publishers) {
-                    if agents.insert(a.key()) {
-                        mapper.agent(a);
-                    }
-                }
-                quads.append(&mut mapper.quads);
+                let quads = quads_of.record(&graph, &r);
                 for repair in &r.repairs {
                     report.repairs.push((r.id.clone(), repair.clone()));
                 }
@@ -239,36 +222,14 @@ fn load(
     batches: &[SourceBatch],
     stamp: &Literal,
 ) -> Result<(), Error> {
-    let meta = iris.meta_graph();
-    let vocab = iris.vocab_graph();
-    let modified = term(ns::DCTERMS, "modified");
-    // Each agent once, however many records name it.
-    let mut agents: HashMap<String, &Agent> = HashMap::new();
-    for (r, _) in batches.iter().flat_map(|b| &b.records) {
-        for a in r.authors.iter().chain(&r.publishers) {
-            agents.entry(a.key()).or_insert(a);
-        }
-    }
-    let records = batches.iter().flat_map(|batch| {
-        let graph = iris.graph(&batch.id);
-        let (meta, modified) = (&meta, &modified);
-        batch.records.iter().flat_map(move |(r, role)| {
-            let mut mapper = Mapper::new(iris, graph.clone().into());
-            mapper.record(r, *role);
-            mapper.quads.push(Quad::new(
-                iris.record(&r.id),
-                modified.clone(),
-                stamp.clone(),
-                meta.clone(),
-            ));
-            mapper.quads
+    let mut quads_of = NewQuads::new(iris, stamp);
+    let records = batches
+        .iter()
+        .flat_map(|batch| {
+            let graph = iris.graph(&batch.id);
+            batch.records.iter().map(move |(r, _)| (graph.clone(), r))
         })
-    });
-    let agent_quads = agents.into_values().flat_map(|a| {
-        let mut mapper = Mapper::new(iris, vocab.clone());
-        mapper.agent(a);
-        mapper.quads
-    });
+        .flat_map(|(graph, r)| quads_of.record(&graph, r));
     let descriptions = batches.iter().flat_map(|batch| {
         source_description(
             iris,
@@ -279,8 +240,50 @@ fn load(
             Some(stamp),
         )
     });
-    loader.load_quads(records.chain(agent_quads).chain(descriptions))?;
+    loader.load_quads(records.chain(descriptions))?;
     Ok(())
+}
+
+/// The quads a new record brings, as records arrive: its triples in its
+/// source's graph, this import's change stamp in the meta graph, and each
+/// agent in the vocabulary graph the first time a record names it. (Only
+/// primary records: `applies` keeps contributions off the bulk path.)
+struct NewQuads<'a> {
+    iris: &'a Iris,
+    stamp: &'a Literal,
+    modified: NamedNode,
+    agents: HashSet<String>,
+}
+
+impl<'a> NewQuads<'a> {
+    fn new(iris: &'a Iris, stamp: &'a Literal) -> Self {
+        NewQuads {
+            iris,
+            stamp,
+            modified: term(ns::DCTERMS, "modified"),
+            agents: HashSet::new(),
+        }
+    }
+
+    fn record(&mut self, graph: &NamedNode, r: &Record) -> Vec<Quad> {
+        let mut mapper = Mapper::new(self.iris, graph.clone().into());
+        mapper.record(r, Role::Primary);
+        mapper.quads.push(Quad::new(
+            self.iris.record(&r.id),
+            self.modified.clone(),
+            self.stamp.clone(),
+            self.iris.meta_graph(),
+        ));
+        let mut quads = mapper.quads;
+        let mut mapper = Mapper::new(self.iris, self.iris.vocab_graph());
+        for a in r.authors.iter().chain(&r.publishers) {
+            if self.agents.insert(a.key()) {
+                mapper.agent(a);
+            }
+        }
+        quads.append(&mut mapper.quads);
+        quads
+    }
 }
 
 /// Crash tests (`tests/bulk_import.rs`) stop the process here, as a kill

@@ -10,6 +10,7 @@ use crate::error::Error;
 use crate::import::{Mode, RecordSource};
 use crate::normalize::slug;
 use crate::rdf::Iris;
+use crate::record::Record;
 
 /// The citation formats we read, by file extension.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -85,6 +86,24 @@ pub fn citation_header(path: &str) -> Result<(CitationFormat, RecordSource), Err
             mode: Mode::Replace,
         },
     ))
+}
+
+/// The records of a citation file read as a stream, one at a time, for
+/// files too large to hold (`import::bulk::import_stream`); `None` for
+/// BibTeX, which is read whole because `@string` macros may be defined
+/// anywhere in the file.
+pub fn record_stream<'a, R: std::io::BufRead + 'a>(
+    format: CitationFormat,
+    path: &str,
+    reader: R,
+    iris: &Iris,
+) -> Option<Box<dyn Iterator<Item = Result<Record, Error>> + 'a>> {
+    let records: Box<dyn Iterator<Item = Result<Record, ParseError>> + 'a> = match format {
+        CitationFormat::BibTeX => return None,
+        CitationFormat::Ris => Box::new(ris::stream(path, reader, iris)),
+        CitationFormat::CslJson => Box::new(csljson::Stream::new(path, reader, iris)),
+    };
+    Some(Box::new(records.map(|r| r.map_err(Error::Parse))))
 }
 
 /// A citation file as one source of records.

@@ -342,8 +342,19 @@ impl SearchIndex {
 
     /// For serving: small stores indexed now, large ones in the background.
     pub fn for_serving(store: &Store, iris: &Iris) -> Result<Self, Error> {
-        let records = crate::rdf::read::record_ids(store.oxigraph(), iris)?.len();
-        if records <= SYNC_BUILD_LIMIT {
+        // Counting stops past the limit: the build reads them all anyway.
+        let class = crate::rdf::term(crate::rdf::ns::DCTERMS, "BibliographicResource");
+        let typed = store
+            .oxigraph()
+            .quads_for_pattern(
+                None,
+                Some(oxigraph::model::vocab::rdf::TYPE),
+                Some(class.as_ref().into()),
+                None,
+            )
+            .take(SYNC_BUILD_LIMIT + 1)
+            .count();
+        if typed <= SYNC_BUILD_LIMIT {
             return Self::build(store, iris);
         }
         let index = Self::building(iris)?;
@@ -356,7 +367,9 @@ impl SearchIndex {
                 }
             })
             .map_err(|e| Error::Io(format!("cannot start the search index build: {e}")))?;
-        tracing::info!(records, "building the search index in the background");
+        tracing::info!(
+            "more than {SYNC_BUILD_LIMIT} records: building the search index in the background"
+        );
         Ok(index)
     }
 
