@@ -4,12 +4,13 @@
 use super::AppState;
 use super::negotiate::{Offer, choose, wants_html};
 use crate::error::Error;
+use crate::store::Dataset;
 use axum::body::{Body, Bytes};
 use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, Method, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use oxigraph::io::{JsonLdProfileSet, RdfFormat, RdfSerializer};
-use oxigraph::model::{GraphName, NamedNode, NamedOrBlankNode};
+use oxigraph::model::{NamedNode, NamedOrBlankNode};
 use oxigraph::sparql::results::{QueryResultsFormat, QueryResultsSerializer};
 use oxigraph::sparql::{QueryResults, SparqlEvaluator};
 use spargebra::SparqlParser;
@@ -313,20 +314,19 @@ pub async fn run(
     } else {
         TargetFormat::Results(choose(accept, req.format.as_deref(), &ResultsFormat::ALL)?.offer)
     };
-    let mut default_graphs = Vec::new();
-    for g in &req.default_graphs {
-        default_graphs
-            .push(GraphName::NamedNode(NamedNode::new(g).map_err(|e| {
-                Error::BadRequest(format!("default-graph-uri {g}: {e}"))
-            })?));
-    }
-    let mut named_graphs = Vec::new();
-    for g in &req.named_graphs {
-        named_graphs
-            .push(NamedOrBlankNode::NamedNode(NamedNode::new(g).map_err(
-                |e| Error::BadRequest(format!("named-graph-uri {g}: {e}")),
-            )?));
-    }
+    let iri = |g: &String, param: &str| {
+        NamedNode::new(g).map_err(|e| Error::BadRequest(format!("{param} {g}: {e}")))
+    };
+    let dataset = Dataset::from_request(
+        req.default_graphs
+            .iter()
+            .map(|g| iri(g, "default-graph-uri"))
+            .collect::<Result<_, _>>()?,
+        req.named_graphs
+            .iter()
+            .map(|g| iri(g, "named-graph-uri"))
+            .collect::<Result<_, _>>()?,
+    );
 
     // Wait a little for a slot rather than fail at once under a burst.
     let permit = tokio::time::timeout(
@@ -353,23 +353,13 @@ pub async fn run(
                 config.service_timeout,
             ));
         }
-        // Per the protocol, default-graph-uri and named-graph-uri replace the
-        // query's own FROM / FROM NAMED; without any, the default graph is
-        // the union of all sources.
-        let has_own_dataset = parsed.dataset().is_some();
-        let setup = move |d: &mut oxigraph::sparql::QueryDatasetSpecification| {
-            if !default_graphs.is_empty() {
-                d.set_default_graph(default_graphs);
-            } else if !has_own_dataset {
-                d.set_default_graph_as_union();
-            }
-            if !named_graphs.is_empty() {
-                d.set_available_named_graphs(named_graphs);
-            }
-        };
-        store.evaluate(evaluator, parsed, setup, config.query_timeout, |results| {
-            serialise(results, target, config.max_rows)
-        })
+        store.evaluate(
+            evaluator,
+            parsed,
+            &dataset,
+            config.query_timeout,
+            |results| serialise(results, target, config.max_rows),
+        )
     })
     .await
     .map_err(|e| Error::Io(format!("query task failed: {e}")))?;
