@@ -210,12 +210,21 @@ async fn non_utf8_is_refused_on_every_route_naming_the_parameter() {
         (get("/records?author=%C3%28"), "\"author\""),
         (get("/records?q=ok&category=%E2%82"), "\"category\""),
         (get("/sparql?query=ASK{%22%FF%FE%22}"), "\"query\""),
-        (get("/sparql?query=ASK{}&default-graph-uri=%FF"), "\"default-graph-uri\""),
-        (post_form("/sparql", "query=ASK%7B%22%FF%22%7D"), "\"query\""),
+        (
+            get("/sparql?query=ASK{}&default-graph-uri=%FF"),
+            "\"default-graph-uri\"",
+        ),
+        (
+            post_form("/sparql", "query=ASK%7B%22%FF%22%7D"),
+            "\"query\"",
+        ),
         (post_form("/sparql/update", "update=%FF"), "\"update\""),
         (get("/store?graph=%FF"), "\"graph\""),
         (get("/query?query=%FF"), "\"query\""),
-        (get("/oai?verb=Identify&metadataPrefix=%FF"), "\"metadataPrefix\""),
+        (
+            get("/oai?verb=Identify&metadataPrefix=%FF"),
+            "\"metadataPrefix\"",
+        ),
         (post_form("/oai", "verb=%FF"), "\"verb\""),
         (get("/records/%FF%FE"), "path segment 2"),
         (get("/records/vita.bib?style=%FF"), "\"style\""),
@@ -228,14 +237,27 @@ async fn non_utf8_is_refused_on_every_route_naming_the_parameter() {
     ];
     // The routes without parameters of their own still refuse a bad one.
     for route in [
-        "/", "/healthz", "/metrics", "/ontology", "/ontology.ttl", "/ontology.nt",
-        "/ontology.rdf", "/ontology.jsonld", "/ontology/shapes", "/void",
-        "/dump.nq.gz", "/dump.ttl.gz", "/sitemap.xml", "/robots.txt",
+        "/",
+        "/healthz",
+        "/metrics",
+        "/ontology",
+        "/ontology.ttl",
+        "/ontology.nt",
+        "/ontology.rdf",
+        "/ontology.jsonld",
+        "/ontology/shapes",
+        "/void",
+        "/dump.nq.gz",
+        "/dump.ttl.gz",
+        "/sitemap.xml",
+        "/robots.txt",
     ] {
         cases.push((get(&format!("{route}?x=%FF")), "\"x\""));
     }
     for (request, named) in cases {
-        let line = String::from_utf8_lossy(&request[..request.iter().position(|&b| b == b'\r').unwrap()]).into_owned();
+        let line =
+            String::from_utf8_lossy(&request[..request.iter().position(|&b| b == b'\r').unwrap()])
+                .into_owned();
         let addr = addr.clone();
         let text = tokio::task::spawn_blocking(move || {
             let mut s = TcpStream::connect(&addr).unwrap();
