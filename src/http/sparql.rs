@@ -366,6 +366,7 @@ pub async fn run(
         }
     };
     let budget = config.query_fast_budget.min(config.query_timeout);
+    let admitted = std::time::Instant::now();
     let mut result = evaluate(state, parsed, dataset.clone(), target, budget, fast).await;
     if matches!(result, Err(Error::Timeout(_))) && budget < config.query_timeout {
         let Ok(long) = state.long_query_slots.clone().try_acquire_owned() else {
@@ -377,7 +378,9 @@ pub async fn run(
                 config.max_long_queries
             )));
         };
-        let rest = config.query_timeout - budget;
+        // The deadline counts from admission: the first run's time
+        // (however late its cut landed) is part of it.
+        let rest = config.query_timeout.saturating_sub(admitted.elapsed());
         result = evaluate(state, parse()?, dataset, target, rest, long)
             .await
             .map_err(|e| match e {
