@@ -14,8 +14,9 @@ pairs="${2:-3}"
 command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
 oxigraph --version >/dev/null 2>&1 || cargo install oxigraph-cli@0.5.13 --locked
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/palermo/target}"
-cargo build --release --quiet --bin palermo
-bin="$CARGO_TARGET_DIR/release/palermo"
+# PALERMO_BIN runs another build instead of building.
+[ -n "${PALERMO_BIN:-}" ] || cargo build --release --quiet --bin palermo
+bin="${PALERMO_BIN:-$CARGO_TARGET_DIR/release/palermo}"
 work="$(mktemp -d)"; port=18381; oport=18382
 base="http://127.0.0.1:$port"; obase="http://127.0.0.1:$oport"
 pids=()

@@ -22,8 +22,9 @@ secs="${1:-600}"; conns="${2:-64}"; runaways="${3:-4}"
 command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
 command -v curl >/dev/null || { apt-get update -qq && apt-get install -y -qq curl >/dev/null; }
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/palermo/target}"
-cargo build --release --quiet
-bin="$CARGO_TARGET_DIR/release/palermo"
+# PALERMO_BIN runs another build (e.g. a debug one) instead of building.
+[ -n "${PALERMO_BIN:-}" ] || cargo build --release --quiet
+bin="${PALERMO_BIN:-$CARGO_TARGET_DIR/release/palermo}"
 work="$(mktemp -d)"; port="${SOAK_PORT:-18282}"; base="http://127.0.0.1:$port"
 "$bin" --data-dir "$work/store" serve --bind "127.0.0.1:$port" >"$work/serve.log" 2>&1 &
 pid=$!
