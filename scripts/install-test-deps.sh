@@ -16,3 +16,15 @@ if ! cargo deny --version >/dev/null 2>&1; then
 fi
 # pip skips what is already satisfied without asking the index.
 python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore -r "$here/../tests/python/requirements.txt"
+# The W3C SPARQL test suites (tests/w3c.rs), from rdflib's source distribution
+# (pinned on PyPI); only the two suites, kept outside the repository.
+w3c="${PALERMO_W3C_SUITES:-$HOME/.cache/palermo/w3c}"
+if [ ! -f "$w3c/sparql11/manifest-all.ttl" ] || [ ! -f "$w3c/dawg-data-r2/manifest-evaluation.ttl" ]; then
+  tmp="$(mktemp -d)"
+  python3 -m pip download --quiet --disable-pip-version-check --no-deps --no-binary :all: rdflib==7.1.4 -d "$tmp"
+  mkdir -p "$w3c"
+  rm -rf "$w3c/sparql11" "$w3c/dawg-data-r2"
+  tar -xzf "$tmp/rdflib-7.1.4.tar.gz" -C "$w3c" --strip-components=5 \
+    rdflib-7.1.4/test/data/suites/w3c/sparql11 rdflib-7.1.4/test/data/suites/w3c/dawg-data-r2
+  rm -rf "$tmp"
+fi

@@ -3,7 +3,7 @@
 use crate::error::Error;
 use crate::import::{self, SourceFile};
 use crate::rdf::Iris;
-use crate::store::Store;
+use crate::store::{Dataset, Store};
 use clap::{Parser, Subcommand, ValueEnum};
 use oxigraph::io::{RdfFormat, RdfSerializer};
 use oxigraph::sparql::QueryResults;
@@ -106,6 +106,15 @@ pub enum Command {
         /// Deadline, in seconds.
         #[arg(long, default_value_t = 60.0)]
         timeout: f64,
+        /// IRI of a graph whose triples make up the default graph
+        /// (repeatable), as the protocol's `default-graph-uri`. With this or
+        /// `--named-graph`, the query sees exactly the graphs named.
+        #[arg(long = "default-graph", value_name = "IRI")]
+        default_graphs: Vec<String>,
+        /// IRI of a graph the query may name with `GRAPH` (repeatable), as
+        /// the protocol's `named-graph-uri`.
+        #[arg(long = "named-graph", value_name = "IRI")]
+        named_graphs: Vec<String>,
     },
     /// Counts: records, sources, types, categories, triples.
     Stats,
@@ -175,6 +184,8 @@ pub enum Command {
     },
 }
 
+/// `palermo query --format`: a table or a SPARQL results format for SELECT
+/// and ASK; CONSTRUCT and DESCRIBE print N-Triples unless Turtle is asked for.
 #[derive(Debug, Clone, Copy, ValueEnum)]
 pub enum OutputFormat {
     Table,
@@ -182,6 +193,8 @@ pub enum OutputFormat {
     Xml,
     Csv,
     Tsv,
+    Ntriples,
+    Turtle,
 }
 
 /// Run the CLI; returns the process exit code.
@@ -279,10 +292,27 @@ pub fn run(cli: Cli) -> Result<(), Error> {
             query,
             format,
             timeout,
+            default_graphs,
+            named_graphs,
         } => {
+            let iri = |g: String, flag: &str| {
+                oxigraph::model::NamedNode::new(&g)
+                    .map_err(|e| Error::BadRequest(format!("{flag} {g}: {e}")))
+            };
+            let dataset = Dataset::from_request(
+                default_graphs
+                    .into_iter()
+                    .map(|g| iri(g, "--default-graph"))
+                    .collect::<Result<_, _>>()?,
+                named_graphs
+                    .into_iter()
+                    .map(|g| iri(g, "--named-graph"))
+                    .collect::<Result<_, _>>()?,
+            );
             let store = open_store(&cli.data_dir, &iris)?;
             let out = std::io::stdout().lock();
-            print_query(&store, &query, format, duration(timeout, "--timeout")?, out)
+            let timeout = duration(timeout, "--timeout")?;
+            print_query(&store, &query, &dataset, format, timeout, out)
         }
         Command::Harvest {
             url,
@@ -570,11 +600,12 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), Error> {
 pub fn print_query(
     store: &Store,
     query: &str,
+    dataset: &Dataset,
     format: OutputFormat,
     timeout: Duration,
     mut out: impl Write,
 ) -> Result<(), Error> {
-    store.query(query, timeout, |results| {
+    store.query_in(query, dataset, timeout, |results| {
         let io = |e: std::io::Error| Error::Io(e.to_string());
         let results_format = match format {
             OutputFormat::Table => None,
@@ -582,6 +613,14 @@ pub fn print_query(
             OutputFormat::Xml => Some(QueryResultsFormat::Xml),
             OutputFormat::Csv => Some(QueryResultsFormat::Csv),
             OutputFormat::Tsv => Some(QueryResultsFormat::Tsv),
+            OutputFormat::Ntriples | OutputFormat::Turtle => {
+                if !matches!(results, QueryResults::Graph(_)) {
+                    return Err(Error::BadRequest(
+                        "--format ntriples and turtle are for CONSTRUCT and DESCRIBE; use table, json, xml, csv or tsv".into(),
+                    ));
+                }
+                None
+            }
         };
         match (results, results_format) {
             (QueryResults::Boolean(b), None) => writeln!(out, "{b}").map_err(io),
@@ -619,7 +658,11 @@ pub fn print_query(
                 Ok(())
             }
             (QueryResults::Graph(triples), _) => {
-                let mut ser = RdfSerializer::from_format(RdfFormat::NTriples).for_writer(&mut out);
+                let rdf = match format {
+                    OutputFormat::Turtle => RdfFormat::Turtle,
+                    _ => RdfFormat::NTriples,
+                };
+                let mut ser = RdfSerializer::from_format(rdf).for_writer(&mut out);
                 for t in triples {
                     ser.serialize_triple(&t?).map_err(io)?;
                 }

@@ -1,17 +1,28 @@
 //! Deadlines that hold even where Oxigraph's cancellation token is not
-//! consulted. The token is checked whenever the evaluator reads the store,
-//! but a join computed in memory (a cartesian product, a large hash join)
-//! can run for hours without reading anything. We wrap every join in a
-//! filter calling `guard(...)` over the join's variables, so it runs once
-//! per joined solution and cannot be pushed below the join; once the
-//! deadline has passed it unwinds the evaluation, which `stop_on_cancel`
-//! turns back into an ordinary timeout.
+//! consulted, without changing any answer. The token is checked whenever
+//! the evaluator reads the store, but a join computed in memory (a cartesian
+//! product, a large hash join) can run for hours without reading anything.
+//! So every join gets an extra `BIND(guard() AS ?palermo-guard)` above it:
+//! the guard runs once per joined solution, and once the deadline has passed
+//! it unwinds the evaluation, which `stop_on_cancel` turns back into an
+//! ordinary timeout.
+//!
+//! The guard is transparent by construction. It takes no arguments, so no
+//! unbound variable can make it err before it runs; it returns no value, and
+//! a BIND whose expression has no value keeps the solution and binds
+//! nothing. `palermo-guard` is not a valid SPARQL variable name, so no query
+//! can see or clash with it, and `SELECT *` was expanded by the parser
+//! before the rewrite. (An earlier version filtered on `guard(?every,
+//! ?variable)`, which dropped every solution with an unbound variable:
+//! unmatched OPTIONALs, UNION branches, MINUS. A FILTER cannot be made safe
+//! here: the optimiser pushes a filter without variables down to the
+//! leaves, where it no longer sees the joined solutions.)
 //!
 //! It also refuses queries nested deeper than the parser's recursion can
 //! take: a few thousand brackets would otherwise overflow the stack and
 //! abort the whole server.
 
-use oxigraph::model::{Literal, NamedNode};
+use oxigraph::model::NamedNode;
 use oxigraph::sparql::{CancellationToken, SparqlEvaluator};
 use spargebra::algebra::{Expression, Function, GraphPattern};
 use spargebra::term::Variable;
@@ -19,6 +30,10 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Once;
 
 const GUARD: &str = "urn:palermo:guard";
+
+/// Bound by every guard and never given a value. Not a SPARQL VARNAME
+/// (`-` is not allowed), so it cannot collide with a variable of the query.
+const GUARD_VARIABLE: &str = "palermo-guard";
 
 /// The unwinding payload of a cancelled evaluation.
 struct Cancelled;
@@ -30,7 +45,7 @@ pub fn with_guard(evaluator: SparqlEvaluator, token: CancellationToken) -> Sparq
         if token.is_cancelled() {
             std::panic::panic_any(Cancelled);
         }
-        Some(Literal::from(true).into())
+        None
     })
 }
 
@@ -101,19 +116,17 @@ pub fn guard_query(query: spargebra::Query) -> spargebra::Query {
     }
 }
 
+/// `pattern` followed by `BIND(guard() AS ?palermo-guard)`. One variable
+/// for every guard: it is never bound, so it joins with anything, and the
+/// optimiser never takes a possibly-unbound variable as a join key.
 fn wrap(pattern: GraphPattern) -> GraphPattern {
-    let mut vars: Vec<Variable> = Vec::new();
-    pattern.on_in_scope_variable(|v| {
-        if !vars.contains(v) {
-            vars.push(v.clone());
-        }
-    });
-    GraphPattern::Filter {
-        expr: Expression::FunctionCall(
-            Function::Custom(spargebra::term::NamedNode::new_unchecked(GUARD)),
-            vars.into_iter().map(Expression::Variable).collect(),
-        ),
+    GraphPattern::Extend {
         inner: Box::new(pattern),
+        variable: Variable::new_unchecked(GUARD_VARIABLE),
+        expression: Expression::FunctionCall(
+            Function::Custom(spargebra::term::NamedNode::new_unchecked(GUARD)),
+            Vec::new(),
+        ),
     }
 }
 

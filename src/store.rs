@@ -5,11 +5,16 @@
 //! endpoint could later stand in for the embedded store.
 
 use crate::error::Error;
-use oxigraph::model::{GraphNameRef, NamedNodeRef, Quad};
-use oxigraph::sparql::{CancellationToken, QueryResults, SparqlEvaluator};
+use oxigraph::model::{GraphName, GraphNameRef, NamedNode, NamedNodeRef, NamedOrBlankNode, Quad};
+use oxigraph::sparql::{
+    CancellationToken, QueryDatasetSpecification, QueryResults, SparqlEvaluator,
+};
 use oxigraph::store::Store as OxStore;
+use std::collections::BTreeMap;
 use std::path::Path;
-use std::time::Duration;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Condvar, Mutex, OnceLock};
+use std::time::{Duration, Instant};
 
 /// The catalogue store. Cheap to clone: Oxigraph's store is reference-counted.
 #[derive(Clone)]
@@ -82,26 +87,31 @@ impl Store {
         timeout: Duration,
         consume: impl FnOnce(QueryResults<'_>) -> Result<T, Error>,
     ) -> Result<T, Error> {
+        self.query_in(query, &Dataset::Service, timeout, consume)
+    }
+
+    /// [`Store::query`] over a given dataset.
+    pub fn query_in<T>(
+        &self,
+        query: &str,
+        dataset: &Dataset,
+        timeout: Duration,
+        consume: impl FnOnce(QueryResults<'_>) -> Result<T, Error>,
+    ) -> Result<T, Error> {
         crate::guard::check_depth(query)?;
         let parsed = spargebra::SparqlParser::new()
             .parse_query(query)
             .map_err(|e| Error::BadQuery(e.to_string()))?;
-        self.evaluate(
-            SparqlEvaluator::new(),
-            parsed,
-            |d| d.set_default_graph_as_union(),
-            timeout,
-            consume,
-        )
+        self.evaluate(SparqlEvaluator::new(), parsed, dataset, timeout, consume)
     }
 
     /// Evaluate a parsed query with a configured evaluator (service handlers)
-    /// and dataset, under a deadline that also covers consuming the results.
+    /// over `dataset`, under a deadline that also covers consuming the results.
     pub fn evaluate<T>(
         &self,
         evaluator: SparqlEvaluator,
         query: spargebra::Query,
-        dataset: impl FnOnce(&mut oxigraph::sparql::QueryDatasetSpecification),
+        dataset: &Dataset,
         timeout: Duration,
         consume: impl FnOnce(QueryResults<'_>) -> Result<T, Error>,
     ) -> Result<T, Error> {
@@ -109,8 +119,9 @@ impl Store {
         let guard = Deadline::arm(token.clone(), timeout);
         let evaluator =
             crate::guard::with_guard(evaluator.with_cancellation_token(token.clone()), token);
+        let has_own_dataset = query.dataset().is_some();
         let mut prepared = evaluator.for_query(crate::guard::guard_query(query));
-        dataset(prepared.dataset_mut());
+        dataset.apply(has_own_dataset, prepared.dataset_mut());
         crate::guard::stop_on_cancel(|| {
             let results = prepared
                 .on_store(&self.inner)
@@ -148,26 +159,123 @@ impl Store {
     }
 }
 
-/// Cancels a query when its time is up, on a timer thread that stops early
-/// when the query finishes first.
+/// The RDF dataset a query is evaluated against.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum Dataset {
+    /// The service's own: the default graph is the union of every graph and
+    /// every named graph is available, unless the query names its dataset
+    /// with `FROM` / `FROM NAMED`.
+    #[default]
+    Service,
+    /// Given by the request (`default-graph-uri`, `named-graph-uri`): it
+    /// replaces the query's own, and it has exactly these graphs. Naming
+    /// only default graphs gives no named graphs, and naming only named
+    /// graphs gives an empty default graph, as `FROM` and `FROM NAMED` do
+    /// (SPARQL 1.1 Query §13.2, Protocol §2.1.4).
+    Explicit {
+        default: Vec<NamedNode>,
+        named: Vec<NamedNode>,
+    },
+}
+
+impl Dataset {
+    /// `Service` when neither list names a graph.
+    pub fn from_request(default: Vec<NamedNode>, named: Vec<NamedNode>) -> Self {
+        if default.is_empty() && named.is_empty() {
+            Dataset::Service
+        } else {
+            Dataset::Explicit { default, named }
+        }
+    }
+
+    fn apply(&self, query_has_own: bool, spec: &mut QueryDatasetSpecification) {
+        match self {
+            Dataset::Service if query_has_own => {}
+            Dataset::Service => spec.set_default_graph_as_union(),
+            Dataset::Explicit { default, named } => {
+                spec.set_default_graph(default.iter().cloned().map(GraphName::from).collect());
+                spec.set_available_named_graphs(
+                    named.iter().cloned().map(NamedOrBlankNode::from).collect(),
+                );
+            }
+        }
+    }
+}
+
+/// Cancels a query when its time is up. One timer thread serves every
+/// query: a thread per query cost more than a small query itself.
 struct Deadline {
     token: CancellationToken,
-    done: std::sync::mpsc::Sender<()>,
+    key: (Instant, u64),
     timeout: Duration,
+}
+
+/// Armed deadlines, earliest first, and the thread that fires them.
+struct Timer {
+    armed: Mutex<BTreeMap<(Instant, u64), CancellationToken>>,
+    wake: Condvar,
+    next_id: AtomicU64,
+}
+
+impl Timer {
+    fn get() -> &'static Timer {
+        static TIMER: OnceLock<&'static Timer> = OnceLock::new();
+        TIMER.get_or_init(|| {
+            let timer: &'static Timer = Box::leak(Box::new(Timer {
+                armed: Mutex::new(BTreeMap::new()),
+                wake: Condvar::new(),
+                next_id: AtomicU64::new(0),
+            }));
+            std::thread::Builder::new()
+                .name("query-deadlines".into())
+                .spawn(move || timer.run())
+                .expect("the deadline thread starts");
+            timer
+        })
+    }
+
+    fn run(&self) {
+        let mut armed = self.armed.lock().unwrap_or_else(|e| e.into_inner());
+        loop {
+            let now = Instant::now();
+            while let Some(entry) = armed.first_entry() {
+                if entry.key().0 > now {
+                    break;
+                }
+                entry.remove().cancel();
+            }
+            armed = match armed.keys().next().map(|k| k.0) {
+                Some(at) => {
+                    self.wake
+                        .wait_timeout(armed, at.saturating_duration_since(now))
+                        .unwrap_or_else(|e| e.into_inner())
+                        .0
+                }
+                None => self.wake.wait(armed).unwrap_or_else(|e| e.into_inner()),
+            };
+        }
+    }
 }
 
 impl Deadline {
     fn arm(token: CancellationToken, timeout: Duration) -> Self {
-        let (done, rx) = std::sync::mpsc::channel::<()>();
-        let t = token.clone();
-        std::thread::spawn(move || {
-            if let Err(std::sync::mpsc::RecvTimeoutError::Timeout) = rx.recv_timeout(timeout) {
-                t.cancel();
-            }
-        });
+        let timer = Timer::get();
+        let key = (
+            Instant::now() + timeout,
+            timer.next_id.fetch_add(1, Ordering::Relaxed),
+        );
+        let mut armed = timer.armed.lock().unwrap_or_else(|e| e.into_inner());
+        let earliest = armed.keys().next().is_none_or(|first| key < *first);
+        armed.insert(key, token.clone());
+        drop(armed);
+        // The timer sleeps until its earliest deadline; wake it only when
+        // this one comes sooner.
+        if earliest {
+            timer.wake.notify_one();
+        }
         Deadline {
             token,
-            done,
+            key,
             timeout,
         }
     }
@@ -184,6 +292,10 @@ impl Deadline {
 
 impl Drop for Deadline {
     fn drop(&mut self) {
-        let _ = self.done.send(());
+        Timer::get()
+            .armed
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(&self.key);
     }
 }

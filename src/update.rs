@@ -98,6 +98,9 @@ pub fn graph_store_write(
             .map_err(|e| Error::BadRequest(e.to_string()))?
             .without_named_graphs()
             .with_default_graph(graph.clone())
+            // Blank-node labels are scoped to their document: `_:b0` in two
+            // uploads is two nodes (RDF 1.1 Concepts §3.4).
+            .rename_blank_nodes()
             .for_slice(bytes)
             .collect::<Result<_, _>>()
             .map_err(|e| Error::BadRequest(format!("invalid {} document: {e}", format.name())))?,

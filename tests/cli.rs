@@ -210,3 +210,37 @@ fn generated_catalogues_import_and_load_as_quads() {
         .count();
     assert_eq!(typed, 300);
 }
+
+#[test]
+fn unmatched_optionals_and_union_branches_keep_their_rows() {
+    let dir = tempfile::tempdir().unwrap();
+    assert!(palermo(dir.path(), &["import", "data/"]).status.success());
+    let count = |q: &str, extra: &[&str]| {
+        let mut args = vec!["query", q, "--format", "csv"];
+        args.extend(extra);
+        let out = palermo(dir.path(), &args);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let optional = "PREFIX dcterms: <http://purl.org/dc/terms/> SELECT (COUNT(*) AS ?n) WHERE { ?r a dcterms:BibliographicResource . OPTIONAL { ?r dcterms:issued ?y } }";
+    let union = "PREFIX dcterms: <http://purl.org/dc/terms/> SELECT (COUNT(*) AS ?n) WHERE { ?r a dcterms:BibliographicResource . { ?r dcterms:issued ?y } UNION { ?r dcterms:title ?t } }";
+    assert_eq!(count(optional, &[]), "n\r\n103\r\n");
+    assert_eq!(count(union, &[]), "n\r\n154\r\n");
+    // A dataset named on the command line is exactly those graphs.
+    let portal = "http://localhost:8080/graph/portal";
+    let graphs = "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }";
+    assert_eq!(count(graphs, &["--default-graph", portal]), "n\r\n0\r\n");
+    let titled =
+        "SELECT (COUNT(DISTINCT ?r) AS ?n) WHERE { ?r <http://purl.org/dc/terms/title> ?t }";
+    assert_eq!(count(titled, &["--default-graph", portal]), "n\r\n34\r\n");
+    let out = palermo(
+        dir.path(),
+        &["query", titled, "--default-graph", "not an iri"],
+    );
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--default-graph not an iri"));
+}

@@ -305,6 +305,92 @@ async fn datasets_by_protocol_parameters() {
 }
 
 #[tokio::test]
+async fn an_explicit_dataset_has_only_the_graphs_it_names() {
+    let (base, _stop) = server(Config::default()).await;
+    let portal = "http://localhost:8080/graph/portal";
+    let unodc = "http://localhost:8080/graph/unodc";
+    let graphs = "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g";
+    let rows = |json: serde_json::Value| json["results"]["bindings"].as_array().unwrap().len();
+    // Default graphs only: no named graph at all (SPARQL 1.1 Query §13.2).
+    let json = get(
+        &base,
+        &[("query", graphs), ("default-graph-uri", portal)],
+        None,
+    )
+    .await
+    .json_or_panic()
+    .await;
+    assert_eq!(rows(json), 0);
+    // Named graphs only: an empty default graph.
+    let all = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }";
+    let json = get(&base, &[("query", all), ("named-graph-uri", unodc)], None)
+        .await
+        .json_or_panic()
+        .await;
+    assert_eq!(count_of(&json), "0");
+    // The query's own FROM without FROM NAMED: no named graphs either…
+    let from = format!("SELECT ?g FROM <{portal}> WHERE {{ GRAPH ?g {{ ?s ?p ?o }} }} LIMIT 1");
+    let json = get(&base, &[("query", &from)], None)
+        .await
+        .json_or_panic()
+        .await;
+    assert_eq!(rows(json), 0);
+    // …and the protocol's dataset replaces the query's own.
+    let json = get(&base, &[("query", &from), ("named-graph-uri", unodc)], None)
+        .await
+        .json_or_panic()
+        .await;
+    let bindings = &json["results"]["bindings"];
+    assert_eq!(bindings[0]["g"]["value"], unodc, "{json}");
+    // Without any dataset: every graph, the default being their union.
+    let json = get(&base, &[("query", graphs)], None)
+        .await
+        .json_or_panic()
+        .await;
+    assert!(rows(json) > 2);
+}
+
+#[tokio::test]
+async fn blank_nodes_are_scoped_to_their_upload() {
+    let (store, _) = common::catalogue();
+    let (base, _stop) = common::serve(
+        store,
+        Config {
+            token: Secret::new("s3cret".into()),
+            ..Config::default()
+        },
+    )
+    .await;
+    let doc = "_:b0 <http://example.org/p> \"x\" .\n_:b0 <http://example.org/q> _:b1 .\n";
+    for g in ["http://example.org/g1", "http://example.org/g2"] {
+        for method in [reqwest::Method::PUT, reqwest::Method::POST] {
+            let r = Client::new()
+                .request(method, format!("{base}/store?{}", form(&[("graph", g)])))
+                .header("authorization", "Bearer s3cret")
+                .header("content-type", "text/turtle")
+                .body(doc)
+                .send()
+                .await
+                .unwrap();
+            assert!(r.status().is_success(), "{}", r.text().await.unwrap());
+        }
+    }
+    // Each graph got a PUT and a POST of the same document: two documents,
+    // so two `_:b0`s per graph and four in all; within one document the
+    // label is one node, so every `_:b0` still has its `q`.
+    let q = "SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s <http://example.org/p> \"x\" ; <http://example.org/q> ?o }";
+    for (graphs, n) in [
+        (vec!["http://example.org/g1"], "2"),
+        (vec!["http://example.org/g1", "http://example.org/g2"], "4"),
+    ] {
+        let mut pairs = vec![("query", q)];
+        pairs.extend(graphs.iter().map(|g| ("default-graph-uri", *g)));
+        let json = get(&base, &pairs, None).await.json_or_panic().await;
+        assert_eq!(count_of(&json), n, "{graphs:?}");
+    }
+}
+
+#[tokio::test]
 async fn service_description_and_browser_redirects() {
     let (base, _stop) = server(Config::default()).await;
     let r = get(&base, &[], None).await;
@@ -796,5 +882,294 @@ async fn cached_record_answers_follow_every_write() {
     for p in &paths {
         let r = Client::new().get(p).send().await.unwrap();
         assert_eq!(r.status(), 410, "{p} after the record was deleted");
+    }
+}
+
+mod differential {
+    //! Librarians' queries through `/sparql` against the same store queried
+    //! by the bare engine: Oxigraph's evaluator over the union default graph,
+    //! with nothing of Palermo's but the full-text functions, which are ours
+    //! by definition. Any difference is a bug of our layer.
+
+    use super::common;
+    use oxigraph::model::{Term, Triple};
+    use oxigraph::sparql::results::{
+        QueryResultsFormat, QueryResultsParser, SliceQueryResultsParserOutput,
+    };
+    use oxigraph::sparql::{QueryResults, SparqlEvaluator};
+    use palermo::http::Config;
+    use spargebra::algebra::{Expression, GraphPattern, OrderExpression};
+    use std::collections::BTreeSet;
+
+    /// An answer in a form two evaluations can be compared in.
+    #[derive(Debug, PartialEq)]
+    enum Answer {
+        Boolean(bool),
+        /// Rows in the variables' order, cut into blocks the query's ORDER
+        /// BY cannot tell apart; each block sorted. Without ORDER BY, one block.
+        Rows(Vec<String>, Vec<Vec<Vec<Option<String>>>>),
+        Graph(BTreeSet<String>),
+    }
+
+    /// The ORDER BY variables of a query (`None` when it orders by an
+    /// expression: then the order must match row for row).
+    fn order_keys(query: &str) -> Option<Vec<String>> {
+        let parsed = spargebra::SparqlParser::new().parse_query(query).unwrap();
+        let spargebra::Query::Select { pattern, .. } = parsed else {
+            return Some(Vec::new());
+        };
+        let mut p = &pattern;
+        loop {
+            match p {
+                GraphPattern::Project { inner, .. }
+                | GraphPattern::Distinct { inner }
+                | GraphPattern::Reduced { inner }
+                | GraphPattern::Slice { inner, .. } => p = inner,
+                GraphPattern::OrderBy { expression, .. } => {
+                    return expression
+                        .iter()
+                        .map(|e| match e {
+                            OrderExpression::Asc(Expression::Variable(v))
+                            | OrderExpression::Desc(Expression::Variable(v)) => {
+                                Some(v.as_str().to_string())
+                            }
+                            _ => None,
+                        })
+                        .collect();
+                }
+                _ => return Some(Vec::new()),
+            }
+        }
+    }
+
+    fn rows_answer(query: &str, variables: Vec<String>, rows: Vec<Vec<Option<Term>>>) -> Answer {
+        let rows: Vec<Vec<Option<String>>> = rows
+            .into_iter()
+            .map(|r| r.into_iter().map(|t| t.map(|t| t.to_string())).collect())
+            .collect();
+        let blocks = match order_keys(query) {
+            None => rows.into_iter().map(|r| vec![r]).collect(),
+            Some(keys) => {
+                let at: Vec<usize> = keys
+                    .iter()
+                    .map(|k| {
+                        variables
+                            .iter()
+                            .position(|v| v == k)
+                            .expect("ordered by a projected variable")
+                    })
+                    .collect();
+                let mut blocks: Vec<Vec<Vec<Option<String>>>> = Vec::new();
+                for r in rows {
+                    let same = blocks.last().is_some_and(|b: &Vec<Vec<Option<String>>>| {
+                        at.iter().all(|&i| b[0][i] == r[i])
+                    });
+                    if same {
+                        blocks.last_mut().unwrap().push(r);
+                    } else {
+                        blocks.push(vec![r]);
+                    }
+                }
+                for b in &mut blocks {
+                    b.sort();
+                }
+                blocks
+            }
+        };
+        Answer::Rows(variables, blocks)
+    }
+
+    fn engine(
+        store: &palermo::store::Store,
+        search: &palermo::search::SearchIndex,
+        query: &str,
+    ) -> Answer {
+        let evaluator =
+            palermo::search::sparql::register(SparqlEvaluator::new(), search, &common::iris());
+        let mut prepared = evaluator.parse_query(query).unwrap();
+        prepared.dataset_mut().set_default_graph_as_union();
+        match prepared.on_store(store.oxigraph()).execute().unwrap() {
+            QueryResults::Boolean(b) => Answer::Boolean(b),
+            QueryResults::Solutions(s) => {
+                let variables: Vec<String> = s
+                    .variables()
+                    .iter()
+                    .map(|v| v.as_str().to_string())
+                    .collect();
+                let rows = s
+                    .map(|s| {
+                        let s = s.unwrap();
+                        variables
+                            .iter()
+                            .map(|v| s.get(v.as_str()).cloned())
+                            .collect()
+                    })
+                    .collect();
+                rows_answer(query, variables, rows)
+            }
+            QueryResults::Graph(g) => Answer::Graph(g.map(|t| t.unwrap().to_string()).collect()),
+        }
+    }
+
+    async fn served(base: &str, query: &str) -> Answer {
+        let r = super::get(
+            base,
+            &[("query", query)],
+            Some("application/sparql-results+json, application/n-triples"),
+        )
+        .await;
+        let status = r.status();
+        let ct = super::ct(&r);
+        let body = r.bytes().await.unwrap();
+        assert_eq!(status, 200, "{query}\n{}", String::from_utf8_lossy(&body));
+        if ct.starts_with("application/n-triples") {
+            return Answer::Graph(
+                oxigraph::io::RdfParser::from_format(oxigraph::io::RdfFormat::NTriples)
+                    .for_slice(&body)
+                    .map(|q| Triple::from(q.unwrap()).to_string())
+                    .collect(),
+            );
+        }
+        match QueryResultsParser::from_format(QueryResultsFormat::Json)
+            .for_slice(&body)
+            .unwrap()
+        {
+            SliceQueryResultsParserOutput::Boolean(b) => Answer::Boolean(b),
+            SliceQueryResultsParserOutput::Solutions(s) => {
+                let variables: Vec<String> = s
+                    .variables()
+                    .iter()
+                    .map(|v| v.as_str().to_string())
+                    .collect();
+                let rows = s
+                    .map(|s| {
+                        let s = s.unwrap();
+                        variables
+                            .iter()
+                            .map(|v| s.get(v.as_str()).cloned())
+                            .collect()
+                    })
+                    .collect();
+                rows_answer(query, variables, rows)
+            }
+        }
+    }
+
+    const P: &str = "PREFIX dcterms: <http://purl.org/dc/terms/>
+PREFIX schema: <http://schema.org/>
+PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+PREFIX foaf: <http://xmlns.com/foaf/0.1/>
+PREFIX bibo: <http://purl.org/ontology/bibo/>
+PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+PREFIX xsd: <http://www.w3.org/2001/XMLSchema#>
+PREFIX pal: <http://localhost:8080/ontology#>
+";
+
+    /// The corpus beyond the examples: each construct librarians use, and
+    /// the shapes that broke before (unmatched OPTIONALs, UNION branches
+    /// with different variables, unbound arguments).
+    const CORPUS: &[&str] = &[
+        // The two counts of issue #16: 103 and 154.
+        "SELECT (COUNT(*) AS ?n) WHERE { ?r a dcterms:BibliographicResource . OPTIONAL { ?r dcterms:issued ?y } }",
+        "SELECT (COUNT(*) AS ?n) WHERE { ?r a dcterms:BibliographicResource . { ?r dcterms:issued ?y } UNION { ?r dcterms:title ?t } }",
+        // OPTIONAL, nested and with FILTER, and !bound.
+        "SELECT ?r ?y ?a WHERE { ?r a dcterms:BibliographicResource . OPTIONAL { ?r dcterms:issued ?y OPTIONAL { ?r dcterms:abstract ?a } } }",
+        "SELECT ?r ?y WHERE { ?r a dcterms:BibliographicResource . OPTIONAL { ?r dcterms:issued ?y FILTER(YEAR(?y) > 2015) } }",
+        "SELECT ?r WHERE { ?r a dcterms:BibliographicResource . OPTIONAL { ?r dcterms:issued ?y } FILTER(!BOUND(?y)) }",
+        "SELECT ?r ?c WHERE { ?r a dcterms:BibliographicResource OPTIONAL { ?r dcterms:creator ?c . ?c foaf:name ?n } }",
+        // UNION with different variables, and inside a join.
+        "SELECT * WHERE { { ?r dcterms:issued ?y } UNION { ?r dcterms:subject ?s } }",
+        "SELECT ?r ?x WHERE { ?r dcterms:language ?l . { ?r dcterms:spatial ?x } UNION { ?r dcterms:subject ?x } UNION { BIND(\"none\" AS ?z) } }",
+        // MINUS, with an optional part; FILTER (NOT) EXISTS.
+        "SELECT ?r WHERE { ?r a dcterms:BibliographicResource MINUS { ?r dcterms:subject ?s OPTIONAL { ?s skos:prefLabel ?l } } }",
+        "SELECT ?r WHERE { ?r a dcterms:BibliographicResource FILTER EXISTS { ?r dcterms:creator ?c } }",
+        "SELECT ?r WHERE { ?r a dcterms:BibliographicResource FILTER NOT EXISTS { ?r dcterms:issued ?y } }",
+        // BIND, including an error, COALESCE and IF over unbound values.
+        "SELECT ?r ?d WHERE { ?r a dcterms:BibliographicResource OPTIONAL { ?r dcterms:issued ?y } BIND(COALESCE(STR(?y), \"n.d.\") AS ?d) }",
+        "SELECT ?r ?bad WHERE { ?r dcterms:title ?t . BIND(xsd:integer(?t) AS ?bad) }",
+        "SELECT ?r ?k WHERE { ?r a dcterms:BibliographicResource OPTIONAL { ?r dcterms:issued ?y } BIND(IF(BOUND(?y), \"dated\", \"undated\") AS ?k) }",
+        // VALUES, with unbound cells and with OPTIONAL.
+        "SELECT ?r ?type WHERE { VALUES (?type ?x) { (bibo:Report UNDEF) (bibo:Manual 1) (bibo:Book UNDEF) } ?r a ?type }",
+        "SELECT ?c ?r WHERE { VALUES ?c { <http://localhost:8080/id/country/BA> <http://localhost:8080/id/country/XX> } OPTIONAL { ?r dcterms:spatial ?c } }",
+        // Subqueries and aggregates with GROUP BY / HAVING over optional values.
+        "SELECT ?y (COUNT(?r) AS ?n) WHERE { ?r a dcterms:BibliographicResource OPTIONAL { ?r dcterms:issued ?y } } GROUP BY ?y HAVING (COUNT(?r) > 1) ORDER BY ?y",
+        "SELECT ?r ?n WHERE { ?r a dcterms:BibliographicResource { SELECT ?r (COUNT(?c) AS ?n) WHERE { ?r dcterms:creator ?c } GROUP BY ?r } }",
+        "SELECT (COUNT(DISTINCT ?y) AS ?years) (SAMPLE(?t) AS ?one) (GROUP_CONCAT(DISTINCT ?l; separator=\",\") AS ?langs) WHERE { ?r dcterms:title ?t OPTIONAL { ?r dcterms:issued ?y } OPTIONAL { ?r dcterms:language ?l } }",
+        "SELECT DISTINCT ?y WHERE { ?r a dcterms:BibliographicResource OPTIONAL { ?r dcterms:issued ?y } }",
+        // Property paths.
+        "SELECT ?r ?name WHERE { ?r bibo:authorList/rdf:rest*/rdf:first/foaf:name ?name }",
+        "SELECT ?region ?broader WHERE { ?region skos:broader+ ?broader }",
+        "SELECT ?r ?x WHERE { ?r (dcterms:spatial|dcterms:subject) ?x }",
+        // ORDER BY with LIMIT / OFFSET (a total order: LIMIT cuts no tie).
+        "SELECT ?r ?t WHERE { ?r dcterms:title ?t } ORDER BY ?t ?r LIMIT 10 OFFSET 5",
+        "SELECT ?r ?y WHERE { ?r a dcterms:BibliographicResource OPTIONAL { ?r dcterms:issued ?y } } ORDER BY DESC(?y) ?r LIMIT 20",
+        // Graph patterns over named graphs.
+        "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g",
+        // ASK, CONSTRUCT, DESCRIBE.
+        "ASK { ?r a dcterms:BibliographicResource OPTIONAL { ?r dcterms:issued ?y } FILTER(!BOUND(?y)) }",
+        "CONSTRUCT { ?r dcterms:issued ?y ; dcterms:title ?t } WHERE { ?r dcterms:title ?t OPTIONAL { ?r dcterms:issued ?y } }",
+        "DESCRIBE ?c WHERE { ?c skos:inScheme <http://localhost:8080/id/category/> }",
+        // The full-text functions, also with unbound and wrong arguments.
+        "SELECT ?r ?s WHERE { ?r a dcterms:BibliographicResource BIND(pal:score(?r, \"labour\") AS ?s) }",
+        "SELECT ?r WHERE { ?r a dcterms:BibliographicResource FILTER(pal:matches(?r, \"smuggling\")) }",
+        "SELECT ?r ?s ?m WHERE { ?r a dcterms:BibliographicResource OPTIONAL { ?r dcterms:nothing ?q } BIND(pal:score(?r, ?q) AS ?s) BIND(pal:matches(?unbound, \"x\") AS ?m) }",
+        "SELECT ?r ?m WHERE { ?r a dcterms:BibliographicResource BIND(pal:matches(?r, 42) AS ?m) }",
+    ];
+
+    /// The example queries of the README (fenced as `sparql`).
+    fn readme_examples() -> Vec<String> {
+        let readme = include_str!("../README.md");
+        let mut out = Vec::new();
+        let mut lines = readme.lines();
+        while let Some(l) = lines.next() {
+            if l.trim() == "```sparql" {
+                let body: Vec<&str> = lines.by_ref().take_while(|l| l.trim() != "```").collect();
+                out.push(body.join("\n"));
+            }
+        }
+        out
+    }
+
+    #[tokio::test]
+    async fn answers_equal_the_bare_engine() {
+        let (store, _) = common::catalogue();
+        let search = palermo::search::SearchIndex::build(&store, &common::iris()).unwrap();
+        let (base, _stop) = common::serve(
+            store.clone(),
+            Config {
+                iris: common::iris(),
+                ..Config::default()
+            },
+        )
+        .await;
+        let examples: Vec<String> = palermo::http::query_page::EXAMPLES
+            .iter()
+            .map(|(_, q)| q.replace("{base}", common::BASE))
+            // SERVICE needs the network and an allow-list; the federation
+            // tests cover it.
+            .filter(|q| !q.contains("SERVICE"))
+            .collect();
+        let readme = readme_examples();
+        assert!(!readme.is_empty(), "the README has SPARQL examples");
+        let corpus: Vec<String> = CORPUS.iter().map(|q| format!("{P}{q}")).collect();
+        let mut compared = 0;
+        for query in examples.iter().chain(&readme).chain(&corpus) {
+            let expected = engine(&store, &search, query);
+            let got = served(&base, query).await;
+            assert_eq!(got, expected, "{query}");
+            compared += 1;
+        }
+        assert_eq!(compared, examples.len() + readme.len() + CORPUS.len());
+        // The two counts of the issue, as numbers.
+        for (q, n) in [(&corpus[0], "103"), (&corpus[1], "154")] {
+            let Answer::Rows(_, blocks) = engine(&store, &search, q) else {
+                panic!("a count is a row")
+            };
+            assert_eq!(
+                blocks[0][0][0].as_deref(),
+                Some(format!("\"{n}\"^^<http://www.w3.org/2001/XMLSchema#integer>").as_str())
+            );
+        }
     }
 }

@@ -4,12 +4,13 @@
 use super::AppState;
 use super::negotiate::{Offer, choose, wants_html};
 use crate::error::Error;
+use crate::store::Dataset;
 use axum::body::{Body, Bytes};
 use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, Method, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use oxigraph::io::{JsonLdProfileSet, RdfFormat, RdfSerializer};
-use oxigraph::model::{GraphName, NamedNode, NamedOrBlankNode};
+use oxigraph::model::{NamedNode, NamedOrBlankNode};
 use oxigraph::sparql::results::{QueryResultsFormat, QueryResultsSerializer};
 use oxigraph::sparql::{QueryResults, SparqlEvaluator};
 use spargebra::SparqlParser;
@@ -324,24 +325,20 @@ pub async fn run(
     } else {
         TargetFormat::Results(choose(accept, req.format.as_deref(), &ResultsFormat::ALL)?.offer)
     };
-    let mut default_graphs = Vec::new();
-    for g in &req.default_graphs {
-        default_graphs
-            .push(GraphName::NamedNode(NamedNode::new(g).map_err(|e| {
-                Error::BadRequest(format!("default-graph-uri {g}: {e}"))
-            })?));
-    }
-    let mut named_graphs = Vec::new();
-    for g in &req.named_graphs {
-        named_graphs
-            .push(NamedOrBlankNode::NamedNode(NamedNode::new(g).map_err(
-                |e| Error::BadRequest(format!("named-graph-uri {g}: {e}")),
-            )?));
-    }
-    let dataset = Dataset {
-        default_graphs,
-        named_graphs,
+    let iri = |g: &String, param: &str| {
+        NamedNode::new(g).map_err(|e| Error::BadRequest(format!("{param} {g}: {e}")))
     };
+    // Shared by both runs of a query that moves to the long-running pool.
+    let dataset = std::sync::Arc::new(Dataset::from_request(
+        req.default_graphs
+            .iter()
+            .map(|g| iri(g, "default-graph-uri"))
+            .collect::<Result<_, _>>()?,
+        req.named_graphs
+            .iter()
+            .map(|g| iri(g, "named-graph-uri"))
+            .collect::<Result<_, _>>()?,
+    ));
 
     let m = crate::metrics::metrics();
     // Wait a little for a fast-lane slot rather than fail at once under a
@@ -427,28 +424,17 @@ fn form(query: &spargebra::Query) -> &'static str {
     }
 }
 
-/// The request's `default-graph-uri` and `named-graph-uri`.
-#[derive(Clone)]
-struct Dataset {
-    default_graphs: Vec<GraphName>,
-    named_graphs: Vec<NamedOrBlankNode>,
-}
-
 /// One evaluation on the blocking pool, holding `permit` until it ends
 /// (even if the client has gone), cut off after `timeout`.
 async fn evaluate(
     state: &AppState,
     parsed: spargebra::Query,
-    dataset: Dataset,
+    dataset: std::sync::Arc<Dataset>,
     target: TargetFormat,
     timeout: Duration,
     permit: tokio::sync::OwnedSemaphorePermit,
 ) -> Result<Serialised, Error> {
     let config = state.config.clone();
-    let Dataset {
-        default_graphs,
-        named_graphs,
-    } = dataset;
     let store = state.store.clone();
     let search = state.search.clone();
     tokio::task::spawn_blocking(move || {
@@ -461,21 +447,7 @@ async fn evaluate(
                 config.service_timeout,
             ));
         }
-        // Per the protocol, default-graph-uri and named-graph-uri replace the
-        // query's own FROM / FROM NAMED; without any, the default graph is
-        // the union of all sources.
-        let has_own_dataset = parsed.dataset().is_some();
-        let setup = move |d: &mut oxigraph::sparql::QueryDatasetSpecification| {
-            if !default_graphs.is_empty() {
-                d.set_default_graph(default_graphs);
-            } else if !has_own_dataset {
-                d.set_default_graph_as_union();
-            }
-            if !named_graphs.is_empty() {
-                d.set_available_named_graphs(named_graphs);
-            }
-        };
-        store.evaluate(evaluator, parsed, setup, timeout, |results| {
+        store.evaluate(evaluator, parsed, &dataset, timeout, |results| {
             serialise(results, target, config.max_rows)
         })
     })

@@ -711,6 +711,9 @@ pub fn ontology_quads(iris: &Iris, ttl: &str, graph: GraphName) -> Vec<Quad> {
         .with_base_iri(iris.base())
         .expect("base IRI was validated at startup")
         .with_default_graph(graph)
+        // Labels are scoped to one file: the same `_:x` in two files (or
+        // in one file loaded twice) must not become one node.
+        .rename_blank_nodes()
         .for_slice(text.as_bytes())
         .map(|q| q.expect("embedded ontology files are valid Turtle (tested)"))
         .collect()
