@@ -43,8 +43,8 @@ async fn metrics_count_the_workload() {
     let config = Config {
         bind: addr,
         iris: common::iris(),
-        query_timeout: Duration::from_secs(2),
-        query_fast_budget: Duration::from_millis(500),
+        query_timeout: Duration::from_secs(3),
+        query_fast_budget: Duration::from_secs(1),
         max_concurrent_queries: 1,
         max_long_queries: 1,
         query_queue_wait: Duration::from_millis(200),
@@ -102,18 +102,18 @@ async fn metrics_count_the_workload() {
         assert_eq!(sparql(&base, &q).await, 200, "{q}");
     }
 
-    // Admission (one fast slot, budget 0.5 s, one long slot, deadline 2 s):
+    // Admission (one fast slot, budget 1 s, one long slot, deadline 3 s):
     // A runs past its budget into the long pool and is cut at its deadline;
     // a cheap query sent while A holds the fast slot waits 0.2 s and is
     // refused; B, once A has moved on, runs past its budget with the long
-    // pool full and is cancelled.
+    // pool full and is cancelled. Half a second of margin at every step.
     let a = tokio::spawn({
         let base = base.clone();
         async move { sparql(&base, RUNAWAY).await }
     });
-    tokio::time::sleep(Duration::from_millis(100)).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(sparql(&base, "ASK {}").await, 503, "refused");
-    tokio::time::sleep(Duration::from_millis(700)).await;
+    tokio::time::sleep(Duration::from_millis(1000)).await;
     assert_eq!(sparql(&base, RUNAWAY).await, 503, "cancelled");
     assert_eq!(a.await.unwrap(), 503, "timeout");
 
