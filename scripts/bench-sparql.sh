@@ -20,7 +20,7 @@ bin="${PALERMO_BIN:-$CARGO_TARGET_DIR/release/palermo}"
 work="$(mktemp -d)"; port=18381; oport=18382
 base="http://127.0.0.1:$port"; obase="http://127.0.0.1:$oport"
 pids=()
-trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"' EXIT
+trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done; rm -rf "$work"' EXIT
 "$bin" --data-dir "$work/ours" serve --bind "127.0.0.1:$port" >"$work/serve.log" 2>&1 &
 pids+=($!)
 until curl -sf "$base/healthz" >/dev/null; do sleep 0.05; done
