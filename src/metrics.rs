@@ -47,6 +47,18 @@ pub struct Verb {
     pub verb: &'static str,
 }
 
+/// The label values of `sparql_queries` and `sparql_admission_refusals`.
+pub const FORMS: [&str; 4] = ["select", "ask", "construct", "describe"];
+pub const OUTCOMES: [&str; 6] = [
+    "ok",
+    "truncated",
+    "timeout",
+    "cancelled",
+    "refused",
+    "error",
+];
+pub const REFUSALS: [&str; 2] = ["fast_lane_full", "long_pool_full"];
+
 /// Every metric counted in place.
 #[derive(Debug)]
 pub struct Metrics {
@@ -128,6 +140,25 @@ impl Metrics {
             "The running build",
             Info::new(vec![("version", env!("CARGO_PKG_VERSION"))]),
         );
+        // Every series of a bounded label set exists from the start, at 0:
+        // a family that appears only on first use breaks rate() and
+        // alerts on absence.
+        for form in FORMS {
+            for outcome in OUTCOMES {
+                m.sparql_queries
+                    .get_or_create(&QueryLabels { form, outcome });
+            }
+        }
+        for reason in REFUSALS {
+            m.admission_refusals.get_or_create(&Reason { reason });
+        }
+        for verb in crate::oai::args::Verb::ALL
+            .map(crate::oai::args::Verb::as_str)
+            .into_iter()
+            .chain(["invalid"])
+        {
+            m.oai_requests.get_or_create(&Verb { verb });
+        }
         Metrics { registry, ..m }
     }
 
