@@ -146,18 +146,21 @@ impl Metrics {
         for form in FORMS {
             for outcome in OUTCOMES {
                 m.sparql_queries
-                    .get_or_create(&QueryLabels { form, outcome });
+                    .get_or_create(&QueryLabels { form, outcome })
+                    .inc_by(0);
             }
         }
         for reason in REFUSALS {
-            m.admission_refusals.get_or_create(&Reason { reason });
+            m.admission_refusals
+                .get_or_create(&Reason { reason })
+                .inc_by(0);
         }
         for verb in crate::oai::args::Verb::ALL
             .map(crate::oai::args::Verb::as_str)
             .into_iter()
             .chain(["invalid"])
         {
-            m.oai_requests.get_or_create(&Verb { verb });
+            m.oai_requests.get_or_create(&Verb { verb }).inc_by(0);
         }
         Metrics { registry, ..m }
     }
