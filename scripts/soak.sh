@@ -8,21 +8,31 @@
 # (connect, read, write, timeout), any 4xx (every request of the mix is
 # valid), or RSS growing more than 20 % from the
 # one-minute mark (half-way, for runs under two minutes) to the end.
-# Usage: scripts/soak.sh [seconds, default 600] [connections, default 64]
+#
+# The pathological part: all the while, RUNAWAYS clients (default 4, all
+# from 127.0.0.1) each keep one runaway query (a cartesian product) running,
+# sending the next as soon as one is answered; and a probe (wrk, 1 thread,
+# 2 connections) sends cheap SPARQL queries. The script prints the
+# runaways' statuses (503 and 429 counts) and the probe's p50/p99, and
+# fails when a cheap query gets a 5xx or the probe's p99 passes 1 s.
+# Usage: scripts/soak.sh [seconds, default 600] [connections, default 64] [runaways, default 4]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-secs="${1:-600}"; conns="${2:-64}"
+secs="${1:-600}"; conns="${2:-64}"; runaways="${3:-4}"
 command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
 command -v curl >/dev/null || { apt-get update -qq && apt-get install -y -qq curl >/dev/null; }
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/palermo/target}"
-cargo build --release --quiet
-bin="$CARGO_TARGET_DIR/release/palermo"
+# PALERMO_BIN runs another build (e.g. a debug one) instead of building.
+[ -n "${PALERMO_BIN:-}" ] || cargo build --release --quiet
+bin="${PALERMO_BIN:-$CARGO_TARGET_DIR/release/palermo}"
 work="$(mktemp -d)"; port="${SOAK_PORT:-18282}"; base="http://127.0.0.1:$port"
 "$bin" --data-dir "$work/store" serve --bind "127.0.0.1:$port" >"$work/serve.log" 2>&1 &
 pid=$!
 sampler=""
+loops=()
 cleanup() {
   [ -n "$sampler" ] && kill "$sampler" 2>/dev/null || true
+  for l in "${loops[@]}"; do kill "$l" 2>/dev/null || true; done
   kill "$pid" 2>/dev/null || true
   wait "$pid" 2>/dev/null || true
   rm -rf "$work"
@@ -117,9 +127,42 @@ rss_csv="$work/rss.csv"; echo "seconds,rss_kb" >"$rss_csv"
 ) &
 sampler=$!
 
-SOAK_PATHS="$paths" wrk -t2 -c"$conns" -d"${secs}s" --timeout 10s --latency -s "$lua" "$base" >"$work/wrk.out" 2>&1 || true
+# The runaways: each loop keeps one query running, from the same address.
+runaway=$(enc 'SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }')
+for i in $(seq "$runaways"); do
+  (
+    end=$((SECONDS + secs))
+    while [ "$SECONDS" -lt "$end" ]; do
+      curl -s -o /dev/null -w '%{http_code}\n' --max-time 30 "$base/sparql?query=$runaway" >>"$work/runaway.$i" || echo 000 >>"$work/runaway.$i"
+    done
+  ) &
+  loops+=($!)
+done
+# The probe: cheap queries only, its own latency distribution.
+cheap="$work/cheap.txt"
+for q in \
+  'PREFIX dcterms: <http://purl.org/dc/terms/> SELECT ?year (COUNT(DISTINCT ?r) AS ?n) WHERE { ?r a dcterms:BibliographicResource ; dcterms:issued ?year } GROUP BY ?year' \
+  'PREFIX dcterms: <http://purl.org/dc/terms/> SELECT ?s WHERE { ?s a dcterms:BibliographicResource } LIMIT 10' \
+  'PREFIX dcterms: <http://purl.org/dc/terms/> ASK { ?s dcterms:title ?t }' \
+  "DESCRIBE <http://localhost:8080/records/${ids[0]}>"; do
+  echo "/sparql?query=$(enc "$q")"
+done >"$cheap"
+sed 's/"SOAK /"CHEAP /g' "$lua" >"$work/cheap.lua"
+
+SOAK_PATHS="$paths" wrk -t2 -c"$conns" -d"${secs}s" --timeout 10s --latency -s "$lua" "$base" >"$work/wrk.out" 2>&1 &
+main_wrk=$!
+SOAK_PATHS="$cheap" wrk -t1 -c2 -d"${secs}s" --timeout 10s --latency -s "$work/cheap.lua" "$base" >"$work/cheap.out" 2>&1 || true
+wait "$main_wrk" || true
+for l in "${loops[@]}"; do kill "$l" 2>/dev/null || true; wait "$l" 2>/dev/null || true; done
+loops=()
 kill "$sampler" 2>/dev/null || true; wait "$sampler" 2>/dev/null || true; sampler=""
 cat "$work/wrk.out"
+echo "cheap SPARQL probe (wrk -t1 -c2) beside $runaways runaway loops:"
+grep '^CHEAP ' "$work/cheap.out" || cat "$work/cheap.out"
+if [ "$runaways" -gt 0 ]; then
+  cat "$work"/runaway.* | sort | uniq -c | awk '{printf "  runaway answers: %s x %s\n", $1, $2}'
+  echo "RUNAWAY 503=$(cat "$work"/runaway.* | grep -c '^503$' || true) 429=$(cat "$work"/runaway.* | grep -c '^429$' || true) total=$(cat "$work"/runaway.* | wc -l)"
+fi
 [ -n "${SOAK_KEEP:-}" ] && cp "$rss_csv" "$SOAK_KEEP" && echo "RSS samples kept in $SOAK_KEEP"
 
 echo "RSS curve (MiB, one row a minute):"
@@ -139,6 +182,14 @@ for k in 4xx 5xx connect_errors read_errors write_errors timeouts; do
   v=$(echo "$summary" | grep -o "$k=[0-9]*" | cut -d= -f2)
   [ "$v" = 0 ] || { echo "FAIL: $k=$v"; fail=1; }
 done
+cheap_summary=$(grep '^CHEAP ' "$work/cheap.out" || true)
+[ -n "$cheap_summary" ] || { echo "FAIL: the cheap probe did not finish"; fail=1; }
+for k in 4xx 5xx connect_errors read_errors write_errors timeouts; do
+  v=$(echo "$cheap_summary" | grep -o "$k=[0-9]*" | cut -d= -f2)
+  [ "${v:-0}" = 0 ] || { echo "FAIL: cheap queries: $k=$v"; fail=1; }
+done
+p99=$(echo "$cheap_summary" | grep -o 'p99_ms=[0-9.]*' | cut -d= -f2)
+awk -v p="${p99:-0}" 'BEGIN {exit !(p > 1000)}' && { echo "FAIL: cheap queries p99 ${p99} ms > 1 s"; fail=1; }
 awk -v g="$growth" 'BEGIN {exit !(g > 20)}' && { echo "FAIL: RSS grew ${growth} %"; fail=1; }
 kill -0 "$pid" 2>/dev/null || { echo "FAIL: the server died"; fail=1; }
 [ "$fail" = 0 ] && echo "soak: PASS" || echo "soak: FAIL"

@@ -52,9 +52,16 @@ pub enum Command {
         /// Most rows (solutions) one SPARQL result returns; more is reported as truncated.
         #[arg(long, default_value_t = 10_000)]
         max_rows: usize,
-        /// SPARQL queries evaluated at once.
+        /// SPARQL queries evaluated at once in the fast lane.
         #[arg(long, default_value_t = 4)]
         max_concurrent_queries: usize,
+        /// Seconds a SPARQL query may run in the fast lane before it must move
+        /// to the long-running pool (or get 503 when that is full).
+        #[arg(long, default_value_t = 0.5)]
+        query_fast_budget: f64,
+        /// SPARQL queries running past the fast budget at once.
+        #[arg(long, default_value_t = 2)]
+        max_long_queries: usize,
         /// Largest request body accepted, in bytes.
         #[arg(long, default_value_t = 1 << 20)]
         max_body_bytes: usize,
@@ -205,6 +212,8 @@ pub fn run(cli: Cli) -> Result<(), Error> {
             query_timeout,
             max_rows,
             max_concurrent_queries,
+            query_fast_budget,
+            max_long_queries,
             max_body_bytes,
             max_header_bytes,
             header_timeout,
@@ -222,6 +231,9 @@ pub fn run(cli: Cli) -> Result<(), Error> {
                 query_timeout: duration(query_timeout, "--query-timeout")?,
                 max_rows,
                 max_concurrent_queries,
+                query_fast_budget: duration(query_fast_budget, "--query-fast-budget")?,
+                max_long_queries,
+                query_queue_wait: crate::http::Config::default().query_queue_wait,
                 max_body_bytes,
                 max_header_bytes,
                 header_timeout: duration(header_timeout, "--header-timeout")?,

@@ -189,6 +189,92 @@ async fn hostile_requests_get_4xx_and_the_server_survives() {
     }
 }
 
+/// Every route, with a query-string parameter, a path segment or a form
+/// body that is not UTF-8 once percent-decoded: 400, naming what is wrong.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn non_utf8_is_refused_on_every_route_naming_the_parameter() {
+    let (addr, _stop, _) = serve(Config::default()).await;
+    let get = |target: &str| {
+        format!("GET {target} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").into_bytes()
+    };
+    let post_form = |target: &str, body: &str| {
+        format!(
+            "POST {target} HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n\r\n{body}",
+            body.len()
+        )
+        .into_bytes()
+    };
+    // (request, what the message must name)
+    let mut cases: Vec<(Vec<u8>, &str)> = vec![
+        (get("/records?q=%FF%FE%FD"), "\"q\""),
+        (get("/records?author=%C3%28"), "\"author\""),
+        (get("/records?q=ok&category=%E2%82"), "\"category\""),
+        (get("/sparql?query=ASK{%22%FF%FE%22}"), "\"query\""),
+        (
+            get("/sparql?query=ASK{}&default-graph-uri=%FF"),
+            "\"default-graph-uri\"",
+        ),
+        (
+            post_form("/sparql", "query=ASK%7B%22%FF%22%7D"),
+            "\"query\"",
+        ),
+        (post_form("/sparql/update", "update=%FF"), "\"update\""),
+        (get("/store?graph=%FF"), "\"graph\""),
+        (get("/query?query=%FF"), "\"query\""),
+        (
+            get("/oai?verb=Identify&metadataPrefix=%FF"),
+            "\"metadataPrefix\"",
+        ),
+        (post_form("/oai", "verb=%FF"), "\"verb\""),
+        (get("/records/%FF%FE"), "path segment 2"),
+        (get("/records/vita.bib?style=%FF"), "\"style\""),
+        (get("/unapi?id=%FF&format=bibtex"), "\"id\""),
+        (get("/id/%FF"), "path segment 2"),
+        (get("/id/%FF/"), "path segment 2"),
+        (get("/id/agent/%C3%28"), "path segment 3"),
+        (get("/no/such/%FF"), "path segment 3"),
+        (get("/records?%FF=1"), "parameter name"),
+    ];
+    // The routes without parameters of their own still refuse a bad one.
+    for route in [
+        "/",
+        "/healthz",
+        "/metrics",
+        "/ontology",
+        "/ontology.ttl",
+        "/ontology.nt",
+        "/ontology.rdf",
+        "/ontology.jsonld",
+        "/ontology/shapes",
+        "/void",
+        "/dump.nq.gz",
+        "/dump.ttl.gz",
+        "/sitemap.xml",
+        "/robots.txt",
+    ] {
+        cases.push((get(&format!("{route}?x=%FF")), "\"x\""));
+    }
+    for (request, named) in cases {
+        let line =
+            String::from_utf8_lossy(&request[..request.iter().position(|&b| b == b'\r').unwrap()])
+                .into_owned();
+        let addr = addr.clone();
+        let text = tokio::task::spawn_blocking(move || {
+            let mut s = TcpStream::connect(&addr).unwrap();
+            s.set_read_timeout(Some(Duration::from_secs(15))).unwrap();
+            s.write_all(&request).unwrap();
+            let mut buf = Vec::new();
+            let _ = s.read_to_end(&mut buf);
+            String::from_utf8_lossy(&buf).into_owned()
+        })
+        .await
+        .unwrap();
+        assert!(text.starts_with("HTTP/1.1 400"), "{line}: {text}");
+        assert!(text.contains("not valid UTF-8"), "{line}: {text}");
+        assert!(text.contains(named), "{line} should name {named}: {text}");
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn oversized_request_heads_get_431() {
     let (addr, _stop, _) = serve(Config {

@@ -51,9 +51,20 @@ impl Key {
 #[derive(Debug, Default)]
 struct Inner {
     generation: u64,
+    stats: CacheStats,
     bytes: usize,
     entries: HashMap<Key, Arc<Prepared>>,
     records: HashMap<String, Arc<Record>>,
+}
+
+/// Lookups so far, for `/metrics` (counted under the lock each lookup
+/// takes anyway).
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct CacheStats {
+    pub hits: u64,
+    pub misses: u64,
+    pub record_hits: u64,
+    pub record_misses: u64,
 }
 
 /// The cache, shared by every request; cheap to clone.
@@ -79,8 +90,22 @@ impl ResponseCache {
 
     /// The kept answer, or the generation to hand back to `insert`.
     pub fn get(&self, key: &Key) -> Result<Arc<Prepared>, u64> {
-        let inner = self.lock();
-        inner.entries.get(key).cloned().ok_or(inner.generation)
+        let mut inner = self.lock();
+        let found = inner.entries.get(key).cloned();
+        match found {
+            Some(answer) => {
+                inner.stats.hits += 1;
+                Ok(answer)
+            }
+            None => {
+                inner.stats.misses += 1;
+                Err(inner.generation)
+            }
+        }
+    }
+
+    pub fn stats(&self) -> CacheStats {
+        self.lock().stats
     }
 
     /// Keep an answer read at `generation`, unless a write came since.
@@ -107,12 +132,21 @@ impl ResponseCache {
         inner.bytes = inner.bytes + size - replaced;
     }
 
-    /// Forget everything: the store changed.
     /// A record as last read from the store, or the generation to insert
     /// it with after reading it.
     pub fn record(&self, id: &str) -> Result<Arc<Record>, u64> {
-        let inner = self.lock();
-        inner.records.get(id).cloned().ok_or(inner.generation)
+        let mut inner = self.lock();
+        let found = inner.records.get(id).cloned();
+        match found {
+            Some(record) => {
+                inner.stats.record_hits += 1;
+                Ok(record)
+            }
+            None => {
+                inner.stats.record_misses += 1;
+                Err(inner.generation)
+            }
+        }
     }
 
     pub fn insert_record(&self, generation: u64, record: Arc<Record>) {
@@ -143,6 +177,7 @@ impl ResponseCache {
         }
     }
 
+    /// Forget everything: the store changed.
     pub fn invalidate(&self) {
         let mut inner = self.lock();
         inner.generation += 1;

@@ -31,8 +31,9 @@ impl IntoResponse for Error {
     fn into_response(self) -> Response {
         let status = self.status();
         // Busy is load shedding (query slots full, the search index still
-        // being built): expected, and the client is told when to retry.
-        if status.is_server_error() && !matches!(self, Error::Busy(_)) {
+        // being built) and Timeout a query cut at its deadline (logged where
+        // it is cut): expected, and the client is told when to retry.
+        if status.is_server_error() && !matches!(self, Error::Busy(_) | Error::Timeout(_)) {
             tracing::error!(error = %self, "request failed");
         }
         let mut response = (

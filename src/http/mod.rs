@@ -8,6 +8,7 @@ pub mod health;
 pub mod home;
 pub mod ids;
 pub mod limits;
+pub mod metrics;
 pub mod negotiate;
 pub mod oai;
 pub mod ontology;
@@ -17,6 +18,7 @@ pub mod records;
 pub mod router;
 pub mod search;
 pub mod sparql;
+pub mod strict;
 pub mod warm;
 pub mod writes;
 
@@ -36,8 +38,17 @@ pub struct Config {
     pub query_timeout: Duration,
     /// Most solutions (or triples) one query returns; more is reported as truncated.
     pub max_rows: usize,
-    /// Queries evaluated at once; more wait briefly, then get 503.
+    /// Slots of the fast lane: queries evaluated at once within their
+    /// first `query_fast_budget`; more wait briefly, then get 503.
     pub max_concurrent_queries: usize,
+    /// How long a query may hold a fast-lane slot. One still running then
+    /// is cut and evaluated again in the long-running pool, if a slot is
+    /// free there, for the rest of its deadline; else it gets 503.
+    pub query_fast_budget: Duration,
+    /// Slots of the long-running pool.
+    pub max_long_queries: usize,
+    /// How long a query waits for a fast-lane slot before 503.
+    pub query_queue_wait: Duration,
     /// Largest request body accepted, in bytes; more gets 413.
     pub max_body_bytes: usize,
     /// Largest request head (request line and headers), in bytes; more gets 431.
@@ -72,6 +83,9 @@ impl Default for Config {
             query_timeout: Duration::from_secs(10),
             max_rows: 10_000,
             max_concurrent_queries: 4,
+            query_fast_budget: Duration::from_millis(500),
+            max_long_queries: 2,
+            query_queue_wait: Duration::from_secs(2),
             max_body_bytes: 1 << 20,
             max_header_bytes: 32 << 10,
             header_timeout: Duration::from_secs(10),
@@ -118,8 +132,12 @@ impl std::fmt::Debug for Secret {
 pub struct AppState {
     pub store: Store,
     pub config: Arc<Config>,
-    /// Permits for concurrent SPARQL evaluations.
+    /// Permits of the fast lane of SPARQL evaluations (`sparql::run`).
     pub query_slots: Arc<tokio::sync::Semaphore>,
+    /// Permits of the long-running pool of SPARQL evaluations.
+    pub long_query_slots: Arc<tokio::sync::Semaphore>,
+    /// Quads and records in the store, for `/metrics`.
+    pub store_counts: metrics::StoreCounts,
     /// Citation formats, CSL styles and the cache of rendered references.
     pub exporter: crate::export::Exporter,
     /// Full-text and faceted search, built from the store at start.
@@ -140,6 +158,8 @@ impl AppState {
             query_slots: Arc::new(tokio::sync::Semaphore::new(
                 config.max_concurrent_queries.max(1),
             )),
+            long_query_slots: Arc::new(tokio::sync::Semaphore::new(config.max_long_queries.max(1))),
+            store_counts: metrics::StoreCounts::default(),
             exporter: crate::export::Exporter::with_styles(config.iris.clone(), styles),
             cache: cache::ResponseCache::new(cache::DEFAULT_BUDGET),
             warmer: warm::Warmer::default(),
@@ -155,6 +175,8 @@ impl AppState {
             query_slots: Arc::new(tokio::sync::Semaphore::new(
                 config.max_concurrent_queries.max(1),
             )),
+            long_query_slots: Arc::new(tokio::sync::Semaphore::new(config.max_long_queries.max(1))),
+            store_counts: metrics::StoreCounts::default(),
             exporter: crate::export::Exporter::new(config.iris.clone()),
             cache: cache::ResponseCache::new(cache::DEFAULT_BUDGET),
             warmer: warm::Warmer::default(),
@@ -211,6 +233,7 @@ pub async fn serve_on(
     let connections = ConnectionLimits::of(&config);
     let state = AppState::try_new(store.clone(), config)?;
     warm::spawn(&state);
+    state.store_counts.refresh(&state.store, &state.config.iris);
     let app = router::router(state);
     accept_loop(listener, app, connections, shutdown).await;
     store.flush()?;

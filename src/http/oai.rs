@@ -54,6 +54,16 @@ pub async fn oai(
         }
         pairs.extend(decode(&body));
     }
+    // One verb label per request: the first `verb`, if it is a verb.
+    let verb = pairs
+        .iter()
+        .find(|(k, _)| k == "verb")
+        .and_then(|(_, v)| crate::oai::args::Verb::parse(v))
+        .map_or("invalid", crate::oai::args::Verb::as_str);
+    crate::metrics::metrics()
+        .oai_requests
+        .get_or_create(&crate::metrics::Verb { verb })
+        .inc();
     let answer = tokio::task::spawn_blocking(move || provider.respond(&pairs, now)).await;
     match answer {
         Ok(Ok(doc)) => xml(doc),

@@ -2,8 +2,8 @@
 
 use super::pages::Doc;
 use super::{
-    AppState, dataset, health, home, ids, limits, oai, ontology, query_page, records, search,
-    sparql, writes,
+    AppState, dataset, health, home, ids, limits, metrics, oai, ontology, query_page, records,
+    search, sparql, strict, writes,
 };
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -24,6 +24,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/", get(home::home))
         .route("/healthz", get(health::healthz))
+        .route("/metrics", get(metrics::scrape))
         .route("/sparql", any(sparql::sparql))
         .route("/sparql/update", any(writes::update))
         .route("/store", any(writes::store))
@@ -48,6 +49,9 @@ pub fn router(state: AppState) -> Router {
         .route("/robots.txt", get(dataset::robots))
         .fallback(super::error::not_found)
         .layer(DefaultBodyLimit::max(body_limit))
+        // Not UTF-8 once percent-decoded: 400 naming the parameter, before
+        // any handler decodes it leniently (needs the body read below).
+        .layer(axum::middleware::from_fn(strict::utf8))
         // The body arrives whole within its deadline (408), or not at all…
         .layer(axum::middleware::from_fn_with_state(
             limits,
@@ -59,6 +63,8 @@ pub fn router(state: AppState) -> Router {
             limits,
             limits::deadline,
         ))
+        // Counted by route template and final status (408, 503 included).
+        .layer(axum::middleware::from_fn(metrics::track))
         // Plain-text errors echo what they complain about; never let a
         // browser sniff them into HTML.
         .layer(SetResponseHeaderLayer::if_not_present(

@@ -292,6 +292,16 @@ impl IntoResponse for Answer {
 }
 
 /// Parse, negotiate, evaluate under a deadline, and serialise a query.
+///
+/// Admission keeps cheap queries cheap whatever else runs: a query first
+/// runs in the fast lane (`max_concurrent_queries` slots) for at most
+/// `query_fast_budget`, so a fast-lane slot is never held longer than that.
+/// A query still running then is cut and evaluated again in the
+/// long-running pool (`max_long_queries` slots) for the rest of its
+/// deadline; when that pool is full it is refused (503, outcome
+/// `cancelled`). So runaway queries, from one client or many, can fill the
+/// long-running pool but never the fast lane for long, and are still cut
+/// at the deadline.
 pub async fn run(
     state: &AppState,
     query: &str,
@@ -300,15 +310,16 @@ pub async fn run(
 ) -> Result<Answer, Error> {
     let config = state.config.clone();
     crate::guard::check_depth(query)?;
-    let parsed = SparqlParser::new()
-        .with_base_iri(config.iris.base())
-        .map_err(|e| Error::BadRequest(e.to_string()))?
-        .parse_query(query)
-        .map_err(|e| Error::BadQuery(e.to_string()))?;
-    let is_graph = matches!(
-        parsed,
-        spargebra::Query::Construct { .. } | spargebra::Query::Describe { .. }
-    );
+    let parse = || {
+        SparqlParser::new()
+            .with_base_iri(config.iris.base())
+            .map_err(|e| Error::BadRequest(e.to_string()))?
+            .parse_query(query)
+            .map_err(|e| Error::BadQuery(e.to_string()))
+    };
+    let parsed = parse()?;
+    let form = form(&parsed);
+    let is_graph = matches!(form, "construct" | "describe");
     let target = if is_graph {
         TargetFormat::Graph(choose(accept, req.format.as_deref(), &GraphFormat::ALL)?.offer)
     } else {
@@ -317,7 +328,8 @@ pub async fn run(
     let iri = |g: &String, param: &str| {
         NamedNode::new(g).map_err(|e| Error::BadRequest(format!("{param} {g}: {e}")))
     };
-    let dataset = Dataset::from_request(
+    // Shared by both runs of a query that moves to the long-running pool.
+    let dataset = std::sync::Arc::new(Dataset::from_request(
         req.default_graphs
             .iter()
             .map(|g| iri(g, "default-graph-uri"))
@@ -326,24 +338,106 @@ pub async fn run(
             .iter()
             .map(|g| iri(g, "named-graph-uri"))
             .collect::<Result<_, _>>()?,
-    );
+    ));
 
-    // Wait a little for a slot rather than fail at once under a burst.
-    let permit = tokio::time::timeout(
-        Duration::from_secs(2),
+    let m = crate::metrics::metrics();
+    // Wait a little for a fast-lane slot rather than fail at once under a
+    // burst; slots turn over within the fast budget.
+    let arrived = std::time::Instant::now();
+    let fast = tokio::time::timeout(
+        config.query_queue_wait,
         state.query_slots.clone().acquire_owned(),
     )
-    .await
-    .map_err(|_| {
-        Error::Busy(format!(
-            "{} queries are running; try again shortly",
-            config.max_concurrent_queries
-        ))
-    })?
-    .map_err(|_| Error::Busy("shutting down".into()))?;
+    .await;
+    m.waited(arrived.elapsed());
+    let fast = match fast {
+        Ok(Ok(permit)) => permit,
+        Ok(Err(_)) => return Err(Error::Busy("shutting down".into())),
+        Err(_) => {
+            m.refused("fast_lane_full");
+            m.query(form, "refused");
+            return Err(Error::Busy(format!(
+                "{} queries are running; try again shortly",
+                config.max_concurrent_queries
+            )));
+        }
+    };
+    let budget = config.query_fast_budget.min(config.query_timeout);
+    let admitted = std::time::Instant::now();
+    let mut result = evaluate(state, parsed, dataset.clone(), target, budget, fast).await;
+    if matches!(result, Err(Error::Timeout(_))) && budget < config.query_timeout {
+        let Ok(long) = state.long_query_slots.clone().try_acquire_owned() else {
+            m.refused("long_pool_full");
+            m.query(form, "cancelled");
+            return Err(Error::Busy(format!(
+                "this query ran past {}s and the {} slots for longer queries are taken; try again shortly",
+                budget.as_secs_f32(),
+                config.max_long_queries
+            )));
+        };
+        // The deadline counts from admission: the first run's time
+        // (however late its cut landed) is part of it.
+        let rest = config.query_timeout.saturating_sub(admitted.elapsed());
+        result = evaluate(state, parse()?, dataset, target, rest, long)
+            .await
+            .map_err(|e| match e {
+                // Its whole deadline, both runs together.
+                Error::Timeout(_) => Error::Timeout(config.query_timeout),
+                e => e,
+            });
+    }
+    match result {
+        Ok((media_type, body, truncated_at)) => {
+            m.query(
+                form,
+                if truncated_at.is_some() {
+                    "truncated"
+                } else {
+                    "ok"
+                },
+            );
+            Ok(Answer {
+                media_type,
+                body,
+                truncated_at,
+            })
+        }
+        Err(Error::Timeout(t)) => {
+            m.query(form, "timeout");
+            tracing::warn!(timeout = ?t, "query cut off at its deadline");
+            Err(Error::Timeout(t))
+        }
+        Err(e) => {
+            m.query(form, "error");
+            Err(e)
+        }
+    }
+}
+
+/// The query form, as `/metrics` names it.
+fn form(query: &spargebra::Query) -> &'static str {
+    match query {
+        spargebra::Query::Select { .. } => "select",
+        spargebra::Query::Ask { .. } => "ask",
+        spargebra::Query::Construct { .. } => "construct",
+        spargebra::Query::Describe { .. } => "describe",
+    }
+}
+
+/// One evaluation on the blocking pool, holding `permit` until it ends
+/// (even if the client has gone), cut off after `timeout`.
+async fn evaluate(
+    state: &AppState,
+    parsed: spargebra::Query,
+    dataset: std::sync::Arc<Dataset>,
+    target: TargetFormat,
+    timeout: Duration,
+    permit: tokio::sync::OwnedSemaphorePermit,
+) -> Result<Serialised, Error> {
+    let config = state.config.clone();
     let store = state.store.clone();
     let search = state.search.clone();
-    let result = tokio::task::spawn_blocking(move || {
+    tokio::task::spawn_blocking(move || {
         let _permit = permit;
         let mut evaluator =
             crate::search::sparql::register(SparqlEvaluator::new(), &search, &config.iris);
@@ -353,28 +447,12 @@ pub async fn run(
                 config.service_timeout,
             ));
         }
-        store.evaluate(
-            evaluator,
-            parsed,
-            &dataset,
-            config.query_timeout,
-            |results| serialise(results, target, config.max_rows),
-        )
+        store.evaluate(evaluator, parsed, &dataset, timeout, |results| {
+            serialise(results, target, config.max_rows)
+        })
     })
     .await
-    .map_err(|e| Error::Io(format!("query task failed: {e}")))?;
-    match result {
-        Ok((media_type, body, truncated_at)) => Ok(Answer {
-            media_type,
-            body,
-            truncated_at,
-        }),
-        Err(Error::Timeout(t)) => {
-            tracing::warn!(timeout = ?t, "query cut off at its deadline");
-            Err(Error::Timeout(t))
-        }
-        Err(e) => Err(e),
-    }
+    .map_err(|e| Error::Io(format!("query task failed: {e}")))?
 }
 
 #[derive(Clone, Copy)]

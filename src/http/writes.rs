@@ -204,6 +204,7 @@ async fn read_graph(
 /// records dropped, the search index updated, references rendered again.
 async fn follow_write(state: &AppState, records: &[String]) {
     state.cache.invalidate();
+    state.store_counts.refresh(&state.store, &state.config.iris);
     state.search.follow(&state.store, records).await;
     if !records.is_empty() {
         super::warm::spawn(state);

@@ -157,6 +157,20 @@ pub async fn harvest(
     iris: &Iris,
     opts: HarvestOptions,
 ) -> Result<HarvestReport, Error> {
+    let m = crate::metrics::metrics();
+    m.harvest_runs.inc();
+    let result = harvest_once(store, iris, opts).await;
+    if result.is_err() {
+        m.harvest_failures.inc();
+    }
+    result
+}
+
+async fn harvest_once(
+    store: &Store,
+    iris: &Iris,
+    opts: HarvestOptions,
+) -> Result<HarvestReport, Error> {
     let endpoint = reqwest::Url::parse(&opts.url)
         .map_err(|e| Error::BadRequest(format!("{}: not a URL ({e})", opts.url)))?;
     if !matches!(endpoint.scheme(), "http" | "https")

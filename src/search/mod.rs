@@ -381,6 +381,20 @@ impl SearchIndex {
             .unwrap_or_else(std::sync::PoisonError::into_inner))
     }
 
+    /// Every name `status_name` gives, for `/metrics`.
+    pub const STATUS_NAMES: [&'static str; 4] = ["building", "ready", "failed", "unavailable"];
+
+    /// Whether searches can be answered: `building`, `ready`, `failed`, or
+    /// `unavailable` (no index could be made at start).
+    pub fn status_name(&self) -> &'static str {
+        match self.status().as_deref() {
+            Ok(Status::Building { .. }) => "building",
+            Ok(Status::Ready) => "ready",
+            Ok(Status::Failed(_)) => "failed",
+            Err(_) => "unavailable",
+        }
+    }
+
     /// The engine, if it can answer searches now.
     fn ready_engine(&self) -> Result<&Engine, Error> {
         match &*self.status()? {

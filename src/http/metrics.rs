@@ -1,0 +1,223 @@
+//! `GET /metrics`: Prometheus text exposition (format 0.0.4), and the
+//! middleware that counts requests by route template and status.
+//!
+//! A scrape must stay cheap however large the store: the counters counted
+//! in place (`crate::metrics`) are encoded as they are, cache counters and
+//! the search index's document count are read from memory, and the store's
+//! sizes come from `StoreCounts`, refreshed off the request path after start
+//! and after every write, never by a scan per scrape.
+
+use super::AppState;
+use crate::metrics::{Route, RouteStatus, metrics};
+use crate::store::Store;
+use axum::extract::{MatchedPath, Request, State};
+use axum::http::{StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::registry::Registry;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
+use std::time::Instant;
+
+/// Count every request under its route template (never the raw path: ids
+/// would make one series per record) with its status and time to the head.
+pub async fn track(req: Request, next: Next) -> Response {
+    let route = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or("unmatched", MatchedPath::as_str)
+        .to_owned();
+    let started = Instant::now();
+    let response = next.run(req).await;
+    let m = metrics();
+    m.http_duration
+        .get_or_create(&Route {
+            route: route.clone(),
+        })
+        .observe(started.elapsed().as_secs_f64());
+    m.http_requests
+        .get_or_create(&RouteStatus {
+            route,
+            status: response.status().as_u16(),
+        })
+        .inc();
+    response
+}
+
+/// Quads and records in the store, counted off the request path.
+#[derive(Debug, Clone, Default)]
+pub struct StoreCounts {
+    quads: Arc<AtomicI64>,
+    records: Arc<AtomicI64>,
+    /// A count is running; later writes ask for one more pass.
+    running: Arc<AtomicBool>,
+    again: Arc<AtomicBool>,
+}
+
+impl StoreCounts {
+    /// Count again on a blocking thread (after start, after every write).
+    /// Writes during a count make it run once more, so the figures end at
+    /// the last write, and concurrent writes never start parallel scans.
+    pub fn refresh(&self, store: &Store, iris: &crate::rdf::Iris) {
+        self.again.store(true, Ordering::SeqCst);
+        if self.running.swap(true, Ordering::SeqCst) {
+            return;
+        }
+        let (counts, store, iris) = (self.clone(), store.clone(), iris.clone());
+        tokio::task::spawn_blocking(move || {
+            loop {
+                counts.again.store(false, Ordering::SeqCst);
+                match (
+                    store.len(),
+                    crate::rdf::read::record_ids(store.oxigraph(), &iris),
+                ) {
+                    (Ok(quads), Ok(ids)) => {
+                        counts.quads.store(quads as i64, Ordering::Relaxed);
+                        counts.records.store(ids.len() as i64, Ordering::Relaxed);
+                    }
+                    (Err(e), _) => tracing::warn!(error = %e, "counting the store's quads failed"),
+                    (_, Err(e)) => {
+                        tracing::warn!(error = %e, "counting the store's records failed")
+                    }
+                }
+                counts.running.store(false, Ordering::SeqCst);
+                // A write that came during the count asked for another.
+                if !counts.again.load(Ordering::SeqCst)
+                    || counts.running.swap(true, Ordering::SeqCst)
+                {
+                    break;
+                }
+            }
+        });
+    }
+
+    pub fn quads(&self) -> i64 {
+        self.quads.load(Ordering::Relaxed)
+    }
+
+    pub fn records(&self) -> i64 {
+        self.records.load(Ordering::Relaxed)
+    }
+}
+
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct CacheLabels {
+    cache: &'static str,
+    result: &'static str,
+}
+
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct LaneLabel {
+    lane: &'static str,
+}
+
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct StatusLabel {
+    status: &'static str,
+}
+
+fn gauge(value: i64) -> Gauge {
+    let g = Gauge::default();
+    g.set(value);
+    g
+}
+
+/// The values that live elsewhere, read now.
+fn read_now(state: &AppState) -> Registry {
+    let mut r = Registry::with_prefix("palermo");
+    let caches: Family<CacheLabels, Counter> = Family::default();
+    let response = state.cache.stats();
+    let references = state.exporter.styles().cache_stats();
+    for (cache, hits, misses) in [
+        ("response", response.hits, response.misses),
+        ("record", response.record_hits, response.record_misses),
+        ("reference", references.hits, references.misses),
+    ] {
+        for (result, n) in [("hit", hits), ("miss", misses)] {
+            caches
+                .get_or_create(&CacheLabels { cache, result })
+                .inc_by(n);
+        }
+    }
+    r.register(
+        "cache_requests",
+        "Lookups in each in-memory cache (response: rendered record answers; record: records as read; reference: formatted references), by hit or miss",
+        caches,
+    );
+    let status: Family<StatusLabel, Gauge> = Family::default();
+    let now = state.search.status_name();
+    for s in crate::search::SearchIndex::STATUS_NAMES {
+        status
+            .get_or_create(&StatusLabel { status: s })
+            .set(i64::from(s == now));
+    }
+    r.register(
+        "search_index_status",
+        "1 for the search index's current status (building, ready, failed, unavailable)",
+        status,
+    );
+    r.register(
+        "search_index_documents",
+        "Records in the search index",
+        gauge(state.search.len() as i64),
+    );
+    r.register(
+        "store_quads",
+        "Quads in the store (counted after start and after every write)",
+        gauge(state.store_counts.quads()),
+    );
+    r.register(
+        "store_records",
+        "Records (dcterms:BibliographicResource) in the store (counted after start and after every write)",
+        gauge(state.store_counts.records()),
+    );
+    let lanes: Family<LaneLabel, Gauge> = Family::default();
+    for (lane, sem, size) in [
+        (
+            "fast",
+            &state.query_slots,
+            state.config.max_concurrent_queries.max(1),
+        ),
+        (
+            "long",
+            &state.long_query_slots,
+            state.config.max_long_queries.max(1),
+        ),
+    ] {
+        lanes
+            .get_or_create(&LaneLabel { lane })
+            .set(size.saturating_sub(sem.available_permits()) as i64);
+    }
+    r.register(
+        "sparql_slots_in_use",
+        "SPARQL evaluations running, in the fast lane and the long-running pool",
+        lanes,
+    );
+    r
+}
+
+/// The handler.
+pub async fn scrape(State(state): State<AppState>) -> Response {
+    let mut body = String::with_capacity(8 << 10);
+    let encoded =
+        prometheus_client::encoding::prometheus_text::encode(&mut body, metrics().registry())
+            .and_then(|()| {
+                prometheus_client::encoding::prometheus_text::encode(&mut body, &read_now(&state))
+            });
+    match encoded {
+        Ok(()) => (
+            StatusCode::OK,
+            [(
+                header::CONTENT_TYPE,
+                "text/plain; version=0.0.4; charset=utf-8",
+            )],
+            body,
+        )
+            .into_response(),
+        Err(_) => crate::error::Error::Io("encoding the metrics failed".into()).into_response(),
+    }
+}
