@@ -1307,6 +1307,7 @@ async fn html_escapes_everything_it_echoes() {
         categories: vec!["trafficking".into()],
         citation: None,
         note: Some("<img src=x onerror=alert(3)>".into()),
+        editorial_notes: Vec::new(),
         provenance: vec![],
         repairs: vec![],
     };
@@ -1413,6 +1414,7 @@ async fn withdrawn_records_are_gone_not_missing() {
         categories: vec![],
         citation: None,
         note: None,
+        editorial_notes: Vec::new(),
         provenance: vec![],
         repairs: vec![],
     };

@@ -70,6 +70,7 @@ fn synthetic(n: usize, variant: &str) -> Record {
         categories: vec!["trafficking".into()],
         citation: None,
         note: None,
+        editorial_notes: Vec::new(),
         provenance: vec![Provenance {
             source: "partner".into(),
             file: "partner.json".into(),
