@@ -108,9 +108,10 @@ fn every_format_imports_as_the_type_the_record_is_cited_as() {
         }
     }
     assert!(problems.is_empty(), "{}", problems.join("\n"));
-    // Today: the reports with neither author nor publisher, the article
-    // and the audio tool.
-    assert!(bibtex_fallbacks.len() <= 20, "{bibtex_fallbacks:?}");
+    // Today: 21 portal reports whose sources name no issuer (BibTeX and
+    // biblatex require an institution), the article (no journal) and the
+    // audio tool. Counted, so that a change shows.
+    assert_eq!(bibtex_fallbacks.len(), 23, "{bibtex_fallbacks:?}");
 }
 
 #[test]

@@ -22,7 +22,12 @@ const RULES: &[(&[&str], &str)] = &[
         "law-enforcement",
     ),
     (
-        &["training", "capacity building", "capacity-building", "curriculum"],
+        &[
+            "training",
+            "capacity building",
+            "capacity-building",
+            "curriculum",
+        ],
         "capacity-building",
     ),
 ];
@@ -75,7 +80,11 @@ mod tests {
         infer(&mut r);
         assert_eq!(
             r.categories,
-            ["smuggling-of-migrants", "law-enforcement", "capacity-building"]
+            [
+                "smuggling-of-migrants",
+                "law-enforcement",
+                "capacity-building"
+            ]
         );
         assert!(r.repairs[0].guess);
         let before = r.clone();
