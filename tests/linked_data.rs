@@ -662,8 +662,8 @@ async fn landing_pages_carry_what_reference_managers_read() {
             "{}",
             r.id
         );
-        let authors: Vec<String> = r
-            .authors
+        // Group authors included (README, "Corporate authorship").
+        let authors: Vec<String> = palermo::export::cited_authors(r)
             .iter()
             .map(palermo::http::pages::record::inverted_name)
             .collect();
@@ -717,7 +717,10 @@ async fn landing_pages_carry_what_reference_managers_read() {
         }
         // Dublin Core, never DC.coverage.
         assert_eq!(meta_values(&m, "DC.title"), vec![r.title.as_str()]);
-        assert_eq!(meta_values(&m, "DC.creator").len(), r.authors.len());
+        assert_eq!(
+            meta_values(&m, "DC.creator").len(),
+            palermo::export::cited_authors(r).len()
+        );
         assert!(
             m.iter()
                 .all(|(n, _)| !n.to_ascii_lowercase().contains("coverage")),

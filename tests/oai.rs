@@ -321,6 +321,22 @@ async fn every_verb_answers_and_validates_against_the_schemas() {
         saved.add("set-mods", r);
     }
 
+    // A curator's remark about the source ("Line 90 calls it …") is
+    // provenance: never in an OAI record, in either format.
+    for prefix in ["oai_dc", "mods"] {
+        let r = get(
+            &oai,
+            &format!(
+                "verb=GetRecord&metadataPrefix={prefix}&identifier={}",
+                enc(&oai_id("global-report-2012"))
+            ),
+        )
+        .await;
+        assert_eq!(r.status, 200);
+        assert!(r.body.contains("Global Report 2012"), "{}", r.body);
+        assert!(!r.body.contains("Line 90 calls it"), "{prefix}: {}", r.body);
+    }
+
     // GetRecord: a record with persons, countries and regions, in both formats.
     let rich = all_ids
         .iter()

@@ -108,7 +108,6 @@ fn misc_label(kind: RecordKind) -> Option<&'static str> {
         RecordKind::Document => None,
         RecordKind::Report => Some("Report"),
         RecordKind::Article => Some("Article"),
-        RecordKind::AudioVisual => Some("Audio recording"),
         k => kind_label(k),
     }
 }
