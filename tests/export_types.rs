@@ -173,10 +173,10 @@ fn publisher_genre_language_abstract_and_tags_survive() {
                 problems.push(format!("{}: BibTeX names no publisher", r.id));
             }
         }
-        if let Some(g) = genre(r.kind) {
-            if ris.values("M3").next() != Some(g) || item != "report" {
-                problems.push(format!("{}: genre {g} not kept as a report type", r.id));
-            }
+        if let Some(g) = genre(r.kind)
+            && (ris.values("M3").next() != Some(g) || item != "report")
+        {
+            problems.push(format!("{}: genre {g} not kept as a report type", r.id));
         }
         for (present, tag) in [
             (!r.languages.is_empty(), "LA"),
