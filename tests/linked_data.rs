@@ -652,6 +652,13 @@ async fn landing_pages_carry_what_reference_managers_read() {
         assert_eq!(resp.status(), StatusCode::OK);
         let links = header(&resp, "link");
         let html = resp.text().await.unwrap();
+        // Curators' remarks are provenance: shown in the Sources section.
+        if r.id == "global-report-2012" {
+            assert!(
+                html.contains("<p class=\"editorial-note\">") && html.contains("Line 90 calls it"),
+                "the curator's remark is on the landing page"
+            );
+        }
         let m = metas(&html);
         let iri = iris.record(&r.id).into_string();
 
