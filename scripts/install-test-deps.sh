@@ -10,6 +10,16 @@ if ! command -v chromium >/dev/null 2>&1; then
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >/dev/null
 fi
+# The LaTeX toolchain that typesets every export (tests/latex.rs): classic
+# BibTeX styles and biblatex + biber.
+if ! command -v pdflatex >/dev/null 2>&1 || ! command -v bibtex >/dev/null 2>&1 \
+  || ! command -v biber >/dev/null 2>&1 || ! kpsewhich biblatex.sty >/dev/null 2>&1 \
+  || ! kpsewhich lmodern.sty >/dev/null 2>&1; then
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends \
+    texlive-latex-base texlive-latex-recommended texlive-bibtex-extra biber lmodern >/dev/null
+fi
 # cargo-deny for the supply-chain check in CI (.ci/run).
 if ! cargo deny --version >/dev/null 2>&1; then
   cargo install cargo-deny --locked

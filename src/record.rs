@@ -43,8 +43,14 @@ pub struct Record {
     /// A bibliographic citation found in the source, kept verbatim.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub citation: Option<String>,
+    /// A note meant for readers of a citation (exported as `note`/`N1`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
+    /// Curators' remarks about the source ("Line 90 calls it …"): provenance,
+    /// `skos:editorialNote` in the RDF, shown on the landing page, and never
+    /// in an exported citation, a formatted reference or an OAI record.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub editorial_notes: Vec<String>,
     /// Where each part of the record came from.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub provenance: Vec<Provenance>,

@@ -325,6 +325,7 @@ impl Generator {
             categories,
             citation: None,
             note: None,
+            editorial_notes: Vec::new(),
             provenance: Vec::new(),
             repairs: Vec::new(),
         }

@@ -453,3 +453,56 @@ fn kinds_map_to_one_type_per_format() {
     }
     insta::assert_snapshot!("kinds", seen.join("\n"));
 }
+
+/// Curators' remarks about the source ("Line 90 calls it …") are
+/// provenance: the records keep them (30 in the shipped catalogue), and no
+/// citation in any format, nor a formatted reference, carries one.
+#[test]
+fn no_export_carries_a_curator_remark() {
+    let records = catalogue_records();
+    let remarks: Vec<&str> = records
+        .iter()
+        .flat_map(|r| r.editorial_notes.iter().map(String::as_str))
+        .collect();
+    assert_eq!(remarks.len(), 30, "the catalogue's remarks are kept");
+    // A remark's opening words, as a format would write them (ASCII
+    // BibTeX escapes characters further on).
+    let probes: Vec<String> = remarks
+        .iter()
+        .map(|n| n.split_whitespace().take(6).collect::<Vec<_>>().join(" "))
+        .collect();
+    let mut outputs = vec![
+        ("bibtex", export(Format::BibTeX, &records, &opts())),
+        (
+            "bibtex ascii",
+            export(
+                Format::BibTeX,
+                &records,
+                &ExportOptions {
+                    ascii: true,
+                    ..opts()
+                },
+            ),
+        ),
+        ("ris", export(Format::Ris, &records, &opts())),
+        ("csljson", export(Format::CslJson, &records, &opts())),
+    ];
+    for s in ["apa", "chicago-author-date", "ieee"] {
+        outputs.push((s, export(Format::Bibliography, &records, &style(s))));
+    }
+    for (name, text) in &outputs {
+        for p in &probes {
+            assert!(
+                !text.contains(p.as_str()),
+                "{name} carries the remark {p:?}"
+            );
+        }
+        for word in [
+            "Line 90 calls it",
+            "The page gives only",
+            "language line at",
+        ] {
+            assert!(!text.contains(word), "{name} carries {word:?}");
+        }
+    }
+}

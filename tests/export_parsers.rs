@@ -9,7 +9,7 @@
 mod export_support;
 
 use export_support::*;
-use palermo::export::{ExportOptions, Format, bibtex, csljson, ris};
+use palermo::export::{ExportOptions, Format, bibtex, cited_authors, csljson, ris};
 use palermo::record::{Record, RecordKind};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
@@ -58,9 +58,10 @@ fn pandoc() -> PathBuf {
 
 /// What pandoc 3 makes of our types (its own mapping: `@misc` has no CSL
 /// type, RIS `GEN` becomes `entry` and `ADVS` `motion-picture`).
-fn pandoc_type(format: Format, kind: RecordKind) -> String {
+fn pandoc_type(format: Format, r: &Record) -> String {
+    let kind = r.kind;
     let t = match format {
-        Format::BibTeX => match bibtex::entry_type(kind).to_string().as_str() {
+        Format::BibTeX => match bibtex::entry_type(r).to_string().as_str() {
             "techreport" => "report",
             "manual" | "book" => "book",
             "article" => "article-journal",
@@ -71,6 +72,9 @@ fn pandoc_type(format: Format, kind: RecordKind) -> String {
             "BOOK" => "book",
             "JOUR" => "article-journal",
             "ADVS" => "motion-picture",
+            // pandoc's RIS reader: SOUND is a musical score (Zotero,
+            // EndNote and Mendeley: an audio recording).
+            "SOUND" => "musical_score",
             _ => "entry",
         },
         _ => return csl_type(kind),
@@ -147,20 +151,21 @@ fn check_with_pandoc(format: Format, from: &str, opts: &ExportOptions, ascii: bo
         if year != r.year.map(i64::from) {
             problems.push(format!("{}: year {year:?} != {:?}", r.id, r.year));
         }
+        // Group authors included (README, "Corporate authorship").
         let authors = item["author"].as_array().map_or(0, Vec::len);
-        if authors != r.authors.len() {
+        if authors != cited_authors(r).len() {
             problems.push(format!(
                 "{}: {authors} authors != {}",
                 r.id,
-                r.authors.len()
+                cited_authors(r).len()
             ));
         }
         let ty = item["type"].as_str().unwrap_or_default();
-        if ty != pandoc_type(format, r.kind) {
+        if ty != pandoc_type(format, r) {
             problems.push(format!(
                 "{}: type {ty:?} != {:?} ({:?})",
                 r.id,
-                pandoc_type(format, r.kind),
+                pandoc_type(format, r),
                 r.kind
             ));
         }
@@ -208,8 +213,8 @@ fn python_check(format: Format, name: &str) {
                 json!({
                     "title": r.title,
                     "year": r.year,
-                    "authors": r.authors.len(),
-                    "bibtex_type": bibtex::entry_type(r.kind).to_string(),
+                    "authors": cited_authors(r).len(),
+                    "bibtex_type": bibtex::entry_type(r).to_string(),
                     "ris_type": ris::ris_type(r.kind),
                     "csl_type": csl_type(r.kind),
                 }),

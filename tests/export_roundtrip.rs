@@ -11,13 +11,21 @@
 //! - all three: provenance and repairs (the catalogue's own history), and
 //!   the second description when the record has an abstract;
 //! - BibTeX and RIS: alternative titles;
-//! - RIS: the note and the source's citation come back as one note;
+//! - BibTeX and RIS: the source's citation text (provenance, never in a
+//!   citation), and the exact kind where the format has no genre for it
+//!   (a manual is a book in RIS, a generic document a report): the kind of
+//!   item it is cited as (`CitationType`) is compared instead;
+//! - all three: a work cited under its group author (README, "Corporate
+//!   authorship") comes back with that author, as the file says: the cited
+//!   authors are compared;
+//! - curators' remarks (`editorial_notes`), which no export carries;
 //! - CSL-JSON carries everything else, the rest in its `custom` object.
 
 mod export_support;
 
 use export_support::*;
-use palermo::export::{ExportOptions, Format};
+use palermo::export::types::CitationType;
+use palermo::export::{ExportOptions, Format, cited_authors, issuers};
 use palermo::import::import_records;
 use palermo::ingest::citations::citation_source;
 use palermo::rdf::read;
@@ -65,14 +73,28 @@ fn assert_same(
         };
         diff("title", o.title == b.title);
         diff("year", o.year == b.year);
-        diff("kind", o.kind == b.kind);
-        diff("authors", o.authors == b.authors);
+        let exact_kind = format == Format::CslJson;
+        diff(
+            "kind",
+            if exact_kind {
+                o.kind == b.kind
+            } else {
+                CitationType::from(o.kind) == CitationType::from(b.kind)
+            },
+        );
+        diff("authors", cited_authors(o) == b.authors.as_slice());
         diff(
             "abstract",
             o.abstract_text.as_ref().or(o.description.as_ref()) == b.abstract_text.as_ref(),
         );
         diff("languages", o.languages == b.languages);
-        diff("publishers", o.publishers == b.publishers);
+        // BibTeX names a report's issuer once, as institution: publishers,
+        // or the organisations that wrote it (see `export::issuers`).
+        if format == Format::BibTeX {
+            diff("issuers", issuers(o) == issuers(b));
+        } else {
+            diff("publishers", o.publishers == b.publishers);
+        }
         diff("countries", o.countries == b.countries);
         diff("regions", o.regions == b.regions);
         diff("categories", o.categories == b.categories);
@@ -94,9 +116,6 @@ fn bibtex_round_trip() {
         if o.note != b.note {
             p.push("note differs".into());
         }
-        if o.citation != b.citation {
-            p.push("citation differs".into());
-        }
         p
     });
 }
@@ -105,14 +124,7 @@ fn bibtex_round_trip() {
 fn ris_round_trip() {
     let pairs = round_trip(Format::Ris);
     assert_same(Format::Ris, &pairs, |o, b| {
-        let joined: Vec<&str> = o
-            .note
-            .iter()
-            .chain(&o.citation)
-            .map(String::as_str)
-            .collect();
-        let expected = (!joined.is_empty()).then(|| joined.join("\n"));
-        if expected != b.note {
+        if o.note != b.note {
             vec!["notes differ".into()]
         } else {
             Vec::new()
@@ -143,8 +155,8 @@ fn exports_are_a_fixed_point() {
         let back: Vec<Record> = pairs.into_iter().map(|(_, b)| b).collect();
         let first = export(format, &originals, &ExportOptions::default());
         let second = export(format, &back, &ExportOptions::default());
-        // The RIS note that merged note and citation is written as one N1,
-        // as the citation alone was: no record of ours has both.
+        // A document read back as a report, a RIS manual as a book, a group
+        // author as an author: each is written exactly as before.
         assert_eq!(first, second, "{format}");
     }
 }

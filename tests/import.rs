@@ -206,6 +206,7 @@ fn record(title: &str, year: i32) -> palermo::record::Record {
         categories: vec![],
         citation: None,
         note: None,
+        editorial_notes: Vec::new(),
         provenance: vec![],
         repairs: vec![],
     }

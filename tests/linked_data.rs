@@ -652,6 +652,13 @@ async fn landing_pages_carry_what_reference_managers_read() {
         assert_eq!(resp.status(), StatusCode::OK);
         let links = header(&resp, "link");
         let html = resp.text().await.unwrap();
+        // Curators' remarks are provenance: shown in the Sources section.
+        if r.id == "global-report-2012" {
+            assert!(
+                html.contains("<p class=\"editorial-note\">") && html.contains("Line 90 calls it"),
+                "the curator's remark is on the landing page"
+            );
+        }
         let m = metas(&html);
         let iri = iris.record(&r.id).into_string();
 
@@ -662,8 +669,8 @@ async fn landing_pages_carry_what_reference_managers_read() {
             "{}",
             r.id
         );
-        let authors: Vec<String> = r
-            .authors
+        // Group authors included (README, "Corporate authorship").
+        let authors: Vec<String> = palermo::export::cited_authors(r)
             .iter()
             .map(palermo::http::pages::record::inverted_name)
             .collect();
@@ -717,7 +724,10 @@ async fn landing_pages_carry_what_reference_managers_read() {
         }
         // Dublin Core, never DC.coverage.
         assert_eq!(meta_values(&m, "DC.title"), vec![r.title.as_str()]);
-        assert_eq!(meta_values(&m, "DC.creator").len(), r.authors.len());
+        assert_eq!(
+            meta_values(&m, "DC.creator").len(),
+            palermo::export::cited_authors(r).len()
+        );
         assert!(
             m.iter()
                 .all(|(n, _)| !n.to_ascii_lowercase().contains("coverage")),
@@ -1307,6 +1317,7 @@ async fn html_escapes_everything_it_echoes() {
         categories: vec!["trafficking".into()],
         citation: None,
         note: Some("<img src=x onerror=alert(3)>".into()),
+        editorial_notes: Vec::new(),
         provenance: vec![],
         repairs: vec![],
     };
@@ -1413,6 +1424,7 @@ async fn withdrawn_records_are_gone_not_missing() {
         categories: vec![],
         citation: None,
         note: None,
+        editorial_notes: Vec::new(),
         provenance: vec![],
         repairs: vec![],
     };

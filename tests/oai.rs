@@ -70,6 +70,7 @@ fn synthetic(n: usize, variant: &str) -> Record {
         categories: vec!["trafficking".into()],
         citation: None,
         note: None,
+        editorial_notes: Vec::new(),
         provenance: vec![Provenance {
             source: "partner".into(),
             file: "partner.json".into(),
@@ -318,6 +319,22 @@ async fn every_verb_answers_and_validates_against_the_schemas() {
     assert_eq!(law_live.len(), expected_law);
     for r in &law {
         saved.add("set-mods", r);
+    }
+
+    // A curator's remark about the source ("Line 90 calls it …") is
+    // provenance: never in an OAI record, in either format.
+    for prefix in ["oai_dc", "mods"] {
+        let r = get(
+            &oai,
+            &format!(
+                "verb=GetRecord&metadataPrefix={prefix}&identifier={}",
+                enc(&oai_id("global-report-2012"))
+            ),
+        )
+        .await;
+        assert_eq!(r.status, 200);
+        assert!(r.body.contains("Global Report 2012"), "{}", r.body);
+        assert!(!r.body.contains("Line 90 calls it"), "{prefix}: {}", r.body);
     }
 
     // GetRecord: a record with persons, countries and regions, in both formats.

@@ -8,6 +8,7 @@
 //! offer the request allows). A failed assertion is a finding like a crash.
 
 use palermo::Error;
+use palermo::export::types::CitationType;
 use palermo::export::{self, ExportOptions, Format};
 use palermo::ingest::{ParseError, SourceLayout, bibtex, csljson, curated, listing, ris};
 use palermo::rdf::Iris;
@@ -119,7 +120,7 @@ type Reader = fn(&str, &str, &Iris) -> Result<Vec<Record>, ParseError>;
 
 /// A citation reader: what it accepts has titles and provenance inside
 /// the file, and every record it reads exports to the same format and
-/// reads back as one record with the same title and kind.
+/// reads back as one record with the same title and kind of item.
 fn citations(data: &[u8], file: &str, read: Reader, format: Format) -> Outcome {
     let Ok(text) = std::str::from_utf8(data) else {
         return Outcome::Skipped;
@@ -141,7 +142,14 @@ fn citations(data: &[u8], file: &str, read: Reader, format: Format) -> Outcome {
             .unwrap_or_else(|e| panic!("our own {format} does not re-import: {e}\n{exported}"));
         assert_eq!(back.len(), 1, "{exported}");
         assert_eq!(back[0].title, r.title, "title changed:\n{exported}");
-        assert_eq!(back[0].kind, r.kind, "kind changed:\n{exported}");
+        // The kind it is cited as survives; a format without a genre for
+        // it may read a finer kind back as its type's plain one (a RIS
+        // manual as a book, a generic document as a report).
+        assert_eq!(
+            CitationType::from(back[0].kind),
+            CitationType::from(r.kind),
+            "kind changed:\n{exported}"
+        );
     }
     Outcome::Ok(records.len())
 }

@@ -29,7 +29,8 @@
 //! Cite keys are stable ASCII: name + year + first significant title word,
 //! see `cite_key`; `Writer` disambiguates keys repeated within one file.
 
-use super::{keywords, kind_label, landing_page, language_names};
+use super::types::{CitationType, genre};
+use super::{cited_authors, issuers, keywords, kind_label, landing_page, language_names};
 use crate::rdf::Iris;
 use crate::record::{Agent, Record, RecordKind};
 use biblatex::{Chunk, Chunks, Entry, EntryType, Spanned};
@@ -44,6 +45,7 @@ const FIELD_ORDER: &[&str] = &[
     "title",
     "year",
     "type",
+    "howpublished",
     "institution",
     "organization",
     "publisher",
@@ -52,7 +54,7 @@ const FIELD_ORDER: &[&str] = &[
     "keywords",
     "url",
     "note",
-    "addendum",
+    "key",
 ];
 
 /// Words that never make a cite key or count as a title's first word.
@@ -62,25 +64,51 @@ const STOPWORDS: &[&str] = &[
     "los", "las", "der", "die", "das", "und",
 ];
 
-/// The BibTeX entry type of a kind (see the table in `export`).
-pub fn entry_type(kind: RecordKind) -> EntryType {
-    match kind {
-        RecordKind::Report | RecordKind::PolicyBrief | RecordKind::IssuePaper => {
-            EntryType::TechReport
+/// The BibTeX entry type of a record: its citation type (see `export`),
+/// where every field BibTeX and biblatex make mandatory for it is known.
+/// Otherwise `@misc` (or `@manual` for a book without a publisher), which
+/// Zotero imports as a document and whose only mandatory field is the title.
+pub fn entry_type(record: &Record) -> EntryType {
+    match CitationType::from(record.kind) {
+        // institution is mandatory (BibTeX and biblatex), and so is an
+        // author for biblatex: the group author is the issuer too.
+        CitationType::Report if !issuers(record).is_empty() => EntryType::TechReport,
+        CitationType::Book if record.kind == RecordKind::Manual => EntryType::Manual,
+        CitationType::Book
+            if !record.publishers.is_empty() && !cited_authors(record).is_empty() =>
+        {
+            EntryType::Book
         }
-        RecordKind::Manual | RecordKind::Toolkit => EntryType::Manual,
-        RecordKind::Book => EntryType::Book,
-        RecordKind::Article => EntryType::Article,
-        RecordKind::ModelLaw | RecordKind::AudioVisual | RecordKind::Document => EntryType::Misc,
+        // @manual imports as a book in Zotero, like @book, and needs only
+        // a title.
+        CitationType::Book => EntryType::Manual,
+        // @article needs a journal, and a record has none.
+        CitationType::Report | CitationType::JournalArticle | CitationType::AudioRecording => {
+            EntryType::Misc
+        }
     }
 }
 
 /// The field that names who issued a work of this type.
-fn publisher_field(ty: &EntryType) -> &'static str {
+fn issuer_field(ty: &EntryType) -> Option<&'static str> {
     match ty {
-        EntryType::TechReport => "institution",
-        EntryType::Manual => "organization",
-        _ => "publisher",
+        EntryType::TechReport => Some("institution"),
+        // biblatex has no publisher on @misc; organization is valid on
+        // both, and Zotero reads it as the publisher.
+        EntryType::Manual | EntryType::Misc => Some("organization"),
+        EntryType::Book => Some("publisher"),
+        _ => None,
+    }
+}
+
+/// What a `@misc` says it is (`howpublished`, printed by classic styles
+/// and biblatex, and read back as the kind): the genre or the kind's label.
+fn misc_label(kind: RecordKind) -> Option<&'static str> {
+    match kind {
+        RecordKind::Document => None,
+        RecordKind::Report => Some("Report"),
+        RecordKind::Article => Some("Article"),
+        k => kind_label(k),
     }
 }
 
@@ -181,47 +209,50 @@ fn name_list(agents: &[Agent]) -> Chunks {
 /// field but the URL (which needs the base IRI: see `entry`).
 impl From<&Record> for Entry {
     fn from(r: &Record) -> Self {
-        let ty = entry_type(r.kind);
+        let ty = entry_type(r);
         let mut e = Entry::new(cite_key(r), ty.clone());
-        if !r.authors.is_empty() {
-            e.set("author", name_list(&r.authors));
+        let authors = cited_authors(r);
+        if !authors.is_empty() {
+            e.set("author", name_list(authors));
+        } else {
+            // Classic styles sort (and alpha, apalike label) by `key` when
+            // there is no author: the title, as APA cites a work with no
+            // author by its title.
+            e.set("key", vec![normal(r.title.clone())]);
         }
         e.set("title", protected_title(&r.title));
         if let Some(y) = r.year {
             e.set("year", vec![normal(y.to_string())]);
         }
-        let label = match r.kind {
+        match ty {
             // "Technical Report" is what styles print for a bare
             // @techreport: wrong for an agency's report.
-            RecordKind::Report => Some("Report"),
-            k => kind_label(k),
-        };
-        if let Some(l) = label {
-            e.set("type", vec![normal(l)]);
+            EntryType::TechReport => {
+                e.set("type", vec![normal(genre(r.kind).unwrap_or("Report"))]);
+            }
+            EntryType::Misc => {
+                if let Some(l) = misc_label(r.kind) {
+                    e.set("howpublished", vec![normal(l)]);
+                }
+            }
+            _ => {}
         }
-        // @techreport needs an institution and @manual names an
-        // organization: when no publisher is known, the organisations that
-        // wrote the work issued it.
-        let issuers: Vec<Agent> = if !r.publishers.is_empty() {
-            r.publishers.clone()
-        } else if matches!(ty, EntryType::TechReport | EntryType::Manual) {
-            r.authors
-                .iter()
-                .filter(|a| !a.is_person())
-                .cloned()
-                .collect()
-        } else {
-            Vec::new()
-        };
-        if !issuers.is_empty() {
-            let orgs: Vec<Agent> = issuers
-                .into_iter()
-                .map(|a| Agent::Organization {
-                    name: a.display_name(),
-                    acronym: None,
-                })
-                .collect();
-            e.set(publisher_field(&ty), name_list(&orgs));
+        if let Some(field) = issuer_field(&ty) {
+            let issuers: Vec<Agent> = if ty == EntryType::Book {
+                r.publishers.clone()
+            } else {
+                issuers(r).into_iter().cloned().collect()
+            };
+            if !issuers.is_empty() {
+                let orgs: Vec<Agent> = issuers
+                    .into_iter()
+                    .map(|a| Agent::Organization {
+                        name: a.display_name(),
+                        acronym: None,
+                    })
+                    .collect();
+                e.set(field, name_list(&orgs));
+            }
         }
         let languages = language_names(r);
         if !languages.is_empty() {
@@ -237,11 +268,10 @@ impl From<&Record> for Entry {
             let kw: Vec<String> = kw.iter().map(|k| k.replace(',', "")).collect();
             e.set("keywords", vec![normal(kw.join(", "))]);
         }
+        // Only a note written for readers: curators' remarks and the
+        // source's citation text are provenance (landing page, RDF).
         if let Some(n) = r.note.as_deref() {
             e.set("note", vec![normal(n)]);
-        }
-        if let Some(c) = r.citation.as_deref() {
-            e.set("addendum", vec![normal(c)]);
         }
         e
     }

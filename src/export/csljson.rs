@@ -13,7 +13,8 @@
 //! categories, the exact kind, the source's citation) go into `custom`,
 //! the schema's slot for key-value data, so our files re-import losslessly.
 
-use super::{keywords, kind_label, landing_page, one_line, primary_language};
+use super::types::{CitationType, genre};
+use super::{cited_authors, keywords, landing_page, one_line, primary_language};
 use crate::rdf::Iris;
 use crate::record::{Agent, Record, RecordKind};
 use serde::{Deserialize, Serialize};
@@ -74,18 +75,22 @@ pub enum CslType {
     Webpage,
 }
 
+impl From<CitationType> for CslType {
+    /// Zotero imports each of these as the same item type (`song` is its
+    /// CSL name for an audio recording).
+    fn from(t: CitationType) -> Self {
+        match t {
+            CitationType::Report => CslType::Report,
+            CitationType::Book => CslType::Book,
+            CitationType::JournalArticle => CslType::ArticleJournal,
+            CitationType::AudioRecording => CslType::Song,
+        }
+    }
+}
+
 impl From<RecordKind> for CslType {
     fn from(kind: RecordKind) -> Self {
-        match kind {
-            RecordKind::Report | RecordKind::PolicyBrief | RecordKind::IssuePaper => {
-                CslType::Report
-            }
-            RecordKind::Manual | RecordKind::Toolkit | RecordKind::Book => CslType::Book,
-            RecordKind::Article => CslType::ArticleJournal,
-            RecordKind::ModelLaw | RecordKind::AudioVisual | RecordKind::Document => {
-                CslType::Document
-            }
-        }
+        CslType::from(CitationType::from(kind))
     }
 }
 
@@ -314,11 +319,11 @@ impl From<&Record> for CslItem {
             id: CslId::Text(r.id.clone()),
             kind: CslType::from(r.kind),
             title: r.title.clone(),
-            author: r.authors.iter().map(CslName::from).collect(),
+            author: cited_authors(r).iter().map(CslName::from).collect(),
             issued: r.year.map(CslDate::year),
             // Names may hold commas ("Institute of Social Sciences, New Delhi").
             publisher: (!publishers.is_empty()).then(|| publishers.join("; ")),
-            genre: kind_label(r.kind).map(str::to_string),
+            genre: genre(r.kind).map(str::to_string),
             abstract_text: r.abstract_text.clone().or_else(|| r.description.clone()),
             language: primary_language(r).map(str::to_string),
             // A comma inside a label would split it in two keywords.
@@ -329,6 +334,7 @@ impl From<&Record> for CslItem {
                     .join(", ")
             }),
             url: None,
+            // Only a note for readers; curators' remarks are provenance.
             note: r.note.clone(),
             custom: Some(custom),
         }

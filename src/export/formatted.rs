@@ -23,10 +23,11 @@
 //!   walker over the same tree, because hayagriva's HTML output does not
 //!   escape text: a title with `<script>` would be served as markup.
 
-use super::{ExportOptions, kind_label, landing_page};
+use super::types::{CitationType, genre};
+use super::{ExportOptions, cited_authors, cited_publishers, landing_page};
 use crate::error::Error;
 use crate::rdf::Iris;
-use crate::record::{Agent, Record, RecordKind};
+use crate::record::{Agent, Record};
 use hayagriva::archive::{ArchivedStyle, locales};
 use hayagriva::citationberg::{
     Display, FontStyle, FontVariant, FontWeight, IndependentStyle, LayoutRenderingElement, Locale,
@@ -69,23 +70,17 @@ static ARCHIVE: LazyLock<Styles> =
 /// given name, so no style initialises or inverts them.
 impl From<&Record> for Entry {
     fn from(r: &Record) -> Self {
-        let ty = match r.kind {
-            RecordKind::Report | RecordKind::PolicyBrief | RecordKind::IssuePaper => {
-                EntryType::Report
-            }
-            RecordKind::Manual | RecordKind::Toolkit | RecordKind::Book => EntryType::Book,
-            RecordKind::Article => EntryType::Article,
-            // Our generic documents are grey literature, which APA and
-            // Chicago format as reports; hayagriva's `Misc` also renders
-            // stray punctuation in them ("(2007,)", "“Title.”.").
-            RecordKind::ModelLaw | RecordKind::AudioVisual | RecordKind::Document => {
-                EntryType::Report
-            }
+        let ty = match CitationType::from(r.kind) {
+            CitationType::Report => EntryType::Report,
+            CitationType::Book => EntryType::Book,
+            CitationType::JournalArticle => EntryType::Article,
+            CitationType::AudioRecording => EntryType::Audio,
         };
         let mut e = Entry::new(&r.id, ty);
         e.set_title(FormatString::from(r.title.clone()));
-        if !r.authors.is_empty() {
-            e.set_authors(r.authors.iter().map(person).collect());
+        let authors = cited_authors(r);
+        if !authors.is_empty() {
+            e.set_authors(authors.iter().map(person).collect());
         }
         if let Some(year) = r.year {
             e.set_date(Date {
@@ -96,14 +91,16 @@ impl From<&Record> for Entry {
                 season: None,
             });
         }
-        if !r.publishers.is_empty() {
-            let names: Vec<String> = r.publishers.iter().map(Agent::display_name).collect();
+        // The group author's own publication names no publisher (APA).
+        let publishers = cited_publishers(r);
+        if !publishers.is_empty() {
+            let names: Vec<String> = publishers.iter().map(|a| a.display_name()).collect();
             e.set_publisher(Publisher::new(
                 Some(FormatString::from(names.join("; "))),
                 None,
             ));
         }
-        if let Some(l) = kind_label(r.kind) {
+        if let Some(l) = genre(r.kind) {
             e.set_genre(FormatString::from(l.to_string()));
         }
         e

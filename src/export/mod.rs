@@ -4,34 +4,48 @@
 //! (`rdf::read::record`), never from source files, so a record added by
 //! SPARQL Update or by a harvest exports like any other.
 //!
-//! One record type maps to one type per format, the same way everywhere
-//! (the RIS and CSL choices follow what Zotero, EndNote and pandoc read
-//! back as the same type):
+//! Each record is cited as one kind of item (`types::CitationType`,
+//! decided once from its kind) and mapped to each format's own type, so
+//! that Zotero, EndNote, Mendeley, JabRef and LaTeX import the same kind of
+//! item whatever the format (Zotero's `RIS.js` and `BibTeX.js` are the
+//! reference; table in the README):
 //!
-//! | record kind              | BibTeX        | RIS    | CSL              | label (BibTeX `type`, RIS `M3`, CSL `genre`) |
-//! |--------------------------|---------------|--------|------------------|------------------------|
-//! | Report                   | `@techreport` | `RPRT` | `report`         | Report (BibTeX only, instead of "Technical Report") |
-//! | PolicyBrief, IssuePaper  | `@techreport` | `RPRT` | `report`         | Policy Brief, Issue Paper |
-//! | Manual, Toolkit          | `@manual`     | `BOOK` | `book`           | Manual (RIS only), Toolkit |
-//! | Book                     | `@book`       | `BOOK` | `book`           | – |
-//! | Article                  | `@article`    | `JOUR` | `article-journal`| – |
-//! | ModelLaw                 | `@misc`       | `GEN`  | `document`       | Model Law |
-//! | AudioVisual              | `@misc`       | `ADVS` | `document`       | Audiovisual Material |
-//! | Document                 | `@misc`       | `GEN`  | `document`       | – |
+//! | record kind | cited as | BibTeX | RIS | CSL | genre (BibTeX `type`, RIS `M3`, CSL `genre`) |
+//! |---|---|---|---|---|---|
+//! | Report, Document | report | `@techreport` | `RPRT` | `report` | BibTeX `type = {Report}` |
+//! | PolicyBrief, IssuePaper, Toolkit, ModelLaw | report | `@techreport` | `RPRT` | `report` | Policy Brief, Issue Paper, Toolkit, Model Law |
+//! | Manual | book | `@manual` | `BOOK` | `book` | – |
+//! | Book | book | `@book` | `BOOK` | `book` | – |
+//! | Article | journal article | `@misc` (no journal known) | `JOUR` | `article-journal` | – |
+//! | AudioVisual | audio recording | `@misc` | `SOUND` | `song` | – |
 //!
-//! The label carries the exact kind, so our own exports re-import to the
-//! same kind (`ingest::citations`).
+//! BibTeX falls back to `@misc` (or `@manual` for a book) where the type's
+//! mandatory fields are unknown: a report with no issuer, an article with
+//! no journal (see `bibtex::entry_type`).
+//!
+//! Corporate authorship (README): a work no person or organisation is
+//! named as author of is cited under the organisations that issued it
+//! (APA's group author, `cited_authors`); formatted references then omit
+//! the publisher that repeats it (`cited_publishers`). Data formats keep
+//! the publisher as a field (a report's institution). The RDF keeps what
+//! the sources say.
+//!
+//! Curators' remarks (`Record::editorial_notes`) and the source's own
+//! citation text are provenance: no export writes them, except CSL-JSON's
+//! `custom` object, which carries the source citation for our own
+//! re-import and which clients ignore.
 
 pub mod bibtex;
 pub mod csljson;
 pub mod formatted;
 pub mod ris;
+pub mod types;
 
 use crate::error::Error;
 use crate::normalize::languages::language_name;
 use crate::normalize::places::{COUNTRIES, REGIONS, Scheme};
 use crate::rdf::Iris;
-use crate::record::{Record, RecordKind};
+use crate::record::{Agent, Record, RecordKind};
 use crate::store::Store;
 use std::io::Write;
 use std::sync::LazyLock;
@@ -523,16 +537,37 @@ pub(crate) fn kind_from_label(label: &str) -> Option<RecordKind> {
     })
 }
 
-/// The value of the record's note: the curator's note, then a citation
-/// the source gave, each kept whole.
-pub(crate) fn notes(record: &Record) -> Vec<&str> {
+/// Who a citation names as author (README, "Corporate authorship"): the
+/// record's authors; with none, the organisations that issued it, as APA's
+/// group author. Empty only when the sources name neither.
+pub fn cited_authors(record: &Record) -> &[Agent] {
+    if record.authors.is_empty() {
+        &record.publishers
+    } else {
+        &record.authors
+    }
+}
+
+/// The publishers a formatted reference names: those that are not already
+/// its author (APA: when author and publisher are the same, the publisher
+/// is omitted).
+pub fn cited_publishers(record: &Record) -> Vec<&Agent> {
+    let authors = cited_authors(record);
     record
-        .note
+        .publishers
         .iter()
-        .chain(record.citation.iter())
-        .map(String::as_str)
-        .filter(|n| !n.trim().is_empty())
+        .filter(|p| !authors.contains(p))
         .collect()
+}
+
+/// Who issued the work: its publishers, else the organisations among its
+/// authors. What a report's `institution` and a manual's `organization` name.
+pub fn issuers(record: &Record) -> Vec<&Agent> {
+    if !record.publishers.is_empty() {
+        record.publishers.iter().collect()
+    } else {
+        record.authors.iter().filter(|a| !a.is_person()).collect()
+    }
 }
 
 /// Text for single-line formats: no control characters, runs of

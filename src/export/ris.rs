@@ -3,31 +3,33 @@
 //! One tag per line, `TY  - ` (two spaces, hyphen, space), CRLF line ends as
 //! the format expects, `TY` first and `ER` last, a blank line between
 //! records. Choices, for what Zotero, EndNote, Mendeley and pandoc read:
-//! - `TY`: `RPRT`, `BOOK`, `JOUR`, `ADVS`, `GEN` (table in `export`), with
-//!   `M3` (type of work) naming the exact kind: "Policy Brief", "Toolkit"...
-//! - `AU` per author, in order: persons `Family, Given`; organisations whole,
-//!   with a trailing comma (EndNote's mark of a corporate author, which
-//!   pandoc and Zotero read as one family name instead of splitting it);
+//! - `TY`: `RPRT`, `BOOK`, `JOUR`, `SOUND` (the record's citation type,
+//!   table in `export`), with `M3` (type of work) naming the exact kind
+//!   ("Policy Brief", "Toolkit"...) only on reports: Zotero keeps `M3` as a
+//!   report's type and turns it into a child note on other types;
+//! - `AU` per author, in order (the group author when the record names
+//!   none, see `export::cited_authors`): persons `Family, Given`;
+//!   organisations whole, with a trailing comma (EndNote's mark of a
+//!   corporate author, which pandoc and Zotero read as one family name
+//!   instead of splitting it);
 //! - `TI` only (not `T1` too: importers that read both make two titles);
-//! - `PY` the year; `PB` the publishers, `; `-separated since RIS has one;
+//! - `PY` the year; `PB` the publishers, `; `-separated since RIS has one
+//!   (a report's institution, a book's publisher, a recording's label; not
+//!   on a journal article, which has no publisher in Zotero);
 //! - `AB`, `KW` per keyword, `LA` the languages (English names, `; `
 //!   separated: most readers keep one `LA`), `UR` the landing page, `ID`
-//!   the record id, `N1` the note and the source's citation.
+//!   the record id, `N1` only a note written for readers (curators'
+//!   remarks and the source's citation are provenance, never exported).
 
-use super::{keywords, kind_label, landing_page, language_names, notes, one_line};
+use super::types::{CitationType, RisType, genre};
+use super::{cited_authors, keywords, landing_page, language_names, one_line};
 use crate::rdf::Iris;
 use crate::record::{Agent, Record, RecordKind};
 use std::io::{self, Write};
 
 /// The `TY` of a kind (see the table in `export`).
 pub fn ris_type(kind: RecordKind) -> &'static str {
-    match kind {
-        RecordKind::Report | RecordKind::PolicyBrief | RecordKind::IssuePaper => "RPRT",
-        RecordKind::Manual | RecordKind::Toolkit | RecordKind::Book => "BOOK",
-        RecordKind::Article => "JOUR",
-        RecordKind::AudioVisual => "ADVS",
-        RecordKind::ModelLaw | RecordKind::Document => "GEN",
-    }
+    RisType::from(CitationType::from(kind)).as_str()
 }
 
 /// An author as an `AU` value.
@@ -80,14 +82,16 @@ impl From<&Record> for RisRecord {
             out.push("ID", &r.id);
         }
         out.push("TI", &r.title);
-        for a in &r.authors {
+        for a in cited_authors(r) {
             out.push("AU", &author_value(a));
         }
         if let Some(y) = r.year {
             out.push("PY", &y.to_string());
         }
-        let publishers: Vec<String> = r.publishers.iter().map(Agent::display_name).collect();
-        out.push("PB", &publishers.join("; "));
+        if CitationType::from(r.kind) != CitationType::JournalArticle {
+            let publishers: Vec<String> = r.publishers.iter().map(Agent::display_name).collect();
+            out.push("PB", &publishers.join("; "));
+        }
         if let Some(a) = r.abstract_text.as_deref().or(r.description.as_deref()) {
             out.push("AB", a);
         }
@@ -95,15 +99,10 @@ impl From<&Record> for RisRecord {
             out.push("KW", &k);
         }
         out.push("LA", &language_names(r).join("; "));
-        // BOOK alone reads back as a book: a manual says so.
-        let label = match r.kind {
-            RecordKind::Manual => Some("Manual"),
-            k => kind_label(k),
-        };
-        if let Some(l) = label {
-            out.push("M3", l);
+        if let Some(g) = genre(r.kind) {
+            out.push("M3", g);
         }
-        for n in notes(r) {
+        if let Some(n) = &r.note {
             out.push("N1", n);
         }
         out

@@ -604,7 +604,8 @@ fn page(index: &SearchIndex, params: &Params, results: &SearchResults) -> String
             )
         };
         list.push_str(&format!(
-            "<li class=\"result\" data-id=\"{id}\"><h3><a href=\"/records/{id}\">{title}</a></h3><p class=\"meta\">{meta}</p>{snippet}</li>",
+            // The unAPI id lets Zotero offer every result for selection.
+            "<li class=\"result\" data-id=\"{id}\"><h3><a href=\"/records/{id}\">{title}</a></h3><p class=\"meta\">{meta}</p>{snippet}<abbr class=\"unapi-id\" title=\"{id}\"></abbr></li>",
             id = escape(&hit.id),
             title = highlighted_html(&hit.title),
             meta = meta.join(" · "),
@@ -698,6 +699,7 @@ fn page(index: &SearchIndex, params: &Params, results: &SearchResults) -> String
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{title}</title>
 <link rel="alternate" type="application/json" href="{json}">
+<link rel="unapi-server" type="application/xml" title="unAPI" href="/unapi">
 <style>
 body{{font-family:system-ui,sans-serif;max-width:72rem;margin:1.5rem auto;padding:0 1rem;line-height:1.45;color:#1a1a1a}}
 form[role=search] input[type=search]{{width:min(36rem,100%);font-size:1.05rem;padding:.3rem}} button{{font-size:1rem;padding:.25rem .9rem}}

@@ -287,6 +287,7 @@ fn listing_record(path: &str, entry: &listing::ListingEntry) -> (Record, Vec<Str
         categories: vec![slug(&entry.category)],
         citation: authors.citation,
         note: None,
+        editorial_notes: Vec::new(),
         provenance: vec![Provenance {
             source: PORTAL_SOURCE.into(),
             file: path.to_string(),
@@ -398,7 +399,7 @@ fn curated_batch(
             .map(clean_space)
             .filter(|a| !a.is_empty());
         let title = clean_space(&e.title);
-        let record = Record {
+        let mut record = Record {
             id: e
                 .same_as
                 .clone()
@@ -417,7 +418,10 @@ fn curated_batch(
             regions: Vec::new(),
             categories: Vec::new(),
             citation: None,
-            note: e.note.clone(),
+            // The TOML's `note` is the transcriber's remark about the
+            // capture, not something a reader of the citation needs.
+            note: None,
+            editorial_notes: e.note.iter().cloned().collect(),
             provenance: vec![Provenance {
                 source: file.source.id.clone(),
                 file: path.to_string(),
@@ -428,6 +432,8 @@ fn curated_batch(
         let role = if e.same_as.is_some() {
             Role::Contribution
         } else {
+            // Only the primary source states a record's subjects.
+            crate::normalize::subjects::infer(&mut record);
             Role::Primary
         };
         records.push((record, role));

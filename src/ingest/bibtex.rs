@@ -14,6 +14,7 @@
 //! - `url` of one of our landing pages gives the record id.
 
 use super::{Lines, ParseError};
+use crate::export::types::CitationType;
 use crate::export::{apply_keywords, id_from_url, kind_from_label, language_codes};
 use crate::normalize::agents::organization;
 use crate::normalize::clean_space;
@@ -133,29 +134,29 @@ fn issuers(entry: &Entry, field: &str) -> Vec<Agent> {
     }
 }
 
+/// The kind of an entry: its type's citation type, refined by the genre
+/// our exports write (`type`, or `howpublished` on `@misc`).
 fn kind(entry: &Entry) -> RecordKind {
-    let label = field(entry, "type").and_then(|t| kind_from_label(&t));
-    match &entry.entry_type {
-        EntryType::TechReport | EntryType::Report => match label {
-            Some(k @ (RecordKind::PolicyBrief | RecordKind::IssuePaper)) => k,
-            _ => RecordKind::Report,
-        },
-        EntryType::Manual => match label {
-            Some(RecordKind::Toolkit) => RecordKind::Toolkit,
-            _ => RecordKind::Manual,
-        },
+    let label = field(entry, "type")
+        .or_else(|| field(entry, "howpublished"))
+        .and_then(|t| kind_from_label(&t));
+    let ty = match &entry.entry_type {
+        EntryType::TechReport | EntryType::Report => CitationType::Report,
+        // Our manuals are @manual: a label-less one is a manual.
+        EntryType::Manual => {
+            return CitationType::Book.kind_with(label.or(Some(RecordKind::Manual)));
+        }
         EntryType::Book | EntryType::MvBook | EntryType::Booklet | EntryType::Collection => {
-            RecordKind::Book
+            CitationType::Book
         }
         EntryType::Article
         | EntryType::InBook
         | EntryType::InCollection
-        | EntryType::InProceedings => RecordKind::Article,
-        _ => match label {
-            Some(k @ (RecordKind::ModelLaw | RecordKind::AudioVisual)) => k,
-            _ => RecordKind::Document,
-        },
-    }
+        | EntryType::InProceedings => CitationType::JournalArticle,
+        // @misc and the rest: what the label says, else a document.
+        _ => return label.unwrap_or(RecordKind::Document),
+    };
+    ty.kind_with(label)
 }
 
 /// One entry as a record.
@@ -206,6 +207,7 @@ fn record(entry: &Entry, iris: &Iris) -> Result<Record, String> {
         categories: Vec::new(),
         citation: field(entry, "addendum"),
         note: field(entry, "note"),
+        editorial_notes: Vec::new(),
         provenance: Vec::new(),
         repairs: Vec::new(),
     };

@@ -119,6 +119,7 @@ impl TryFrom<(CslItem, &Iris)> for Record {
                 .as_deref()
                 .map(clean_space)
                 .filter(|n| !n.is_empty()),
+            editorial_notes: Vec::new(),
             provenance: Vec::new(),
             repairs: Vec::new(),
         };

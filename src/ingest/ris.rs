@@ -10,6 +10,7 @@
 use super::ParseError;
 use crate::export::csljson::year_in;
 use crate::export::ris::RisRecord;
+use crate::export::types::CitationType;
 use crate::export::{apply_keywords, id_from_url, kind_from_label, language_codes};
 use crate::normalize::agents::{organization, parse_name};
 use crate::normalize::{clean_space, controls_to_spaces};
@@ -176,25 +177,20 @@ pub fn agent(value: &str) -> Agent {
     }
 }
 
+/// The kind of a record: its `TY`'s citation type, refined by `M3`.
 fn kind(r: &RisRecord) -> RecordKind {
     let label = r.first(&["M3"]).and_then(kind_from_label);
-    match r.first(&["TY"]).unwrap_or_default() {
-        "RPRT" => match label {
-            Some(k @ (RecordKind::PolicyBrief | RecordKind::IssuePaper)) => k,
-            _ => RecordKind::Report,
-        },
-        "BOOK" | "EBOOK" | "EDBOOK" => match label {
-            Some(k @ (RecordKind::Manual | RecordKind::Toolkit)) => k,
-            _ => RecordKind::Book,
-        },
-        "JOUR" | "EJOUR" | "MGZN" | "NEWS" | "CHAP" | "CONF" | "CPAPER" => RecordKind::Article,
-        "ADVS" | "VIDEO" | "SOUND" | "MPCT" => RecordKind::AudioVisual,
-        "STAT" | "BILL" | "LEGAL" => RecordKind::ModelLaw,
-        _ => match label {
-            Some(RecordKind::ModelLaw) => RecordKind::ModelLaw,
-            _ => RecordKind::Document,
-        },
-    }
+    let ty = match r.first(&["TY"]).unwrap_or_default() {
+        "RPRT" | "GOVDOC" | "STAND" => CitationType::Report,
+        "BOOK" | "EBOOK" | "EDBOOK" => CitationType::Book,
+        "JOUR" | "EJOUR" | "MGZN" | "NEWS" | "CHAP" | "CONF" | "CPAPER" => {
+            CitationType::JournalArticle
+        }
+        "SOUND" | "MUSIC" | "ADVS" | "VIDEO" | "MPCT" => CitationType::AudioRecording,
+        "STAT" | "BILL" | "LEGAL" => return RecordKind::ModelLaw,
+        _ => return label.unwrap_or(RecordKind::Document),
+    };
+    ty.kind_with(label)
 }
 
 /// One RIS record as a record.
@@ -240,6 +236,7 @@ impl TryFrom<(&RisRecord, &Iris)> for Record {
             // RIS has one kind of note: our note and the source's citation
             // come back as one.
             note: (!notes.is_empty()).then(|| notes.join("\n")),
+            editorial_notes: Vec::new(),
             provenance: Vec::new(),
             repairs: Vec::new(),
         };

@@ -47,10 +47,32 @@ const SELF_REFERENCES: &[(&str, RecordKind)] = &[
     ("this research", RecordKind::Report),
     ("research study", RecordKind::Report),
     ("audio tool", RecordKind::AudioVisual),
+    // "… is a technical assistance tool that supports Member States"
+    ("technical assistance tool", RecordKind::Toolkit),
+    ("policy paper", RecordKind::PolicyBrief),
+    ("this study", RecordKind::Report),
+    ("carried out a study", RecordKind::Report),
+    ("this annotated bibliography", RecordKind::Report),
+    ("this paper", RecordKind::Report),
+    ("the paper", RecordKind::Report),
+];
+
+/// Title words that say the work is grey literature of the report kind,
+/// but less surely than an abstract naming itself: tried after the
+/// abstract ("Review" titles a handbook's chapter as often as a report).
+const WEAK_TITLE_RULES: &[(&str, RecordKind)] = &[
+    ("study", RecordKind::Report),
+    ("review", RecordKind::Report),
+    ("bibliography", RecordKind::Report),
+    ("assessment of", RecordKind::Report),
+    ("strategy", RecordKind::Report),
+    ("strategic approach", RecordKind::Report),
+    ("paper", RecordKind::Report),
 ];
 
 /// Infer the type. The title is the stronger signal; the abstract counts
-/// only when it names the document it describes. Otherwise: generic.
+/// only when it names the document it describes; then the title's weaker
+/// words. Otherwise: generic.
 pub fn infer(title: &str, abstract_text: Option<&str>) -> RecordKind {
     let title = title.to_lowercase();
     if let Some((_, kind)) = TITLE_RULES.iter().find(|(p, _)| title.contains(p)) {
@@ -67,6 +89,9 @@ pub fn infer(title: &str, abstract_text: Option<&str>) -> RecordKind {
         {
             return kind;
         }
+    }
+    if let Some((_, kind)) = WEAK_TITLE_RULES.iter().find(|(p, _)| title.contains(p)) {
+        return *kind;
     }
     RecordKind::Document
 }
@@ -101,6 +126,29 @@ mod tests {
         assert_eq!(
             infer("X", Some("This article analyses")),
             RecordKind::Article
+        );
+        assert_eq!(
+            infer(
+                "International Framework for Action",
+                Some("The International Framework for Action is a technical assistance tool")
+            ),
+            RecordKind::Toolkit
+        );
+        assert_eq!(
+            infer(
+                "ICAT: Preventing Trafficking in Persons by Addressing Demand",
+                Some("ICAT published its second policy paper entitled … The paper provides")
+            ),
+            RecordKind::PolicyBrief
+        );
+        assert_eq!(
+            infer("Thematic paper on the exploitation of migrants", None),
+            RecordKind::Report
+        );
+        // The abstract naming itself wins over a weak title word.
+        assert_eq!(
+            infer("A review of practice", Some("This handbook sets out")),
+            RecordKind::Manual
         );
     }
 }

@@ -628,6 +628,7 @@ impl Dc {
             citation: None,
             note: (!note.is_empty()).then(|| note.join(" ")),
             // No line in an endpoint: 0 says so.
+            editorial_notes: Vec::new(),
             provenance: vec![Provenance {
                 source: source.to_string(),
                 file: endpoint.to_string(),

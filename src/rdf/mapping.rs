@@ -140,6 +140,9 @@ impl<'a> Mapper<'a> {
         if let Some(n) = &r.note {
             self.add(s.clone(), term(ns::SKOS, "note"), text(n));
         }
+        for n in &r.editorial_notes {
+            self.add(s.clone(), term(ns::SKOS, "editorialNote"), text(n));
+        }
         for p in &r.provenance {
             let stem = file_stem(&p.file);
             let file = self.iris.source_file(&p.source, stem);

@@ -85,6 +85,7 @@ struct Terms {
     subject: NamedNode,
     citation: NamedNode,
     note: NamedNode,
+    editorial_note: NamedNode,
     type_: NamedNode,
     foaf_name: NamedNode,
     schema_name: NamedNode,
@@ -115,6 +116,7 @@ static TERMS: LazyLock<Terms> = LazyLock::new(|| {
         subject: dc("subject"),
         citation: dc("bibliographicCitation"),
         note: term(ns::SKOS, "note"),
+        editorial_note: term(ns::SKOS, "editorialNote"),
         type_: rdf::TYPE.into_owned(),
         foaf_name: term(ns::FOAF, "name"),
         schema_name: term(ns::SCHEMA, "name"),
@@ -259,6 +261,13 @@ impl<'a> Reader<'a> {
             categories: keys_under(&t.subject, "category"),
             citation: first_literal(&quads, &t.citation),
             note: first_literal(&quads, &t.note),
+            editorial_notes: {
+                // Quads come in store order: sorted, so a record reads the same every time.
+                let mut n = literals(&quads, &t.editorial_note);
+                n.sort();
+                n.dedup();
+                n
+            },
             provenance,
             repairs,
         }))

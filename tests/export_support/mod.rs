@@ -75,6 +75,7 @@ pub fn special_record() -> Record {
         categories: vec!["trafficking".into(), "law-enforcement".into()],
         citation: None,
         note: Some("Note with % and & and $ and a URL http://example.org/a_b?x=1#y".into()),
+        editorial_notes: Vec::new(),
         provenance: Vec::new(),
         repairs: Vec::new(),
     }

@@ -67,6 +67,8 @@ pub fn record_list(records: &[Summary]) -> Markup {
                 li {
                     a href={"/records/" (r.id)} { (r.title) }
                     @if let Some(y) = r.year { " (" (y) ")" }
+                    // Zotero offers every record of the page for selection.
+                    abbr.unapi-id title=(r.id) {}
                 }
             }
         }
@@ -81,6 +83,7 @@ impl ResourcePage {
         let head = html! {
             link rel="canonical" href=(self.iri);
             (alternates(&path))
+            link rel="unapi-server" type="application/xml" title="unAPI" href="/unapi";
         };
         let main = html! {
             h1 { (self.label) }

@@ -4,7 +4,8 @@
 //! Dublin Core, COinS, unAPI, FAIR Signposting links).
 
 use super::{Doc, layout, script_json, with_query};
-use crate::export::Format;
+use crate::export::types::CitationType;
+use crate::export::{Format, cited_authors};
 use crate::rdf::Iris;
 use crate::record::{Agent, Record, RecordKind};
 use maud::{Markup, html};
@@ -67,10 +68,7 @@ pub fn kind_name(kind: RecordKind) -> &'static str {
 
 /// Reports in Zotero's sense: what gets `citation_technical_report_institution`.
 pub fn is_report(kind: RecordKind) -> bool {
-    matches!(
-        kind,
-        RecordKind::Report | RecordKind::PolicyBrief | RecordKind::IssuePaper
-    )
+    CitationType::from(kind) == CitationType::Report
 }
 
 /// The schema.org type of a kind (local name), as `rdf::mapping` maps it.
@@ -86,13 +84,7 @@ pub fn schema_type(kind: RecordKind) -> String {
 
 /// `DC.type` as Zotero's RDF import reads it: a Zotero item type name.
 fn zotero_type(kind: RecordKind) -> &'static str {
-    match kind {
-        RecordKind::Report | RecordKind::PolicyBrief | RecordKind::IssuePaper => "report",
-        RecordKind::Manual | RecordKind::Toolkit | RecordKind::Book => "book",
-        RecordKind::Article => "journalArticle",
-        RecordKind::AudioVisual => "videoRecording",
-        RecordKind::ModelLaw | RecordKind::Document => "document",
-    }
+    CitationType::from(kind).zotero_type()
 }
 
 /// "Family, Given" for persons (how Highwire tags name people); an
@@ -269,23 +261,23 @@ impl Landing<'_> {
         let r = self.record;
         let mut kev = form_urlencoded::Serializer::new(String::new());
         kev.append_pair("ctx_ver", "Z39.88-2004");
-        let article = r.kind == RecordKind::Article;
+        let article = CitationType::from(r.kind) == CitationType::JournalArticle;
         if article {
             kev.append_pair("rft_val_fmt", "info:ofi/fmt:kev:mtx:journal");
             kev.append_pair("rft.genre", "article");
             kev.append_pair("rft.atitle", &r.title);
         } else {
             kev.append_pair("rft_val_fmt", "info:ofi/fmt:kev:mtx:book");
-            let genre = match r.kind {
-                k if is_report(k) => "report",
-                RecordKind::Manual | RecordKind::Toolkit | RecordKind::Book => "book",
-                _ => "document",
+            let genre = match CitationType::from(r.kind) {
+                CitationType::Report => "report",
+                CitationType::Book => "book",
+                CitationType::JournalArticle | CitationType::AudioRecording => "document",
             };
             kev.append_pair("rft.genre", genre);
             kev.append_pair("rft.btitle", &r.title);
         }
         kev.append_pair("rft_id", &self.iri());
-        for a in &r.authors {
+        for a in cited_authors(r) {
             match a {
                 Agent::Person { .. } => kev.append_pair("rft.au", &inverted_name(a)),
                 Agent::Organization { name, .. } => kev.append_pair("rft.aucorp", name),
@@ -323,7 +315,7 @@ impl Landing<'_> {
 
             // Highwire Press tags (Google Scholar, Zotero).
             meta name="citation_title" content=(r.title);
-            @for a in &r.authors {
+            @for a in cited_authors(r) {
                 meta name="citation_author" content=(inverted_name(a));
             }
             @if let Some(y) = r.year {
@@ -355,7 +347,7 @@ impl Landing<'_> {
             link rel="schema.DC" href="http://purl.org/dc/elements/1.1/";
             link rel="schema.DCTERMS" href="http://purl.org/dc/terms/";
             meta name="DC.title" content=(r.title);
-            @for a in &r.authors {
+            @for a in cited_authors(r) {
                 meta name="DC.creator" content=(inverted_name(a));
             }
             @if let Some(y) = r.year {
@@ -417,13 +409,17 @@ impl Landing<'_> {
                     (kind_name(r.kind))
                     @if let Some(y) = r.year { " · " (y) }
                 }
-                @if !r.authors.is_empty() {
+                @let by = cited_authors(r);
+                @if !by.is_empty() {
                     p.byline {
                         "By "
-                        @for (i, a) in r.authors.iter().enumerate() {
-                            @if i > 0 { @if i + 1 == r.authors.len() { " and " } @else { ", " } }
+                        @for (i, a) in by.iter().enumerate() {
+                            @if i > 0 { @if i + 1 == by.len() { " and " } @else { ", " } }
                             a href={"/id/agent/" (a.key())} { (a.display_name()) }
                         }
+                        // The corporate-author rule (README): cited under its
+                        // issuer, which the sources name as publisher.
+                        @if r.authors.is_empty() { " (group author)" }
                     }
                 }
                 dl.facts {
@@ -516,7 +512,7 @@ impl Landing<'_> {
                         }
                     }
                 }
-                @if !r.provenance.is_empty() || r.citation.is_some() || r.note.is_some() {
+                @if !r.provenance.is_empty() || r.citation.is_some() || r.note.is_some() || !r.editorial_notes.is_empty() {
                     section aria-labelledby="sources" {
                         h2 id="sources" { "Sources" }
                         ul.plain {
@@ -529,6 +525,9 @@ impl Landing<'_> {
                         }
                         @if let Some(n) = &r.note {
                             p { "Note: " (n) }
+                        }
+                        @for n in &r.editorial_notes {
+                            p.editorial-note { "Curator's note on the source: " (n) }
                         }
                     }
                 }
