@@ -892,11 +892,11 @@ mod differential {
     //! by definition. Any difference is a bug of our layer.
 
     use super::common;
-    use oxigraph::model::{Term, Triple};
+    use oxigraph::model::{Triple, Variable};
     use oxigraph::sparql::results::{
         QueryResultsFormat, QueryResultsParser, SliceQueryResultsParserOutput,
     };
-    use oxigraph::sparql::{QueryResults, SparqlEvaluator};
+    use oxigraph::sparql::{QueryResults, QuerySolution, SparqlEvaluator};
     use palermo::http::Config;
     use spargebra::algebra::{Expression, GraphPattern, OrderExpression};
     use std::collections::BTreeSet;
@@ -942,11 +942,21 @@ mod differential {
         }
     }
 
-    fn rows_answer(query: &str, variables: Vec<String>, rows: Vec<Vec<Option<Term>>>) -> Answer {
-        let rows: Vec<Vec<Option<String>>> = rows
-            .into_iter()
-            .map(|r| r.into_iter().map(|t| t.map(|t| t.to_string())).collect())
+    fn rows_answer<E: std::fmt::Debug>(
+        query: &str,
+        variables: Vec<Variable>,
+        solutions: impl Iterator<Item = Result<QuerySolution, E>>,
+    ) -> Answer {
+        let rows: Vec<Vec<Option<String>>> = solutions
+            .map(|s| {
+                let s = s.unwrap();
+                variables
+                    .iter()
+                    .map(|v| s.get(v).map(|t| t.to_string()))
+                    .collect()
+            })
             .collect();
+        let variables: Vec<String> = variables.iter().map(|v| v.as_str().to_string()).collect();
         let blocks = match order_keys(query) {
             None => rows.into_iter().map(|r| vec![r]).collect(),
             Some(keys) => {
@@ -990,23 +1000,7 @@ mod differential {
         prepared.dataset_mut().set_default_graph_as_union();
         match prepared.on_store(store.oxigraph()).execute().unwrap() {
             QueryResults::Boolean(b) => Answer::Boolean(b),
-            QueryResults::Solutions(s) => {
-                let variables: Vec<String> = s
-                    .variables()
-                    .iter()
-                    .map(|v| v.as_str().to_string())
-                    .collect();
-                let rows = s
-                    .map(|s| {
-                        let s = s.unwrap();
-                        variables
-                            .iter()
-                            .map(|v| s.get(v.as_str()).cloned())
-                            .collect()
-                    })
-                    .collect();
-                rows_answer(query, variables, rows)
-            }
+            QueryResults::Solutions(s) => rows_answer(query, s.variables().to_vec(), s),
             QueryResults::Graph(g) => Answer::Graph(g.map(|t| t.unwrap().to_string()).collect()),
         }
     }
@@ -1036,21 +1030,7 @@ mod differential {
         {
             SliceQueryResultsParserOutput::Boolean(b) => Answer::Boolean(b),
             SliceQueryResultsParserOutput::Solutions(s) => {
-                let variables: Vec<String> = s
-                    .variables()
-                    .iter()
-                    .map(|v| v.as_str().to_string())
-                    .collect();
-                let rows = s
-                    .map(|s| {
-                        let s = s.unwrap();
-                        variables
-                            .iter()
-                            .map(|v| s.get(v.as_str()).cloned())
-                            .collect()
-                    })
-                    .collect();
-                rows_answer(query, variables, rows)
+                rows_answer(query, s.variables().to_vec(), s)
             }
         }
     }
