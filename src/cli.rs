@@ -295,20 +295,11 @@ pub fn run(cli: Cli) -> Result<(), Error> {
             default_graphs,
             named_graphs,
         } => {
-            let iri = |g: String, flag: &str| {
-                oxigraph::model::NamedNode::new(&g)
-                    .map_err(|e| Error::BadRequest(format!("{flag} {g}: {e}")))
-            };
             let dataset = Dataset::from_request(
-                default_graphs
-                    .into_iter()
-                    .map(|g| iri(g, "--default-graph"))
-                    .collect::<Result<_, _>>()?,
-                named_graphs
-                    .into_iter()
-                    .map(|g| iri(g, "--named-graph"))
-                    .collect::<Result<_, _>>()?,
-            );
+                &default_graphs,
+                &named_graphs,
+                ["--default-graph", "--named-graph"],
+            )?;
             let store = open_store(&cli.data_dir, &iris)?;
             let out = std::io::stdout().lock();
             let timeout = duration(timeout, "--timeout")?;

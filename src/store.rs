@@ -179,13 +179,27 @@ pub enum Dataset {
 }
 
 impl Dataset {
-    /// `Service` when neither list names a graph.
-    pub fn from_request(default: Vec<NamedNode>, named: Vec<NamedNode>) -> Self {
-        if default.is_empty() && named.is_empty() {
+    /// The dataset of a request's default and named graph IRIs; `Service`
+    /// when neither list names a graph. `params` names the two lists as the
+    /// caller's users know them, for the error about an IRI that is not one.
+    pub fn from_request(
+        default: &[String],
+        named: &[String],
+        params: [&str; 2],
+    ) -> Result<Self, Error> {
+        let iris = |list: &[String], param: &str| {
+            list.iter()
+                .map(|g| {
+                    NamedNode::new(g).map_err(|e| Error::BadRequest(format!("{param} {g}: {e}")))
+                })
+                .collect::<Result<Vec<_>, _>>()
+        };
+        let (default, named) = (iris(default, params[0])?, iris(named, params[1])?);
+        Ok(if default.is_empty() && named.is_empty() {
             Dataset::Service
         } else {
             Dataset::Explicit { default, named }
-        }
+        })
     }
 
     fn apply(&self, query_has_own: bool, spec: &mut QueryDatasetSpecification) {

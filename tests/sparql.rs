@@ -23,6 +23,18 @@ async fn server(config: Config) -> (String, tokio::sync::oneshot::Sender<()>) {
 
 use common::form;
 
+/// A server over `store` that takes writes with the token `s3cret`.
+async fn writable(store: palermo::store::Store) -> (String, tokio::sync::oneshot::Sender<()>) {
+    common::serve(
+        store,
+        Config {
+            token: Secret::new("s3cret".into()),
+            ..Config::default()
+        },
+    )
+    .await
+}
+
 async fn get(base: &str, pairs: &[(&str, &str)], accept: Option<&str>) -> Response {
     let mut r = Client::new().get(format!("{base}/sparql?{}", form(pairs)));
     if let Some(a) = accept {
@@ -353,14 +365,7 @@ async fn an_explicit_dataset_has_only_the_graphs_it_names() {
 #[tokio::test]
 async fn blank_nodes_are_scoped_to_their_upload() {
     let (store, _) = common::catalogue();
-    let (base, _stop) = common::serve(
-        store,
-        Config {
-            token: Secret::new("s3cret".into()),
-            ..Config::default()
-        },
-    )
-    .await;
+    let (base, _stop) = writable(store).await;
     let doc = "_:b0 <http://example.org/p> \"x\" .\n_:b0 <http://example.org/q> _:b1 .\n";
     for g in ["http://example.org/g1", "http://example.org/g2"] {
         for method in [reqwest::Method::PUT, reqwest::Method::POST] {
@@ -580,14 +585,7 @@ async fn writes_need_the_token_and_keep_modified_right() {
     assert!(r.text().await.unwrap().contains("writes are disabled"));
 
     let (store, _) = common::catalogue();
-    let (base, _stop2) = common::serve(
-        store.clone(),
-        Config {
-            token: Secret::new("s3cret".into()),
-            ..Config::default()
-        },
-    )
-    .await;
+    let (base, _stop2) = writable(store.clone()).await;
     let r = post(&base, None, update).await.unwrap();
     assert_eq!(r.status(), 401);
     assert!(r.headers().contains_key("www-authenticate"));
@@ -807,14 +805,7 @@ impl JsonOrPanic for Response {
 #[tokio::test]
 async fn cached_record_answers_follow_every_write() {
     let (store, _) = common::catalogue();
-    let (base, _stop) = common::serve(
-        store,
-        Config {
-            token: Secret::new("s3cret".into()),
-            ..Config::default()
-        },
-    )
-    .await;
+    let (base, _stop) = writable(store).await;
     let id = "understanding-human-trafficking-in-conflict";
     let fetch = |path: String| async move {
         let r = Client::new().get(path).send().await.unwrap();

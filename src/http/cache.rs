@@ -67,6 +67,21 @@ pub struct CacheStats {
     pub record_misses: u64,
 }
 
+/// A lookup's answer, counted as a hit or a miss; a miss hands back the
+/// generation to insert with.
+fn tally<T>(found: Option<T>, hits: &mut u64, misses: &mut u64, generation: u64) -> Result<T, u64> {
+    match found {
+        Some(value) => {
+            *hits += 1;
+            Ok(value)
+        }
+        None => {
+            *misses += 1;
+            Err(generation)
+        }
+    }
+}
+
 /// The cache, shared by every request; cheap to clone.
 #[derive(Debug, Clone)]
 pub struct ResponseCache {
@@ -90,18 +105,14 @@ impl ResponseCache {
 
     /// The kept answer, or the generation to hand back to `insert`.
     pub fn get(&self, key: &Key) -> Result<Arc<Prepared>, u64> {
-        let mut inner = self.lock();
+        let inner = &mut *self.lock();
         let found = inner.entries.get(key).cloned();
-        match found {
-            Some(answer) => {
-                inner.stats.hits += 1;
-                Ok(answer)
-            }
-            None => {
-                inner.stats.misses += 1;
-                Err(inner.generation)
-            }
-        }
+        tally(
+            found,
+            &mut inner.stats.hits,
+            &mut inner.stats.misses,
+            inner.generation,
+        )
     }
 
     pub fn stats(&self) -> CacheStats {
@@ -135,18 +146,14 @@ impl ResponseCache {
     /// A record as last read from the store, or the generation to insert
     /// it with after reading it.
     pub fn record(&self, id: &str) -> Result<Arc<Record>, u64> {
-        let mut inner = self.lock();
+        let inner = &mut *self.lock();
         let found = inner.records.get(id).cloned();
-        match found {
-            Some(record) => {
-                inner.stats.record_hits += 1;
-                Ok(record)
-            }
-            None => {
-                inner.stats.record_misses += 1;
-                Err(inner.generation)
-            }
-        }
+        tally(
+            found,
+            &mut inner.stats.record_hits,
+            &mut inner.stats.record_misses,
+            inner.generation,
+        )
     }
 
     pub fn insert_record(&self, generation: u64, record: Arc<Record>) {

@@ -178,6 +178,21 @@ pub fn wants_html(accept: Option<&str>) -> bool {
     })
 }
 
+/// The media type of a request's body, its parameters dropped and
+/// lowercased: `""` when there is no (readable) `Content-Type`.
+pub fn request_media_type(headers: &axum::http::HeaderMap) -> String {
+    headers
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase()
+}
+
+/// The media type of HTML forms and of the SPARQL protocol's POST form.
+pub const FORM: &str = "application/x-www-form-urlencoded";
+
 #[cfg(test)]
 mod tests {
     use super::*;

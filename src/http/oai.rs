@@ -34,15 +34,7 @@ pub async fn oai(
     let mut pairs = decode(query.as_deref().unwrap_or_default().as_bytes());
     let now = time::OffsetDateTime::now_utc();
     if method == Method::POST {
-        let form = headers
-            .get(header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.split(';').next())
-            .is_some_and(|v| {
-                v.trim()
-                    .eq_ignore_ascii_case("application/x-www-form-urlencoded")
-            });
-        if !form {
+        if super::negotiate::request_media_type(&headers) != super::negotiate::FORM {
             let doc = provider.reject(
                 OaiError::new(
                     ErrorCode::BadArgument,

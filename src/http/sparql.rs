@@ -2,7 +2,7 @@
 //! and a concurrency limit, plus the service description.
 
 use super::AppState;
-use super::negotiate::{Offer, choose, wants_html};
+use super::negotiate::{FORM, Offer, choose, request_media_type, wants_html};
 use crate::error::Error;
 use crate::store::Dataset;
 use axum::body::{Body, Bytes};
@@ -10,7 +10,7 @@ use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, Method, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use oxigraph::io::{JsonLdProfileSet, RdfFormat, RdfSerializer};
-use oxigraph::model::{NamedNode, NamedOrBlankNode};
+use oxigraph::model::NamedOrBlankNode;
 use oxigraph::sparql::results::{QueryResultsFormat, QueryResultsSerializer};
 use oxigraph::sparql::{QueryResults, SparqlEvaluator};
 use spargebra::SparqlParser;
@@ -203,17 +203,8 @@ pub async fn sparql(
     match method {
         Method::GET | Method::HEAD => {}
         Method::POST => {
-            let content_type = headers
-                .get(header::CONTENT_TYPE)
-                .and_then(|v| v.to_str().ok())
-                .unwrap_or("")
-                .split(';')
-                .next()
-                .unwrap_or("")
-                .trim()
-                .to_ascii_lowercase();
-            match content_type.as_str() {
-                "application/x-www-form-urlencoded" => {
+            match request_media_type(&headers).as_str() {
+                FORM => {
                     if req.query.is_some() {
                         return Err(Error::BadRequest("with a form body, give the query in the body, not in the URL".into()));
                     }
@@ -325,20 +316,12 @@ pub async fn run(
     } else {
         TargetFormat::Results(choose(accept, req.format.as_deref(), &ResultsFormat::ALL)?.offer)
     };
-    let iri = |g: &String, param: &str| {
-        NamedNode::new(g).map_err(|e| Error::BadRequest(format!("{param} {g}: {e}")))
-    };
     // Shared by both runs of a query that moves to the long-running pool.
     let dataset = std::sync::Arc::new(Dataset::from_request(
-        req.default_graphs
-            .iter()
-            .map(|g| iri(g, "default-graph-uri"))
-            .collect::<Result<_, _>>()?,
-        req.named_graphs
-            .iter()
-            .map(|g| iri(g, "named-graph-uri"))
-            .collect::<Result<_, _>>()?,
-    ));
+        &req.default_graphs,
+        &req.named_graphs,
+        ["default-graph-uri", "named-graph-uri"],
+    )?);
 
     let m = crate::metrics::metrics();
     // Wait a little for a fast-lane slot rather than fail at once under a

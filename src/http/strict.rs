@@ -4,10 +4,10 @@
 //! would otherwise hand handlers U+FFFD, and a search for `%FF%FE` would
 //! quietly search for replacement characters.
 
+use super::negotiate::{FORM, request_media_type};
 use crate::error::Error;
 use axum::body::Body;
 use axum::extract::Request;
-use axum::http::{HeaderMap, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
@@ -22,7 +22,7 @@ pub async fn utf8(req: Request, next: Next) -> Response {
     {
         return e.into_response();
     }
-    if !is_form(req.headers()) {
+    if request_media_type(req.headers()) != FORM {
         return next.run(req).await;
     }
     let (parts, body) = req.into_parts();
@@ -37,17 +37,6 @@ pub async fn utf8(req: Request, next: Next) -> Response {
     }
     next.run(Request::from_parts(parts, Body::from(bytes)))
         .await
-}
-
-fn is_form(headers: &HeaderMap) -> bool {
-    headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split(';').next())
-        .is_some_and(|v| {
-            v.trim()
-                .eq_ignore_ascii_case("application/x-www-form-urlencoded")
-        })
 }
 
 fn check_path(path: &str) -> Result<(), Error> {

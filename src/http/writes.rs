@@ -37,18 +37,6 @@ fn authorize(state: &AppState, headers: &HeaderMap) -> Result<(), Error> {
     }
 }
 
-fn content_type(headers: &HeaderMap) -> String {
-    headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("")
-        .split(';')
-        .next()
-        .unwrap_or("")
-        .trim()
-        .to_ascii_lowercase()
-}
-
 /// POST /sparql/update
 pub async fn update(
     State(state): State<AppState>,
@@ -63,7 +51,7 @@ pub async fn update(
         });
     }
     authorize(&state, &headers)?;
-    let text = match content_type(&headers).as_str() {
+    let text = match super::negotiate::request_media_type(&headers).as_str() {
         "application/sparql-update" => String::from_utf8(body.to_vec())
             .map_err(|_| Error::BadRequest("the update is not valid UTF-8".into()))?,
         "application/x-www-form-urlencoded" => form_urlencoded::parse(&body)
@@ -141,7 +129,7 @@ pub async fn store(
     let format = if mode == GraphWrite::Delete {
         None
     } else {
-        let ct = content_type(&headers);
+        let ct = super::negotiate::request_media_type(&headers);
         Some(RdfFormat::from_media_type(&ct).ok_or_else(|| {
             Error::UnsupportedMediaType(format!(
                 "{ct:?}; send Turtle, N-Triples, RDF/XML or JSON-LD"
