@@ -59,6 +59,10 @@ pub enum Command {
         /// to the long-running pool (or get 503 when that is full).
         #[arg(long, default_value_t = 0.5)]
         query_fast_budget: f64,
+        /// Seconds a SPARQL query may run on the thread that read the request
+        /// before it moves to the blocking pool; 0 always moves it.
+        #[arg(long, default_value_t = 0.02)]
+        query_inline_budget: f64,
         /// SPARQL queries running past the fast budget at once.
         #[arg(long, default_value_t = 2)]
         max_long_queries: usize,
@@ -213,6 +217,7 @@ pub fn run(cli: Cli) -> Result<(), Error> {
             max_rows,
             max_concurrent_queries,
             query_fast_budget,
+            query_inline_budget,
             max_long_queries,
             max_body_bytes,
             max_header_bytes,
@@ -232,6 +237,9 @@ pub fn run(cli: Cli) -> Result<(), Error> {
                 max_rows,
                 max_concurrent_queries,
                 query_fast_budget: duration(query_fast_budget, "--query-fast-budget")?,
+                query_inline_budget: Duration::try_from_secs_f64(query_inline_budget).map_err(
+                    |_| Error::BadRequest("--query-inline-budget must be 0 or more seconds".into()),
+                )?,
                 max_long_queries,
                 query_queue_wait: crate::http::Config::default().query_queue_wait,
                 max_body_bytes,

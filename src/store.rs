@@ -224,11 +224,27 @@ struct Deadline {
     timeout: Duration,
 }
 
+/// How late a deadline may fire. While queries run, the timer thread wakes
+/// at least this often, so arming a deadline never has to wake it: a
+/// cross-thread wake-up per query cost as much as a small query.
+const TICK: Duration = Duration::from_millis(10);
+
+/// How long the timer keeps ticking with nothing armed before it sleeps
+/// until the next query (which then wakes it once).
+const LINGER: Duration = Duration::from_secs(1);
+
 /// Armed deadlines, earliest first, and the thread that fires them.
 struct Timer {
-    armed: Mutex<BTreeMap<(Instant, u64), CancellationToken>>,
+    state: Mutex<TimerState>,
     wake: Condvar,
     next_id: AtomicU64,
+}
+
+struct TimerState {
+    armed: BTreeMap<(Instant, u64), CancellationToken>,
+    /// When the timer thread wakes next; `None` while it sleeps until
+    /// notified.
+    wakes_at: Option<Instant>,
 }
 
 impl Timer {
@@ -236,7 +252,10 @@ impl Timer {
         static TIMER: OnceLock<&'static Timer> = OnceLock::new();
         TIMER.get_or_init(|| {
             let timer: &'static Timer = Box::leak(Box::new(Timer {
-                armed: Mutex::new(BTreeMap::new()),
+                state: Mutex::new(TimerState {
+                    armed: BTreeMap::new(),
+                    wakes_at: None,
+                }),
                 wake: Condvar::new(),
                 next_id: AtomicU64::new(0),
             }));
@@ -248,24 +267,41 @@ impl Timer {
         })
     }
 
+    fn lock(&self) -> std::sync::MutexGuard<'_, TimerState> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
     fn run(&self) {
-        let mut armed = self.armed.lock().unwrap_or_else(|e| e.into_inner());
+        let mut state = self.lock();
+        let mut last_armed = Instant::now();
         loop {
             let now = Instant::now();
-            while let Some(entry) = armed.first_entry() {
+            while let Some(entry) = state.armed.first_entry() {
                 if entry.key().0 > now {
                     break;
                 }
                 entry.remove().cancel();
             }
-            armed = match armed.keys().next().map(|k| k.0) {
+            state.wakes_at = match state.armed.keys().next() {
+                Some(&(at, _)) => {
+                    last_armed = now;
+                    Some(at.min(now + TICK))
+                }
+                None if now.duration_since(last_armed) < LINGER => Some(now + TICK),
+                None => None,
+            };
+            state = match state.wakes_at {
                 Some(at) => {
                     self.wake
-                        .wait_timeout(armed, at.saturating_duration_since(now))
+                        .wait_timeout(state, at.saturating_duration_since(now))
                         .unwrap_or_else(|e| e.into_inner())
                         .0
                 }
-                None => self.wake.wait(armed).unwrap_or_else(|e| e.into_inner()),
+                None => {
+                    let state = self.wake.wait(state).unwrap_or_else(|e| e.into_inner());
+                    last_armed = Instant::now();
+                    state
+                }
             };
         }
     }
@@ -278,13 +314,13 @@ impl Deadline {
             Instant::now() + timeout,
             timer.next_id.fetch_add(1, Ordering::Relaxed),
         );
-        let mut armed = timer.armed.lock().unwrap_or_else(|e| e.into_inner());
-        let earliest = armed.keys().next().is_none_or(|first| key < *first);
-        armed.insert(key, token.clone());
-        drop(armed);
-        // The timer sleeps until its earliest deadline; wake it only when
-        // this one comes sooner.
-        if earliest {
+        let mut state = timer.lock();
+        state.armed.insert(key, token.clone());
+        // Wake the timer only when it would otherwise fire this deadline
+        // late; while queries run it ticks anyway.
+        let late = state.wakes_at.is_none_or(|at| at > key.0 + TICK);
+        drop(state);
+        if late {
             timer.wake.notify_one();
         }
         Deadline {
@@ -306,10 +342,6 @@ impl Deadline {
 
 impl Drop for Deadline {
     fn drop(&mut self) {
-        Timer::get()
-            .armed
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .remove(&self.key);
+        Timer::get().lock().armed.remove(&self.key);
     }
 }

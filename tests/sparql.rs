@@ -463,6 +463,40 @@ async fn row_cap_is_reported() {
     assert!(r.headers().get("palermo-results-truncated").is_none());
 }
 
+/// A query that outruns the inline budget is cut there and evaluated again
+/// on the blocking pool: same answer, whatever the budget (none at all, or
+/// so short that every query moves).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn queries_moved_off_the_request_thread_answer_the_same() {
+    let queries = [
+        COUNT,
+        "SELECT ?r ?t WHERE { ?r <http://purl.org/dc/terms/title> ?t OPTIONAL { ?r <http://purl.org/dc/terms/issued> ?y } } ORDER BY ?t ?r",
+        "ASK { ?r <http://purl.org/dc/terms/title> ?t }",
+    ];
+    let mut answers = Vec::new();
+    for inline in [
+        Duration::from_millis(20),
+        Duration::ZERO,
+        Duration::from_nanos(1),
+    ] {
+        let (base, _stop) = server(Config {
+            query_inline_budget: inline,
+            ..Config::default()
+        })
+        .await;
+        let mut these = Vec::new();
+        for q in queries {
+            let r = get(&base, &[("query", q)], None).await;
+            assert_eq!(r.status(), 200, "inline budget {inline:?}: {q}");
+            these.push(r.text().await.unwrap());
+        }
+        assert!(these[0].contains("\"103\""), "{}", these[0]);
+        answers.push(these);
+    }
+    assert_eq!(answers[0], answers[1]);
+    assert_eq!(answers[0], answers[2]);
+}
+
 /// A runaway query is cut off at its deadline while cheap queries keep answering.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn runaway_query_is_cut_off_and_others_still_answer() {

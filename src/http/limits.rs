@@ -5,9 +5,8 @@
 
 use super::Config;
 use axum::body::{Body, HttpBody};
-use axum::extract::{Request, State};
+use axum::extract::Request;
 use axum::http::{HeaderValue, StatusCode, header};
-use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use futures_util::StreamExt;
 use std::time::Duration;
@@ -47,10 +46,14 @@ fn secs(d: Duration) -> String {
 /// `body_timeout` from the end of the head: a body that drips in slower gets
 /// 408 and the connection is closed. Bodies over `max_body_bytes` get 413 (at
 /// once when `Content-Length` says so). Handlers then see the buffered body.
-pub async fn read_body(State(limits): State<RequestLimits>, req: Request, next: Next) -> Response {
+pub async fn read_body<F: Future<Output = Response>>(
+    limits: RequestLimits,
+    req: Request,
+    inner: impl FnOnce(Request) -> F,
+) -> Response {
     let hint = req.body().size_hint();
     if hint.exact() == Some(0) {
-        return next.run(req).await;
+        return inner(req).await;
     }
     let too_large = || {
         let mut r = plain(
@@ -104,18 +107,25 @@ pub async fn read_body(State(limits): State<RequestLimits>, req: Request, next: 
             }
         }
     }
-    next.run(Request::from_parts(parts, Body::from(buf))).await
+    inner(Request::from_parts(parts, Body::from(buf))).await
 }
 
 /// Cut off a handler that has not produced its response within
 /// `request_timeout` (503). Only the handler is timed: a streamed body (the
 /// dumps) flows on after its response has started.
-pub async fn deadline(State(limits): State<RequestLimits>, req: Request, next: Next) -> Response {
-    let path = req.uri().path().to_owned();
-    match tokio::time::timeout(limits.request_timeout, next.run(req)).await {
+pub async fn deadline<F: Future<Output = Response>>(
+    limits: RequestLimits,
+    req: Request,
+    inner: impl FnOnce(Request) -> F,
+) -> Response {
+    let uri = req.uri().clone();
+    match tokio::time::timeout(limits.request_timeout, inner(req)).await {
         Ok(response) => response,
         Err(_) => {
-            tracing::warn!(path, "request cut off by the request time limit");
+            tracing::warn!(
+                path = uri.path(),
+                "request cut off by the request time limit"
+            );
             let mut r = plain(
                 StatusCode::SERVICE_UNAVAILABLE,
                 format!(

@@ -12,7 +12,6 @@ use crate::metrics::{Route, RouteStatus, metrics};
 use crate::store::Store;
 use axum::extract::{MatchedPath, Request, State};
 use axum::http::{StatusCode, header};
-use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
@@ -25,14 +24,17 @@ use std::time::Instant;
 
 /// Count every request under its route template (never the raw path: ids
 /// would make one series per record) with its status and time to the head.
-pub async fn track(req: Request, next: Next) -> Response {
+pub async fn track<F: Future<Output = Response>>(
+    req: Request,
+    inner: impl FnOnce(Request) -> F,
+) -> Response {
     let route = req
         .extensions()
         .get::<MatchedPath>()
         .map_or("unmatched", MatchedPath::as_str)
         .to_owned();
     let started = Instant::now();
-    let response = next.run(req).await;
+    let response = inner(req).await;
     let m = metrics();
     m.http_duration
         .get_or_create(&Route {

@@ -45,6 +45,9 @@ pub struct Config {
     /// is cut and evaluated again in the long-running pool, if a slot is
     /// free there, for the rest of its deadline; else it gets 503.
     pub query_fast_budget: Duration,
+    /// How long a query may run on the request's own thread before it moves
+    /// to the blocking pool (still in the fast lane); zero always moves it.
+    pub query_inline_budget: Duration,
     /// Slots of the long-running pool.
     pub max_long_queries: usize,
     /// How long a query waits for a fast-lane slot before 503.
@@ -84,6 +87,7 @@ impl Default for Config {
             max_rows: 10_000,
             max_concurrent_queries: 4,
             query_fast_budget: Duration::from_millis(500),
+            query_inline_budget: Duration::from_millis(20),
             max_long_queries: 2,
             query_queue_wait: Duration::from_secs(2),
             max_body_bytes: 1 << 20,
@@ -127,9 +131,20 @@ impl std::fmt::Debug for Secret {
     }
 }
 
-/// What every handler can reach.
+/// What every handler can reach. Cloned for every request and every layer
+/// that takes state: one reference count, not one per field.
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<Shared>);
+
+impl std::ops::Deref for AppState {
+    type Target = Shared;
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
+}
+
+/// The state itself, behind `AppState`.
+pub struct Shared {
     pub store: Store,
     pub config: Arc<Config>,
     /// Permits of the fast lane of SPARQL evaluations (`sparql::run`).
@@ -152,7 +167,7 @@ impl AppState {
     /// Shared state; fails when `styles_dir` holds an unreadable style.
     pub fn try_new(store: Store, config: Config) -> Result<Self, Error> {
         let styles = crate::export::formatted::Styles::new(config.styles_dir.as_deref(), 50_000)?;
-        Ok(AppState {
+        Ok(AppState(Arc::new(Shared {
             search: crate::search::SearchIndex::for_serving(&store, &config.iris)?,
             store,
             query_slots: Arc::new(tokio::sync::Semaphore::new(
@@ -164,12 +179,12 @@ impl AppState {
             cache: cache::ResponseCache::new(cache::DEFAULT_BUDGET),
             warmer: warm::Warmer::default(),
             config: Arc::new(config),
-        })
+        })))
     }
 
     /// Shared state with hayagriva's archived styles only.
     pub fn new(store: Store, config: Config) -> Self {
-        AppState {
+        AppState(Arc::new(Shared {
             search: crate::search::SearchIndex::build_or_unavailable(&store, &config.iris),
             store,
             query_slots: Arc::new(tokio::sync::Semaphore::new(
@@ -181,7 +196,7 @@ impl AppState {
             cache: cache::ResponseCache::new(cache::DEFAULT_BUDGET),
             warmer: warm::Warmer::default(),
             config: Arc::new(config),
-        }
+        }))
     }
 }
 

@@ -6,8 +6,10 @@ use super::{
     search, sparql, strict, writes,
 };
 use axum::Router;
-use axum::extract::DefaultBodyLimit;
+use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::http::{Method, header};
+use axum::middleware::Next;
+use axum::response::Response;
 use axum::routing::{any, get};
 use tower_http::cors::{Any, CorsLayer};
 use tower_http::set_header::SetResponseHeaderLayer;
@@ -49,22 +51,7 @@ pub fn router(state: AppState) -> Router {
         .route("/robots.txt", get(dataset::robots))
         .fallback(super::error::not_found)
         .layer(DefaultBodyLimit::max(body_limit))
-        // Not UTF-8 once percent-decoded: 400 naming the parameter, before
-        // any handler decodes it leniently (needs the body read below).
-        .layer(axum::middleware::from_fn(strict::utf8))
-        // The body arrives whole within its deadline (408), or not at all…
-        .layer(axum::middleware::from_fn_with_state(
-            limits,
-            limits::read_body,
-        ))
-        // …and the handler answers within the request's (503); both outside
-        // the handler's own limits (the SPARQL deadline is shorter).
-        .layer(axum::middleware::from_fn_with_state(
-            limits,
-            limits::deadline,
-        ))
-        // Counted by route template and final status (408, 503 included).
-        .layer(axum::middleware::from_fn(metrics::track))
+        .layer(axum::middleware::from_fn_with_state(limits, per_request))
         // Plain-text errors echo what they complain about; never let a
         // browser sniff them into HTML.
         .layer(SetResponseHeaderLayer::if_not_present(
@@ -73,4 +60,29 @@ pub fn router(state: AppState) -> Router {
         ))
         .layer(cors)
         .with_state(state)
+}
+
+/// The per-request limits and checks, outermost first, as one layer: each
+/// `from_fn` layer clones the inner service and boxes a future per request,
+/// which together cost more than a small SPARQL query.
+async fn per_request(
+    State(limits): State<limits::RequestLimits>,
+    req: Request,
+    next: Next,
+) -> Response {
+    // Counted by route template and final status (408, 503 included).
+    metrics::track(req, |req| {
+        // The handler answers within the request's deadline (503), outside
+        // the handler's own limits (the SPARQL deadline is shorter)…
+        limits::deadline(limits, req, |req| {
+            // …once the body has arrived whole within its deadline (408), or
+            // not at all…
+            limits::read_body(limits, req, |req| {
+                // …and decodes as UTF-8: 400 naming the parameter, before any
+                // handler decodes it leniently (needs the body read above).
+                strict::utf8(req, |req| next.run(req))
+            })
+        })
+    })
+    .await
 }

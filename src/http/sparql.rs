@@ -346,8 +346,28 @@ pub async fn run(
         }
     };
     let budget = config.query_fast_budget.min(config.query_timeout);
+    // A SERVICE call waits on the network, which must not hold up the
+    // request threads; a query that may make one skips the inline stage.
+    let may_call_out =
+        !config.service_allow.is_empty() && query.to_ascii_lowercase().contains("service");
+    let inline = if may_call_out {
+        Duration::ZERO
+    } else {
+        config.query_inline_budget.min(budget)
+    };
     let admitted = std::time::Instant::now();
-    let mut result = evaluate(state, parsed, dataset.clone(), target, budget, fast).await;
+    // Most queries end within the inline budget: evaluating them right here
+    // saves the two cross-thread wake-ups of the blocking pool, which cost
+    // as much as a small query. A longer one is cut and moves on.
+    let mut result = if inline.is_zero() {
+        Err(Error::Timeout(inline))
+    } else {
+        evaluate_inline(state, parsed, &dataset, target, inline)
+    };
+    if matches!(result, Err(Error::Timeout(_))) && inline < budget {
+        let rest = budget.saturating_sub(admitted.elapsed());
+        result = evaluate(state, parse()?, dataset.clone(), target, rest, fast).await;
+    }
     if matches!(result, Err(Error::Timeout(_))) && budget < config.query_timeout {
         let Ok(long) = state.long_query_slots.clone().try_acquire_owned() else {
             m.refused("long_pool_full");
@@ -417,25 +437,51 @@ async fn evaluate(
     timeout: Duration,
     permit: tokio::sync::OwnedSemaphorePermit,
 ) -> Result<Serialised, Error> {
-    let config = state.config.clone();
-    let store = state.store.clone();
-    let search = state.search.clone();
+    let state = state.clone();
     tokio::task::spawn_blocking(move || {
         let _permit = permit;
-        let mut evaluator =
-            crate::search::sparql::register(SparqlEvaluator::new(), &search, &config.iris);
-        if !config.service_allow.is_empty() {
-            evaluator = evaluator.with_default_service_handler(crate::federation::AllowList::new(
-                config.service_allow.clone(),
-                config.service_timeout,
-            ));
-        }
-        store.evaluate(evaluator, parsed, &dataset, timeout, |results| {
-            serialise(results, target, config.max_rows)
-        })
+        evaluate_here(&state, parsed, &dataset, target, timeout)
     })
     .await
     .map_err(|e| Error::Io(format!("query task failed: {e}")))?
+}
+
+/// One evaluation on the calling thread, cut off after `timeout`; a panic
+/// is this request's error, not the connection's end.
+fn evaluate_inline(
+    state: &AppState,
+    parsed: spargebra::Query,
+    dataset: &Dataset,
+    target: TargetFormat,
+    timeout: Duration,
+) -> Result<Serialised, Error> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        evaluate_here(state, parsed, dataset, target, timeout)
+    }))
+    .map_err(|_| Error::Io("query evaluation panicked".into()))?
+}
+
+fn evaluate_here(
+    state: &AppState,
+    parsed: spargebra::Query,
+    dataset: &Dataset,
+    target: TargetFormat,
+    timeout: Duration,
+) -> Result<Serialised, Error> {
+    let config = &state.config;
+    let mut evaluator =
+        crate::search::sparql::register(SparqlEvaluator::new(), &state.search, &config.iris);
+    if !config.service_allow.is_empty() {
+        evaluator = evaluator.with_default_service_handler(crate::federation::AllowList::new(
+            config.service_allow.clone(),
+            config.service_timeout,
+        ));
+    }
+    state
+        .store
+        .evaluate(evaluator, parsed, dataset, timeout, |results| {
+            serialise(results, target, config.max_rows)
+        })
 }
 
 #[derive(Clone, Copy)]

@@ -8,12 +8,14 @@ use super::negotiate::{FORM, request_media_type};
 use crate::error::Error;
 use axum::body::Body;
 use axum::extract::Request;
-use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
-/// The middleware. It runs after `limits::read_body`, so a form body is
-/// already in memory and within its size limit.
-pub async fn utf8(req: Request, next: Next) -> Response {
+/// The check, before `inner`. It runs after `limits::read_body`, so a form
+/// body is already in memory and within its size limit.
+pub async fn utf8<F: Future<Output = Response>>(
+    req: Request,
+    inner: impl FnOnce(Request) -> F,
+) -> Response {
     if let Err(e) = check_path(req.uri().path()) {
         return e.into_response();
     }
@@ -23,7 +25,7 @@ pub async fn utf8(req: Request, next: Next) -> Response {
         return e.into_response();
     }
     if request_media_type(req.headers()) != FORM {
-        return next.run(req).await;
+        return inner(req).await;
     }
     let (parts, body) = req.into_parts();
     let bytes = match axum::body::to_bytes(body, usize::MAX).await {
@@ -35,8 +37,7 @@ pub async fn utf8(req: Request, next: Next) -> Response {
     if let Err(e) = check_form(&bytes, "form body") {
         return e.into_response();
     }
-    next.run(Request::from_parts(parts, Body::from(bytes)))
-        .await
+    inner(Request::from_parts(parts, Body::from(bytes))).await
 }
 
 fn check_path(path: &str) -> Result<(), Error> {
