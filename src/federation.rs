@@ -67,7 +67,10 @@ impl DefaultServiceHandler for AllowList {
             .into();
         let mut response = agent
             .post(service_name.as_str())
-            .header("accept", "application/sparql-results+json")
+            .header(
+                "accept",
+                oxigraph::sparql::results::QueryResultsFormat::Json.media_type(),
+            )
             .send_form([("query", query.to_string())])
             .map_err(|e| fail(format!("SERVICE <{}>: {e}", service_name.as_str())))?;
         let status = response.status();

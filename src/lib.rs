@@ -11,6 +11,7 @@ pub mod guard;
 pub mod http;
 pub mod import;
 pub mod ingest;
+pub mod media;
 pub mod metrics;
 pub mod normalize;
 pub mod oai;

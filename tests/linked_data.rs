@@ -405,6 +405,15 @@ async fn record_representations_are_negotiated_like_crossref() {
         by_name.starts_with("TY  - "),
         "format= wins over Accept: {by_name}"
     );
+    // A format's names are the same on every route (`/records` takes `csl`).
+    for name in ["csl", "csljson", "csl-json"] {
+        let r = get(&format!("{page}?format={name}"), None).await;
+        assert_eq!(r.status(), 200, "format={name}");
+        assert_eq!(
+            r.headers()["content-type"],
+            "application/vnd.citationstyles.csl+json"
+        );
+    }
 
     // Unknown style: 400 naming the known ones. Unsupported Accept: 406 listing offers.
     let r = get(

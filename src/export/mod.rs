@@ -50,6 +50,18 @@ use crate::store::Store;
 use std::io::Write;
 use std::sync::LazyLock;
 
+/// The citation formats' own media types.
+mod media {
+    // Every type comes with its charset form; JSON's is never sent.
+    #![allow(dead_code)]
+    crate::media::media_types! {
+        BIBTEX, BIBTEX_UTF8 = "application/x-bibtex";
+        RIS, RIS_UTF8 = "application/x-research-info-systems";
+        CSL_JSON, CSL_JSON_UTF8 = "application/vnd.citationstyles.csl+json";
+        BIBLIOGRAPHY, BIBLIOGRAPHY_UTF8 = "text/x-bibliography";
+    }
+}
+
 /// The citation formats we write. Closed on purpose: a format is added
 /// here, with its media type and extension, or not at all.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -72,10 +84,31 @@ impl Format {
     /// The media type, without parameters: what `Accept` names.
     pub fn media_type(self) -> &'static str {
         match self {
-            Format::BibTeX => "application/x-bibtex",
-            Format::Ris => "application/x-research-info-systems",
-            Format::CslJson => "application/vnd.citationstyles.csl+json",
-            Format::Bibliography => "text/x-bibliography",
+            Format::BibTeX => media::BIBTEX,
+            Format::Ris => media::RIS,
+            Format::CslJson => media::CSL_JSON,
+            Format::Bibliography => media::BIBLIOGRAPHY,
+        }
+    }
+
+    /// Other media types clients name the same format by (Crossref's
+    /// content negotiation answers to these too).
+    pub fn aliases(self) -> &'static [&'static str] {
+        match self {
+            Format::BibTeX => &["text/x-bibtex"],
+            Format::CslJson => &["application/citeproc+json"],
+            Format::Ris | Format::Bibliography => &[],
+        }
+    }
+
+    /// What `format=` accepts, canonical name first. `json` may also mean
+    /// another JSON where a route offers one first (`/records`' own).
+    pub fn names(self) -> &'static [&'static str] {
+        match self {
+            Format::BibTeX => &["bibtex", "bib"],
+            Format::Ris => &["ris"],
+            Format::CslJson => &["csljson", "csl-json", "csl", "json"],
+            Format::Bibliography => &["bibliography", "txt", "text"],
         }
     }
 
@@ -83,11 +116,12 @@ impl Format {
     /// HTML references are served as HTML so browsers render them.
     pub fn content_type(self, opts: &ExportOptions) -> &'static str {
         match self {
-            Format::BibTeX => "application/x-bibtex; charset=utf-8",
-            Format::Ris => "application/x-research-info-systems; charset=utf-8",
-            Format::CslJson => "application/vnd.citationstyles.csl+json",
-            Format::Bibliography if opts.html => "text/html; charset=utf-8",
-            Format::Bibliography => "text/x-bibliography; charset=utf-8",
+            Format::BibTeX => media::BIBTEX_UTF8,
+            Format::Ris => media::RIS_UTF8,
+            // JSON is UTF-8 by definition (RFC 8259); it takes no charset.
+            Format::CslJson => media::CSL_JSON,
+            Format::Bibliography if opts.html => crate::media::HTML_UTF8,
+            Format::Bibliography => media::BIBLIOGRAPHY_UTF8,
         }
     }
 
@@ -103,12 +137,7 @@ impl Format {
 
     /// The canonical `format=` value.
     pub fn name(self) -> &'static str {
-        match self {
-            Format::BibTeX => "bibtex",
-            Format::Ris => "ris",
-            Format::CslJson => "csljson",
-            Format::Bibliography => "bibliography",
-        }
+        self.names()[0]
     }
 
     /// A media type as `Accept` or `Content-Type` gives it; parameters
@@ -121,15 +150,9 @@ impl Format {
             .unwrap_or_default()
             .trim()
             .to_ascii_lowercase();
-        match essence.as_str() {
-            "application/x-bibtex" | "text/x-bibtex" => Some(Format::BibTeX),
-            "application/x-research-info-systems" => Some(Format::Ris),
-            "application/vnd.citationstyles.csl+json" | "application/citeproc+json" => {
-                Some(Format::CslJson)
-            }
-            "text/x-bibliography" => Some(Format::Bibliography),
-            _ => None,
-        }
+        Format::ALL
+            .into_iter()
+            .find(|f| f.media_type() == essence || f.aliases().contains(&essence.as_str()))
     }
 
     /// `bib`, `ris`, `json`, `txt` (a leading dot and case are ignored).
@@ -603,7 +626,7 @@ mod tests {
             Format::from_media_type("Text/X-Bibliography; style=apa"),
             Some(Format::Bibliography)
         );
-        assert_eq!(Format::from_media_type("text/html"), None);
+        assert_eq!(Format::from_media_type(crate::media::HTML), None);
     }
 
     #[test]
@@ -631,8 +654,10 @@ mod tests {
 
     #[test]
     fn media_type_params_set_style_and_locale() {
-        let o = ExportOptions::default()
-            .with_media_type_params("text/x-bibliography; style=\"ieee\"; locale=fr-FR");
+        let o = ExportOptions::default().with_media_type_params(&format!(
+            "{}; style=\"ieee\"; locale=fr-FR",
+            Format::Bibliography.media_type()
+        ));
         assert_eq!(o.style.as_deref(), Some("ieee"));
         assert_eq!(o.locale.as_deref(), Some("fr-FR"));
     }

@@ -231,12 +231,12 @@ pub fn void_graph(store: &Store, iris: &Iris, timeout: Duration) -> Result<Graph
     for (file, media, title) in [
         (
             "dump.nq.gz",
-            "application/n-quads",
+            RdfFormat::NQuads.media_type(),
             "Every named graph, as N-Quads (gzip)",
         ),
         (
             "dump.ttl.gz",
-            "text/turtle",
+            RdfFormat::Turtle.media_type(),
             "The union of all graphs, as Turtle (gzip)",
         ),
     ] {
@@ -317,7 +317,7 @@ pub async fn void(
         let body = pages::serialize(&graph, doc, &iris)?;
         let modified = describe::last_modified(store.oxigraph(), &iris)?;
         let content_type = if browser && doc == Doc::Turtle {
-            "text/plain; charset=utf-8"
+            crate::media::PLAIN_UTF8.into()
         } else {
             doc.content_type()
         };
@@ -434,7 +434,7 @@ fn dump(state: &AppState, quads: bool) -> Response {
     let h = r.headers_mut();
     h.insert(
         header::CONTENT_TYPE,
-        HeaderValue::from_static("application/gzip"),
+        HeaderValue::from_static(crate::media::GZIP),
     );
     if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{name}\"")) {
         h.insert(header::CONTENT_DISPOSITION, v);
@@ -531,7 +531,7 @@ pub async fn sitemap(State(state): State<AppState>, RawQuery(query): RawQuery) -
     match built {
         Ok(Some(xml)) => (
             StatusCode::OK,
-            [(header::CONTENT_TYPE, "application/xml; charset=utf-8")],
+            [(header::CONTENT_TYPE, crate::media::XML_UTF8)],
             xml,
         )
             .into_response(),
@@ -560,7 +560,7 @@ pub async fn robots(State(state): State<AppState>) -> Response {
     );
     (
         StatusCode::OK,
-        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+        [(header::CONTENT_TYPE, crate::media::PLAIN_UTF8)],
         body,
     )
         .into_response()

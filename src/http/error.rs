@@ -38,7 +38,7 @@ impl IntoResponse for Error {
         }
         let mut response = (
             status,
-            [("content-type", "text/plain; charset=utf-8")],
+            [("content-type", crate::media::PLAIN_UTF8)],
             format!("{self}\n"),
         )
             .into_response();

@@ -32,7 +32,7 @@ impl RequestLimits {
 fn plain(status: StatusCode, message: String) -> Response {
     (
         status,
-        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+        [(header::CONTENT_TYPE, crate::media::PLAIN_UTF8)],
         message,
     )
         .into_response()

@@ -213,10 +213,7 @@ pub async fn scrape(State(state): State<AppState>) -> Response {
     match encoded {
         Ok(()) => (
             StatusCode::OK,
-            [(
-                header::CONTENT_TYPE,
-                "text/plain; version=0.0.4; charset=utf-8",
-            )],
+            [(header::CONTENT_TYPE, crate::media::PROMETHEUS_TEXT)],
             body,
         )
             .into_response(),

@@ -190,42 +190,11 @@ pub fn request_media_type(headers: &axum::http::HeaderMap) -> String {
         .to_ascii_lowercase()
 }
 
-/// The media type of HTML forms and of the SPARQL protocol's POST form.
-pub const FORM: &str = "application/x-www-form-urlencoded";
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    #[derive(Debug, Clone, Copy, PartialEq)]
-    enum F {
-        Json,
-        Xml,
-        Csv,
-    }
-    impl Offer for F {
-        fn media_type(&self) -> &'static str {
-            match self {
-                F::Json => "application/sparql-results+json",
-                F::Xml => "application/sparql-results+xml",
-                F::Csv => "text/csv",
-            }
-        }
-        fn aliases(&self) -> &'static [&'static str] {
-            match self {
-                F::Json => &["application/json"],
-                F::Xml => &["application/xml"],
-                F::Csv => &[],
-            }
-        }
-        fn names(&self) -> &'static [&'static str] {
-            match self {
-                F::Json => &["json"],
-                F::Xml => &["xml"],
-                F::Csv => &["csv"],
-            }
-        }
-    }
+    use crate::http::sparql::ResultsFormat as F;
     const ALL: [F; 3] = [F::Json, F::Xml, F::Csv];
 
     #[test]

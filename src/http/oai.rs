@@ -15,7 +15,7 @@ use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
-const XML: &str = "text/xml; charset=utf-8";
+const XML: &str = crate::media::TEXT_XML_UTF8;
 
 /// The handler. `Settings` come from a request extension when a layer puts
 /// one there (tests use a small page size; a deployment may name itself),
@@ -34,7 +34,7 @@ pub async fn oai(
     let mut pairs = decode(query.as_deref().unwrap_or_default().as_bytes());
     let now = time::OffsetDateTime::now_utc();
     if method == Method::POST {
-        if super::negotiate::request_media_type(&headers) != super::negotiate::FORM {
+        if super::negotiate::request_media_type(&headers) != crate::media::FORM {
             let doc = provider.reject(
                 OaiError::new(
                     ErrorCode::BadArgument,

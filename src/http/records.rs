@@ -67,18 +67,13 @@ impl Offer for RecordDoc {
     fn aliases(&self) -> &'static [&'static str] {
         match self {
             RecordDoc::Rdf(d) => d.aliases(),
-            RecordDoc::Citation(Format::BibTeX) => &["text/x-bibtex"],
-            RecordDoc::Citation(Format::CslJson) => &["application/citeproc+json"],
-            RecordDoc::Citation(_) => &[],
+            RecordDoc::Citation(f) => f.aliases(),
         }
     }
     fn names(&self) -> &'static [&'static str] {
         match self {
             RecordDoc::Rdf(d) => d.names(),
-            RecordDoc::Citation(Format::BibTeX) => &["bibtex", "bib"],
-            RecordDoc::Citation(Format::Ris) => &["ris"],
-            RecordDoc::Citation(Format::CslJson) => &["csljson", "csl-json", "json"],
-            RecordDoc::Citation(Format::Bibliography) => &["bibliography", "txt", "text"],
+            RecordDoc::Citation(f) => f.names(),
         }
     }
 }
@@ -86,7 +81,7 @@ impl Offer for RecordDoc {
 /// Parameters of a formatted reference: query parameters win over those
 /// of the `Accept` range (`text/x-bibliography; style=apa`).
 fn export_options(raw_query: Option<&str>, accept_params: &[(String, String)]) -> ExportOptions {
-    let mut media = String::from("text/x-bibliography");
+    let mut media = String::from(Format::Bibliography.media_type());
     for (k, v) in accept_params {
         media.push_str(&format!("; {k}={v}"));
     }
@@ -108,9 +103,10 @@ fn bibliography_params(accept: Option<&str>) -> Vec<(String, String)> {
     accept
         .split(',')
         .find(|r| {
-            r.split(';')
-                .next()
-                .is_some_and(|m| m.trim().eq_ignore_ascii_case("text/x-bibliography"))
+            r.split(';').next().is_some_and(|m| {
+                m.trim()
+                    .eq_ignore_ascii_case(Format::Bibliography.media_type())
+            })
         })
         .map(|r| {
             r.split(';')
@@ -278,7 +274,7 @@ async fn missing(state: &AppState, id: &str, html_wanted: bool) -> Response {
         } else {
             (
                 StatusCode::GONE,
-                [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+                [(header::CONTENT_TYPE, crate::media::PLAIN_UTF8)],
                 format!("gone: {text}\n"),
             )
                 .into_response()
@@ -485,7 +481,7 @@ pub async fn unapi(State(state): State<AppState>, RawQuery(query): RawQuery) -> 
     let xml = |status: StatusCode, body: String| {
         (
             status,
-            [(header::CONTENT_TYPE, "application/xml; charset=utf-8")],
+            [(header::CONTENT_TYPE, crate::media::XML_UTF8)],
             body,
         )
             .into_response()

@@ -7,6 +7,7 @@
 use super::AppState;
 use super::home::escape;
 use super::negotiate::{Offer, choose};
+use super::pages::Doc;
 use crate::error::Error;
 use crate::export::{ExportOptions, Format};
 use crate::search::{FacetKind, Highlighted, Hit, SearchIndex, SearchRequest, SearchResults, Sort};
@@ -48,28 +49,24 @@ impl ResultsDoc {
 impl Offer for ResultsDoc {
     fn media_type(&self) -> &'static str {
         match self {
-            ResultsDoc::Html => "text/html",
-            ResultsDoc::Json => "application/json",
+            ResultsDoc::Html => Doc::Html.media_type(),
+            ResultsDoc::Json => crate::media::JSON,
             ResultsDoc::Citation(f) => f.media_type(),
         }
     }
     fn aliases(&self) -> &'static [&'static str] {
         match self {
-            ResultsDoc::Html => &["application/xhtml+xml"],
-            ResultsDoc::Citation(Format::BibTeX) => &["text/x-bibtex"],
-            ResultsDoc::Citation(Format::CslJson) => &["application/citeproc+json"],
-            _ => &[],
+            ResultsDoc::Html => Doc::Html.aliases(),
+            ResultsDoc::Json => &[],
+            ResultsDoc::Citation(f) => f.aliases(),
         }
     }
-    /// `json` is this page's own JSON; CSL-JSON is `csljson`.
+    /// `json` is this page's own JSON (it comes first); CSL-JSON is `csljson`.
     fn names(&self) -> &'static [&'static str] {
         match self {
-            ResultsDoc::Html => &["html"],
+            ResultsDoc::Html => Doc::Html.names(),
             ResultsDoc::Json => &["json"],
-            ResultsDoc::Citation(Format::BibTeX) => &["bibtex", "bib"],
-            ResultsDoc::Citation(Format::Ris) => &["ris"],
-            ResultsDoc::Citation(Format::CslJson) => &["csljson", "csl-json", "csl"],
-            ResultsDoc::Citation(Format::Bibliography) => &["bibliography", "txt", "text"],
+            ResultsDoc::Citation(f) => f.names(),
         }
     }
 }

@@ -2,8 +2,9 @@
 //! and a concurrency limit, plus the service description.
 
 use super::AppState;
-use super::negotiate::{FORM, Offer, choose, request_media_type, wants_html};
+use super::negotiate::{Offer, choose, request_media_type, wants_html};
 use crate::error::Error;
+use crate::media;
 use crate::store::Dataset;
 use axum::body::{Body, Bytes};
 use axum::extract::{RawQuery, State};
@@ -55,17 +56,12 @@ impl ResultsFormat {
 
 impl Offer for ResultsFormat {
     fn media_type(&self) -> &'static str {
-        match self {
-            ResultsFormat::Json => "application/sparql-results+json",
-            ResultsFormat::Xml => "application/sparql-results+xml",
-            ResultsFormat::Csv => "text/csv",
-            ResultsFormat::Tsv => "text/tab-separated-values",
-        }
+        media::essence(self.oxigraph().media_type())
     }
     fn aliases(&self) -> &'static [&'static str] {
         match self {
-            ResultsFormat::Json => &["application/json"],
-            ResultsFormat::Xml => &["application/xml", "text/xml"],
+            ResultsFormat::Json => &[media::JSON],
+            ResultsFormat::Xml => &[media::XML, media::TEXT_XML],
             ResultsFormat::Csv | ResultsFormat::Tsv => &[],
         }
     }
@@ -116,21 +112,14 @@ impl GraphFormat {
 
 impl Offer for GraphFormat {
     fn media_type(&self) -> &'static str {
-        match self {
-            GraphFormat::Turtle => "text/turtle",
-            GraphFormat::NTriples => "application/n-triples",
-            GraphFormat::RdfXml => "application/rdf+xml",
-            GraphFormat::JsonLd => "application/ld+json",
-            GraphFormat::NQuads => "application/n-quads",
-            GraphFormat::TriG => "application/trig",
-        }
+        media::essence(self.oxigraph().media_type())
     }
     fn aliases(&self) -> &'static [&'static str] {
         match self {
             GraphFormat::Turtle => &["application/x-turtle"],
-            GraphFormat::NTriples => &["text/plain"],
-            GraphFormat::RdfXml => &["application/xml", "text/xml"],
-            GraphFormat::JsonLd => &["application/json"],
+            GraphFormat::NTriples => &[media::PLAIN],
+            GraphFormat::RdfXml => &[media::XML, media::TEXT_XML],
+            GraphFormat::JsonLd => &[media::JSON],
             GraphFormat::NQuads | GraphFormat::TriG => &[],
         }
     }
@@ -204,19 +193,19 @@ pub async fn sparql(
         Method::GET | Method::HEAD => {}
         Method::POST => {
             match request_media_type(&headers).as_str() {
-                FORM => {
+                media::FORM => {
                     if req.query.is_some() {
                         return Err(Error::BadRequest("with a form body, give the query in the body, not in the URL".into()));
                     }
                     Request::from_form(&body, &mut req)?;
                 }
-                "application/sparql-query" => {
+                media::SPARQL_QUERY => {
                     if req.query.is_some() {
                         return Err(Error::BadRequest("with an application/sparql-query body, do not also give query= in the URL".into()));
                     }
                     req.query = Some(String::from_utf8(body.to_vec()).map_err(|_| Error::BadRequest("the query is not valid UTF-8".into()))?);
                 }
-                "application/sparql-update" => return Err(Error::BadRequest(UPDATE_HERE.into())),
+                media::SPARQL_UPDATE => return Err(Error::BadRequest(UPDATE_HERE.into())),
                 "" => return Err(Error::UnsupportedMediaType("a POST needs a Content-Type: application/x-www-form-urlencoded or application/sparql-query".into())),
                 other => {
                     return Err(Error::UnsupportedMediaType(format!(
@@ -262,12 +251,7 @@ pub struct Answer {
 impl IntoResponse for Answer {
     fn into_response(self) -> Response {
         let mut r = Response::new(Body::from(self.body));
-        let ct = if self.media_type.starts_with("text/") {
-            format!("{}; charset=utf-8", self.media_type)
-        } else {
-            self.media_type.to_string()
-        };
-        if let Ok(v) = HeaderValue::from_str(&ct) {
+        if let Ok(v) = HeaderValue::from_str(&media::content_type(self.media_type)) {
             r.headers_mut().insert(header::CONTENT_TYPE, v);
         }
         r.headers_mut()

@@ -4,8 +4,9 @@
 //! would otherwise hand handlers U+FFFD, and a search for `%FF%FE` would
 //! quietly search for replacement characters.
 
-use super::negotiate::{FORM, request_media_type};
+use super::negotiate::request_media_type;
 use crate::error::Error;
+use crate::media::FORM;
 use axum::body::Body;
 use axum::extract::Request;
 use axum::response::{IntoResponse, Response};

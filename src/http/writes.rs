@@ -52,9 +52,9 @@ pub async fn update(
     }
     authorize(&state, &headers)?;
     let text = match super::negotiate::request_media_type(&headers).as_str() {
-        "application/sparql-update" => String::from_utf8(body.to_vec())
+        crate::media::SPARQL_UPDATE => String::from_utf8(body.to_vec())
             .map_err(|_| Error::BadRequest("the update is not valid UTF-8".into()))?,
-        "application/x-www-form-urlencoded" => form_urlencoded::parse(&body)
+        crate::media::FORM => form_urlencoded::parse(&body)
             .find(|(k, _)| k == "update")
             .map(|(_, v)| v.into_owned())
             .ok_or_else(|| Error::BadRequest("missing update= parameter".into()))?,

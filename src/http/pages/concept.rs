@@ -83,7 +83,7 @@ impl ResourcePage {
         let head = html! {
             link rel="canonical" href=(self.iri);
             (alternates(&path))
-            link rel="unapi-server" type="application/xml" title="unAPI" href="/unapi";
+            link rel="unapi-server" type=(crate::media::XML) title="unAPI" href="/unapi";
         };
         let main = html! {
             h1 { (self.label) }

@@ -10,6 +10,7 @@ pub mod ontology;
 pub mod record;
 
 use super::negotiate::Offer;
+use super::sparql::GraphFormat;
 use crate::error::Error;
 use crate::rdf::Iris;
 use axum::body::{Body, Bytes};
@@ -73,34 +74,36 @@ impl Doc {
         self.media_type()
     }
 
-    pub fn content_type(self) -> &'static str {
+    pub fn content_type(self) -> std::borrow::Cow<'static, str> {
+        crate::media::content_type(self.media_type())
+    }
+
+    /// The RDF syntax of every document but the page.
+    pub fn rdf(self) -> Option<GraphFormat> {
         match self {
-            Doc::Html => "text/html; charset=utf-8",
-            Doc::Turtle => "text/turtle; charset=utf-8",
-            Doc::NTriples => "application/n-triples",
-            Doc::RdfXml => "application/rdf+xml",
-            Doc::JsonLd => "application/ld+json",
+            Doc::Html => None,
+            Doc::Turtle => Some(GraphFormat::Turtle),
+            Doc::NTriples => Some(GraphFormat::NTriples),
+            Doc::RdfXml => Some(GraphFormat::RdfXml),
+            Doc::JsonLd => Some(GraphFormat::JsonLd),
         }
     }
 }
 
 impl Offer for Doc {
     fn media_type(&self) -> &'static str {
-        match self {
-            Doc::Html => "text/html",
-            Doc::Turtle => "text/turtle",
-            Doc::NTriples => "application/n-triples",
-            Doc::RdfXml => "application/rdf+xml",
-            Doc::JsonLd => "application/ld+json",
+        match self.rdf() {
+            None => crate::media::HTML,
+            Some(f) => f.media_type(),
         }
     }
+    /// As `GraphFormat`'s, except that `text/plain` is not N-Triples here:
+    /// a browser's plain-text range would otherwise win over the page.
     fn aliases(&self) -> &'static [&'static str] {
-        match self {
-            Doc::Html => &["application/xhtml+xml"],
-            Doc::Turtle => &["application/x-turtle"],
-            Doc::NTriples => &[],
-            Doc::RdfXml => &["application/xml", "text/xml"],
-            Doc::JsonLd => &["application/json"],
+        match self.rdf() {
+            None => &[crate::media::XHTML],
+            Some(GraphFormat::NTriples) => &[],
+            Some(f) => f.aliases(),
         }
     }
     fn names(&self) -> &'static [&'static str] {

@@ -310,8 +310,8 @@ impl Landing<'_> {
             @for f in Format::ALL {
                 link rel="alternate" type=(f.media_type()) href={(path) "." (f.extension())};
             }
-            link rel="unapi-server" type="application/xml" title="unAPI" href="/unapi";
-            script type="application/ld+json" { (script_json(&self.schema_org())) }
+            link rel="unapi-server" type=(crate::media::XML) title="unAPI" href="/unapi";
+            script type=(Doc::JsonLd.content_type_bare()) { (script_json(&self.schema_org())) }
 
             // Highwire Press tags (Google Scholar, Zotero).
             meta name="citation_title" content=(r.title);
