@@ -12,7 +12,9 @@
 //! What we write:
 //! - UTF-8 by default (biber, pandoc, Zotero and JabRef read it); with
 //!   `ascii`, pure ASCII for legacy BibTeX: accents as `{\"u}`, typographic
-//!   punctuation as TeX ligatures, other scripts transliterated (lossy).
+//!   punctuation as TeX ligatures, other scripts transliterated (lossy);
+//!   and APA's "n.d." as the year of an undated work, lettered so that the
+//!   classic styles can label every work (`UndatedYears`).
 //! - `\ # $ % & _ { } ~ ^` escaped so that every parser reads the character
 //!   back; `--` written `-{}-` so that it is not read as an en dash.
 //! - Titles: capitals protected with braces, since BibTeX styles lowercase
@@ -418,10 +420,50 @@ impl CiteKeys {
     }
 }
 
+/// What APA writes for a work without a date; the year of an undated work
+/// in the classic-BibTeX (ASCII) export.
+pub const NO_DATE: &str = "n.d.";
+
+/// Years for undated works in the classic-BibTeX export, told apart per
+/// cited author as APA does ("n.d.", "n.d.-a", "n.d.-b", ...).
+///
+/// Why: `alpha` and `apalike` label a work by its authors and year, and
+/// letter works with the same label a to z themselves (`forward.pass`); a
+/// 27th gets `{`, which breaks LaTeX, and the catalogue has 40 undated
+/// works cited under UNODC. A label the style cannot letter must differ
+/// in its data, and only the year of an undated work is free to: so the
+/// export letters undated works itself, by the rule of `CiteKeys` (the
+/// first keeps "n.d.", later ones get the first free suffix in file
+/// order), which keeps the export a stream. biber reads the UTF-8 export,
+/// which writes no year (biblatex letters without limit, and warns on a
+/// year that is not a number); the RDF has none either.
+#[derive(Default)]
+pub struct UndatedYears {
+    labels: CiteKeys,
+}
+
+impl UndatedYears {
+    /// The year to write for an undated record, unique per cited authors.
+    pub fn assign(&mut self, record: &Record) -> String {
+        let authors: Vec<String> = cited_authors(record)
+            .iter()
+            .map(Agent::display_name)
+            .collect();
+        // A NUL cannot occur in a name: it separates the label's parts.
+        let base = format!("{}\0{NO_DATE}", authors.join("\0"));
+        let key = self.labels.assign(&base);
+        match key.strip_prefix(base.as_str()) {
+            Some(suffix) if !suffix.is_empty() => format!("{NO_DATE}-{suffix}"),
+            _ => NO_DATE.to_string(),
+        }
+    }
+}
+
 /// Writes a multi-entry file record by record, with unique keys.
 pub struct Writer {
     ascii: bool,
     keys: CiteKeys,
+    undated: UndatedYears,
 }
 
 impl Writer {
@@ -429,12 +471,16 @@ impl Writer {
         Writer {
             ascii,
             keys: CiteKeys::new(),
+            undated: UndatedYears::default(),
         }
     }
 
     pub fn write(&mut self, record: &Record, iris: &Iris, w: &mut impl Write) -> io::Result<()> {
         let mut e = entry(record, iris);
         e.key = self.keys.assign(&e.key);
+        if self.ascii && record.year.is_none() {
+            e.set("year", vec![normal(self.undated.assign(record))]);
+        }
         w.write_all(to_string(&e, self.ascii).as_bytes())?;
         w.write_all(b"\n")
     }
@@ -665,6 +711,60 @@ mod tests {
             text(&protected_title("Needs assessment: the iPhone")),
             "Needs assessment: {the iPhone}"
         );
+    }
+
+    #[test]
+    fn undated_works_are_told_apart_per_cited_author_in_the_ascii_export() {
+        let undated = |title: &str, org: &str| Record {
+            id: crate::normalize::slug(title),
+            title: title.into(),
+            alternative_titles: Vec::new(),
+            abstract_text: None,
+            description: None,
+            kind: RecordKind::Report,
+            year: None,
+            authors: Vec::new(),
+            publishers: vec![Agent::Organization {
+                name: org.into(),
+                acronym: None,
+            }],
+            languages: Vec::new(),
+            countries: Vec::new(),
+            regions: Vec::new(),
+            categories: Vec::new(),
+            citation: None,
+            note: None,
+            editorial_notes: Vec::new(),
+            provenance: Vec::new(),
+            repairs: Vec::new(),
+        };
+        let records = [
+            undated("Case Digest", "UNODC"),
+            undated("First Aid Kit", "UNODC"),
+            undated("Other Work", "IOM"),
+            undated("Toolkit", "UNODC"),
+        ];
+        let iris = Iris::new("http://localhost:8080/");
+        let years = |ascii: bool| {
+            let mut w = Writer::new(ascii);
+            let mut out = Vec::new();
+            for r in &records {
+                w.write(r, &iris, &mut out).unwrap();
+            }
+            String::from_utf8(out)
+                .unwrap()
+                .lines()
+                .filter_map(|l| l.trim().strip_prefix("year = "))
+                .map(|y| y.trim_end_matches(',').to_string())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            years(true),
+            ["{n.d.}", "{n.d.-a}", "{n.d.}", "{n.d.-b}"],
+            "APA's n.d., lettered per cited author"
+        );
+        assert!(years(false).is_empty(), "biblatex gets no invented year");
+        assert_eq!(crate::export::csljson::year_in("n.d.-b"), None);
     }
 
     #[test]

@@ -190,7 +190,8 @@ impl std::fmt::Display for Format {
 /// and `html`; only BibTeX reads `ascii`.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ExportOptions {
-    /// LaTeX-escaped, pure ASCII BibTeX for legacy BibTeX (`?ascii=1`).
+    /// LaTeX-escaped, pure ASCII BibTeX for classic BibTeX (`?ascii=1`),
+    /// with APA's lettered "n.d." for undated works (`bibtex::UndatedYears`).
     pub ascii: bool,
     /// A CSL style name (hayagriva's archive or a `.csl` in the styles
     /// directory); `None` is APA.
