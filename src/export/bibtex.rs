@@ -45,12 +45,15 @@ use unicode_normalization::UnicodeNormalization;
 const FIELD_ORDER: &[&str] = &[
     "author",
     "title",
+    "booktitle",
+    "editor",
     "year",
     "type",
     "howpublished",
     "institution",
     "organization",
     "publisher",
+    "address",
     "language",
     "abstract",
     "keywords",
@@ -84,10 +87,20 @@ pub fn entry_type(record: &Record) -> EntryType {
         // @manual imports as a book in Zotero, like @book, and needs only
         // a title.
         CitationType::Book => EntryType::Manual,
-        // @article needs a journal, and a record has none.
-        CitationType::Report | CitationType::JournalArticle | CitationType::AudioRecording => {
-            EntryType::Misc
+        // author, title, booktitle, publisher and year are mandatory in
+        // BibTeX (biblatex: all but the publisher).
+        CitationType::BookSection
+            if record.container.is_some()
+                && !record.publishers.is_empty()
+                && !cited_authors(record).is_empty() =>
+        {
+            EntryType::InCollection
         }
+        // @article needs a journal, and a record has none.
+        CitationType::Report
+        | CitationType::JournalArticle
+        | CitationType::AudioRecording
+        | CitationType::BookSection => EntryType::Misc,
     }
 }
 
@@ -98,7 +111,7 @@ fn issuer_field(ty: &EntryType) -> Option<&'static str> {
         // biblatex has no publisher on @misc; organization is valid on
         // both, and Zotero reads it as the publisher.
         EntryType::Manual | EntryType::Misc => Some("organization"),
-        EntryType::Book => Some("publisher"),
+        EntryType::Book | EntryType::InCollection => Some("publisher"),
         _ => None,
     }
 }
@@ -223,6 +236,16 @@ impl From<&Record> for Entry {
             e.set("key", vec![normal(r.title.clone())]);
         }
         e.set("title", protected_title(&r.title));
+        if let Some(c) = r
+            .container
+            .as_ref()
+            .filter(|_| ty == EntryType::InCollection)
+        {
+            e.set("booktitle", protected_title(&c.title));
+            if !c.editors.is_empty() {
+                e.set("editor", name_list(&c.editors));
+            }
+        }
         if let Some(y) = r.year {
             e.set("year", vec![normal(y.to_string())]);
         }
@@ -233,14 +256,20 @@ impl From<&Record> for Entry {
                 e.set("type", vec![normal(genre(r.kind).unwrap_or("Report"))]);
             }
             EntryType::Misc => {
-                if let Some(l) = misc_label(r.kind) {
+                // A chapter whose book cannot be an @incollection names it
+                // here (@misc has no booktitle in biblatex).
+                let label = match (&r.container, misc_label(r.kind)) {
+                    (Some(c), _) => Some(format!("Chapter in {}", c.title)),
+                    (None, l) => l.map(str::to_string),
+                };
+                if let Some(l) = label {
                     e.set("howpublished", vec![normal(l)]);
                 }
             }
             _ => {}
         }
         if let Some(field) = issuer_field(&ty) {
-            let issuers: Vec<Agent> = if ty == EntryType::Book {
+            let issuers: Vec<Agent> = if matches!(ty, EntryType::Book | EntryType::InCollection) {
                 r.publishers.clone()
             } else {
                 issuers(r).into_iter().cloned().collect()
@@ -255,6 +284,9 @@ impl From<&Record> for Entry {
                     .collect();
                 e.set(field, name_list(&orgs));
             }
+        }
+        if let Some(p) = &r.place {
+            e.set("address", vec![normal(p.clone())]);
         }
         let languages = language_names(r);
         if !languages.is_empty() {
@@ -494,6 +526,7 @@ fn type_name(ty: &EntryType) -> String {
         EntryType::Book => "book".into(),
         EntryType::Article => "article".into(),
         EntryType::Misc => "misc".into(),
+        EntryType::InCollection => "incollection".into(),
         other => other.to_bibtex().to_string(),
     }
 }
@@ -728,6 +761,8 @@ mod tests {
                 name: org.into(),
                 acronym: None,
             }],
+            place: None,
+            container: None,
             languages: Vec::new(),
             countries: Vec::new(),
             regions: Vec::new(),

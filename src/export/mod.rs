@@ -18,6 +18,7 @@
 //! | Book | book | `@book` | `BOOK` | `book` | – |
 //! | Article | journal article | `@misc` (no journal known) | `JOUR` | `article-journal` | – |
 //! | AudioVisual | audio recording | `@misc` | `SOUND` | `song` | – |
+//! | Chapter | book section | `@incollection` (book, editors, publisher known) | `CHAP` | `chapter` | – |
 //!
 //! BibTeX falls back to `@misc` (or `@manual` for a book) where the type's
 //! mandatory fields are unknown: a report with no issuer, an article with
@@ -519,6 +520,7 @@ pub(crate) fn kind_label(kind: RecordKind) -> Option<&'static str> {
         | RecordKind::Manual
         | RecordKind::Article
         | RecordKind::Book
+        | RecordKind::Chapter
         | RecordKind::Document => None,
     }
 }
