@@ -477,12 +477,17 @@ pub struct UndatedYears {
 impl UndatedYears {
     /// The year to write for an undated record, unique per cited authors.
     pub fn assign(&mut self, record: &Record) -> String {
-        let authors: Vec<String> = cited_authors(record)
+        let mut label: Vec<String> = cited_authors(record)
             .iter()
             .map(Agent::display_name)
             .collect();
+        // With no author the styles label by `key`, the title (APA cites
+        // such a work by its title): works apart already.
+        if label.is_empty() {
+            label.push(record.title.clone());
+        }
         // A NUL cannot occur in a name: it separates the label's parts.
-        let base = format!("{}\0{NO_DATE}", authors.join("\0"));
+        let base = format!("{}\0{NO_DATE}", label.join("\0"));
         let key = self.labels.assign(&base);
         match key.strip_prefix(base.as_str()) {
             Some(suffix) if !suffix.is_empty() => format!("{NO_DATE}-{suffix}"),
@@ -773,11 +778,18 @@ mod tests {
             provenance: Vec::new(),
             repairs: Vec::new(),
         };
+        let anonymous = |title: &str| Record {
+            publishers: Vec::new(),
+            ..undated(title, "")
+        };
         let records = [
             undated("Case Digest", "UNODC"),
             undated("First Aid Kit", "UNODC"),
             undated("Other Work", "IOM"),
             undated("Toolkit", "UNODC"),
+            anonymous("Untitled A"),
+            anonymous("Untitled B"),
+            anonymous("Untitled A"),
         ];
         let iris = Iris::new("http://localhost:8080/");
         let years = |ascii: bool| {
@@ -795,8 +807,10 @@ mod tests {
         };
         assert_eq!(
             years(true),
-            ["{n.d.}", "{n.d.-a}", "{n.d.}", "{n.d.-b}"],
-            "APA's n.d., lettered per cited author"
+            [
+                "{n.d.}", "{n.d.-a}", "{n.d.}", "{n.d.-b}", "{n.d.}", "{n.d.}", "{n.d.-a}"
+            ],
+            "APA's n.d., lettered per cited author (the title when there is none)"
         );
         assert!(years(false).is_empty(), "biblatex gets no invented year");
         assert_eq!(crate::export::csljson::year_in("n.d.-b"), None);
