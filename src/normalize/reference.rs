@@ -312,6 +312,29 @@ mod tests {
         assert_eq!(r.restored.len(), 3, "{:?}", r.restored);
     }
 
+    /// Harvard's "Place: Publisher", already at the end, with "(Eds.)":
+    /// nothing moved, no series, nothing lowered.
+    #[test]
+    fn a_reference_that_was_not_damaged_is_read_as_written() {
+        let r = parse(&lines(&[
+            "Doe",
+            "J. (2019) ‘A chapter’",
+            "in Roe",
+            "R. (Eds.) (2019) A book",
+            "Geneva: UNODC",
+        ]))
+        .expect("a chapter reference");
+        assert_eq!(r.container.title, "A book");
+        assert_eq!(r.container.editors, vec![person("R.", "Roe")]);
+        assert_eq!(r.publishers, vec![organization("UNODC")]);
+        assert_eq!(r.place.as_deref(), Some("Geneva"));
+        assert!(r.restored.is_empty(), "{:?}", r.restored);
+        assert_eq!(
+            r.text,
+            "Doe, J. (2019) ‘A chapter’, in Roe, R. (Eds.) (2019) A book, Geneva: UNODC."
+        );
+    }
+
     #[test]
     fn other_text_is_not_a_chapter_reference() {
         assert_eq!(parse(&lines(&["Paul David Newton", "Lori J. Mann"])), None);
