@@ -7,7 +7,7 @@
 # - curators' remarks in BibTeX `note`;
 # - classic BibTeX warnings (plain, unsrt, alpha, apalike on the ASCII
 #   export; LaTeX errors) and biber --validate-datamodel warnings (UTF-8);
-# - records without a subject category.
+# - records without a subject category, and generic documents (pal:Document).
 # usage: scripts/measure-clients.sh [path/to/palermo]
 set -euo pipefail
 bin="${1:-target/debug/palermo}"
@@ -57,3 +57,5 @@ echo "biber: $(grep -c 'WARN - ' biber.log || true) warnings, $(grep 'WARN - ' b
 "$bin" --data-dir "$work/store" query 'PREFIX dcterms: <http://purl.org/dc/terms/>
 SELECT (COUNT(DISTINCT ?r) AS ?without_subject) WHERE { ?r a dcterms:BibliographicResource .
 FILTER NOT EXISTS { ?r dcterms:subject ?c } }' 2>/dev/null | tail -2 | head -1
+"$bin" --data-dir "$work/store" query 'SELECT (COUNT(DISTINCT ?r) AS ?generic_documents) WHERE {
+?r a <http://localhost:8080/ontology#Document> }' 2>/dev/null | tail -2 | head -1

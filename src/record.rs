@@ -28,6 +28,12 @@ pub struct Record {
     pub authors: Vec<Agent>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub publishers: Vec<Agent>,
+    /// Where it was published ("Geneva"), as the source writes the place.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub place: Option<String>,
+    /// The work it appears in: a chapter's book.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub container: Option<Container>,
     /// ISO 639-1 codes.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub languages: Vec<String>,
@@ -75,6 +81,16 @@ pub enum Agent {
     },
 }
 
+impl Record {
+    /// Every agent the record names: authors, publishers, its book's editors.
+    pub fn agents(&self) -> impl Iterator<Item = &Agent> {
+        self.authors
+            .iter()
+            .chain(&self.publishers)
+            .chain(self.container.iter().flat_map(|c| &c.editors))
+    }
+}
+
 impl Agent {
     /// The name as it is usually written: "Given Family" or the organisation name.
     pub fn display_name(&self) -> String {
@@ -107,6 +123,17 @@ impl Agent {
     }
 }
 
+/// The book a chapter appears in (`RecordKind::Chapter`). Its publisher,
+/// place and year are the record's own (`publishers`, `place`, `year`):
+/// a chapter is published in, and as part of, its book.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Container {
+    pub title: String,
+    /// Its editors, in the order the source gives them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub editors: Vec<Agent>,
+}
+
 /// Publication types we can tell apart. Each maps to a BIBO class and a
 /// schema.org type in `rdf::mapping`, and later to BibTeX/RIS/CSL types.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -121,11 +148,13 @@ pub enum RecordKind {
     Book,
     ModelLaw,
     AudioVisual,
+    /// A chapter of a book (`Record::container`).
+    Chapter,
     Document,
 }
 
 impl RecordKind {
-    pub const ALL: [RecordKind; 10] = [
+    pub const ALL: [RecordKind; 11] = [
         RecordKind::Report,
         RecordKind::PolicyBrief,
         RecordKind::IssuePaper,
@@ -135,6 +164,7 @@ impl RecordKind {
         RecordKind::Book,
         RecordKind::ModelLaw,
         RecordKind::AudioVisual,
+        RecordKind::Chapter,
         RecordKind::Document,
     ];
 
@@ -150,6 +180,7 @@ impl RecordKind {
             RecordKind::Book => "Book",
             RecordKind::ModelLaw => "ModelLaw",
             RecordKind::AudioVisual => "AudioVisual",
+            RecordKind::Chapter => "Chapter",
             RecordKind::Document => "Document",
         }
     }

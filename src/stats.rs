@@ -34,10 +34,11 @@ impl Stats {
                 "PREFIX dcterms: <http://purl.org/dc/terms/> SELECT ('' AS ?k) (COUNT(DISTINCT ?r) AS ?n) WHERE { ?r a dcterms:BibliographicResource }",
             )?,
             triples: store.len()?,
+            // Records only: a chapter's book (`#book`) has a title too.
             by_source: pairs(
                 store,
                 &format!(
-                    "PREFIX dcterms: <http://purl.org/dc/terms/> SELECT ?k (COUNT(DISTINCT ?r) AS ?n) WHERE {{ GRAPH ?k {{ ?r dcterms:title|dcterms:alternative ?t }} FILTER(STRSTARTS(STR(?r), \"{base}records/\")) }} GROUP BY ?k ORDER BY ?k"
+                    "PREFIX dcterms: <http://purl.org/dc/terms/> SELECT ?k (COUNT(DISTINCT ?r) AS ?n) WHERE {{ GRAPH ?k {{ ?r dcterms:title|dcterms:alternative ?t }} ?r a dcterms:BibliographicResource FILTER(STRSTARTS(STR(?r), \"{base}records/\")) }} GROUP BY ?k ORDER BY ?k"
                 ),
             )?,
             by_type: pairs(

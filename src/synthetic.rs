@@ -319,6 +319,8 @@ impl Generator {
             year,
             authors,
             publishers,
+            place: None,
+            container: None,
             languages,
             countries,
             regions,
@@ -377,7 +379,7 @@ pub fn write_nquads<W: std::io::Write>(
         let mut agents = Mapper::new(iris, iris.vocab_graph());
         for r in records.by_ref().take(10_000) {
             mapper.record(&r, Role::Primary);
-            for a in r.authors.iter().chain(&r.publishers) {
+            for a in r.agents() {
                 agents.agent(a);
             }
             written += 1;

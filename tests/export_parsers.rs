@@ -65,12 +65,14 @@ fn pandoc_type(format: Format, r: &Record) -> String {
             "techreport" => "report",
             "manual" | "book" => "book",
             "article" => "article-journal",
+            "incollection" => "chapter",
             _ => "",
         },
         Format::Ris => match ris::ris_type(kind) {
             "RPRT" => "report",
             "BOOK" => "book",
             "JOUR" => "article-journal",
+            "CHAP" => "chapter",
             "ADVS" => "motion-picture",
             // pandoc's RIS reader: SOUND is a musical score (Zotero,
             // EndNote and Mendeley: an audio recording).
@@ -159,6 +161,21 @@ fn check_with_pandoc(format: Format, from: &str, opts: &ExportOptions, ascii: bo
                 r.id,
                 cited_authors(r).len()
             ));
+        }
+        // A chapter's book, in every format.
+        if let Some(c) = &r.container {
+            let book = item["container-title"].as_str().unwrap_or_default();
+            if fold_quotes(book) != fold_quotes(&c.title) {
+                problems.push(format!("{}: book {book:?} != {:?}", r.id, c.title));
+            }
+            let editors = item["editor"].as_array().map_or(0, Vec::len);
+            if editors != c.editors.len() {
+                problems.push(format!(
+                    "{}: {editors} editors != {}",
+                    r.id,
+                    c.editors.len()
+                ));
+            }
         }
         let ty = item["type"].as_str().unwrap_or_default();
         if ty != pandoc_type(format, r) {

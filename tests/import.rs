@@ -200,6 +200,8 @@ fn record(title: &str, year: i32) -> palermo::record::Record {
         year: Some(year),
         authors: vec![],
         publishers: vec![],
+        place: None,
+        container: None,
         languages: vec![],
         countries: vec![],
         regions: vec![],

@@ -766,10 +766,19 @@ async fn landing_pages_carry_what_reference_managers_read() {
             .into_owned()
             .collect();
         assert_eq!(kev["ctx_ver"], "Z39.88-2004");
-        assert_eq!(
-            kev.get("rft.btitle").or(kev.get("rft.atitle")).unwrap(),
-            &r.title
-        );
+        // A chapter is the article title of a book item, its book the
+        // book title; anything else is the book title itself.
+        match &r.container {
+            Some(c) => {
+                assert_eq!(kev["rft.genre"], "bookitem");
+                assert_eq!(kev["rft.atitle"], r.title);
+                assert_eq!(kev["rft.btitle"], c.title);
+            }
+            None => assert_eq!(
+                kev.get("rft.btitle").or(kev.get("rft.atitle")).unwrap(),
+                &r.title
+            ),
+        }
         assert_eq!(kev["rft_id"], iri);
         assert!(html.contains(
             "<link rel=\"unapi-server\" type=\"application/xml\" title=\"unAPI\" href=\"/unapi\">"
@@ -1320,6 +1329,8 @@ async fn html_escapes_everything_it_echoes() {
             acronym: None,
         }],
         publishers: vec![],
+        place: None,
+        container: None,
         languages: vec!["en".into()],
         countries: vec!["AL".into()],
         regions: vec![],
@@ -1427,6 +1438,8 @@ async fn withdrawn_records_are_gone_not_missing() {
         year: Some(2021),
         authors: vec![],
         publishers: vec![],
+        place: None,
+        container: None,
         languages: vec![],
         countries: vec![],
         regions: vec![],

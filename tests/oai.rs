@@ -64,6 +64,8 @@ fn synthetic(n: usize, variant: &str) -> Record {
             family: format!("Tester{n}"),
         }],
         publishers: Vec::new(),
+        place: None,
+        container: None,
         languages: vec!["en".into()],
         countries: Vec::new(),
         regions: Vec::new(),

@@ -148,6 +148,54 @@ async fn json_shape() {
     assert_eq!(header(&r, "vary"), "accept");
 }
 
+/// How a hit matched `word`, by what the server answers: 0 the word as
+/// written in the title, 1 another form of it in the title (the title is
+/// highlighted, `title_html`), 2 elsewhere only (abstract, subjects).
+fn match_tier(hit: &Value, word: &str) -> u8 {
+    let title = hit["title"].as_str().unwrap().to_lowercase();
+    if title
+        .split(|c: char| !c.is_alphanumeric())
+        .any(|w| w == word)
+    {
+        0
+    } else if hit["title_html"].as_str().unwrap().contains("<mark>") {
+        1
+    } else {
+        2
+    }
+}
+
+/// README, "Search": the word form as written in a title ranks first, then
+/// other forms in a title (stem-only), then matches elsewhere only.
+#[tokio::test]
+async fn exact_forms_and_titles_rank_first() {
+    let (base, _stop) = server().await;
+    for word in ["trafficked", "manuals", "smuggled", "migrants", "exploited"] {
+        let v = json(&base, &[("q", word), ("per_page", "100")]).await;
+        let tiers: Vec<u8> = v["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|h| match_tier(h, word))
+            .collect();
+        assert_eq!(tiers.len() as u64, v["total"].as_u64().unwrap(), "{word}");
+        assert!(
+            tiers.windows(2).all(|w| w[0] <= w[1]),
+            "{word}: ranking by tier {tiers:?}\n{:#}",
+            v["results"]
+        );
+        // The query tells the tiers apart: stem-only title matches and
+        // matches outside titles exist, so the order above is a result.
+        assert!(
+            tiers.contains(&1) && tiers.contains(&2),
+            "{word}: {tiers:?}"
+        );
+        if word != "exploited" {
+            assert_eq!(tiers[0], 0, "{word}: an exact title match is first");
+        }
+    }
+}
+
 #[tokio::test]
 async fn filters_by_key_or_label() {
     let (base, _stop) = server().await;

@@ -12,7 +12,9 @@
 //! What we write:
 //! - UTF-8 by default (biber, pandoc, Zotero and JabRef read it); with
 //!   `ascii`, pure ASCII for legacy BibTeX: accents as `{\"u}`, typographic
-//!   punctuation as TeX ligatures, other scripts transliterated (lossy).
+//!   punctuation as TeX ligatures, other scripts transliterated (lossy);
+//!   and APA's "n.d." as the year of an undated work, lettered so that the
+//!   classic styles can label every work (`UndatedYears`).
 //! - `\ # $ % & _ { } ~ ^` escaped so that every parser reads the character
 //!   back; `--` written `-{}-` so that it is not read as an en dash.
 //! - Titles: capitals protected with braces, since BibTeX styles lowercase
@@ -43,12 +45,15 @@ use unicode_normalization::UnicodeNormalization;
 const FIELD_ORDER: &[&str] = &[
     "author",
     "title",
+    "booktitle",
+    "editor",
     "year",
     "type",
     "howpublished",
     "institution",
     "organization",
     "publisher",
+    "address",
     "language",
     "abstract",
     "keywords",
@@ -82,10 +87,20 @@ pub fn entry_type(record: &Record) -> EntryType {
         // @manual imports as a book in Zotero, like @book, and needs only
         // a title.
         CitationType::Book => EntryType::Manual,
-        // @article needs a journal, and a record has none.
-        CitationType::Report | CitationType::JournalArticle | CitationType::AudioRecording => {
-            EntryType::Misc
+        // author, title, booktitle, publisher and year are mandatory in
+        // BibTeX (biblatex: all but the publisher).
+        CitationType::BookSection
+            if record.container.is_some()
+                && !record.publishers.is_empty()
+                && !cited_authors(record).is_empty() =>
+        {
+            EntryType::InCollection
         }
+        // @article needs a journal, and a record has none.
+        CitationType::Report
+        | CitationType::JournalArticle
+        | CitationType::AudioRecording
+        | CitationType::BookSection => EntryType::Misc,
     }
 }
 
@@ -96,7 +111,7 @@ fn issuer_field(ty: &EntryType) -> Option<&'static str> {
         // biblatex has no publisher on @misc; organization is valid on
         // both, and Zotero reads it as the publisher.
         EntryType::Manual | EntryType::Misc => Some("organization"),
-        EntryType::Book => Some("publisher"),
+        EntryType::Book | EntryType::InCollection => Some("publisher"),
         _ => None,
     }
 }
@@ -221,6 +236,16 @@ impl From<&Record> for Entry {
             e.set("key", vec![normal(r.title.clone())]);
         }
         e.set("title", protected_title(&r.title));
+        if let Some(c) = r
+            .container
+            .as_ref()
+            .filter(|_| ty == EntryType::InCollection)
+        {
+            e.set("booktitle", protected_title(&c.title));
+            if !c.editors.is_empty() {
+                e.set("editor", name_list(&c.editors));
+            }
+        }
         if let Some(y) = r.year {
             e.set("year", vec![normal(y.to_string())]);
         }
@@ -231,14 +256,20 @@ impl From<&Record> for Entry {
                 e.set("type", vec![normal(genre(r.kind).unwrap_or("Report"))]);
             }
             EntryType::Misc => {
-                if let Some(l) = misc_label(r.kind) {
+                // A chapter whose book cannot be an @incollection names it
+                // here (@misc has no booktitle in biblatex).
+                let label = match (&r.container, misc_label(r.kind)) {
+                    (Some(c), _) => Some(format!("Chapter in {}", c.title)),
+                    (None, l) => l.map(str::to_string),
+                };
+                if let Some(l) = label {
                     e.set("howpublished", vec![normal(l)]);
                 }
             }
             _ => {}
         }
         if let Some(field) = issuer_field(&ty) {
-            let issuers: Vec<Agent> = if ty == EntryType::Book {
+            let issuers: Vec<Agent> = if matches!(ty, EntryType::Book | EntryType::InCollection) {
                 r.publishers.clone()
             } else {
                 issuers(r).into_iter().cloned().collect()
@@ -253,6 +284,9 @@ impl From<&Record> for Entry {
                     .collect();
                 e.set(field, name_list(&orgs));
             }
+        }
+        if let Some(p) = &r.place {
+            e.set("address", vec![normal(p.clone())]);
         }
         let languages = language_names(r);
         if !languages.is_empty() {
@@ -418,10 +452,55 @@ impl CiteKeys {
     }
 }
 
+/// What APA writes for a work without a date; the year of an undated work
+/// in the classic-BibTeX (ASCII) export.
+pub const NO_DATE: &str = "n.d.";
+
+/// Years for undated works in the classic-BibTeX export, told apart per
+/// cited author as APA does ("n.d.", "n.d.-a", "n.d.-b", ...).
+///
+/// Why: `alpha` and `apalike` label a work by its authors and year, and
+/// letter works with the same label a to z themselves (`forward.pass`); a
+/// 27th gets `{`, which breaks LaTeX, and the catalogue has 40 undated
+/// works cited under UNODC. A label the style cannot letter must differ
+/// in its data, and only the year of an undated work is free to: so the
+/// export letters undated works itself, by the rule of `CiteKeys` (the
+/// first keeps "n.d.", later ones get the first free suffix in file
+/// order), which keeps the export a stream. biber reads the UTF-8 export,
+/// which writes no year (biblatex letters without limit, and warns on a
+/// year that is not a number); the RDF has none either.
+#[derive(Default)]
+pub struct UndatedYears {
+    labels: CiteKeys,
+}
+
+impl UndatedYears {
+    /// The year to write for an undated record, unique per cited authors.
+    pub fn assign(&mut self, record: &Record) -> String {
+        let mut label: Vec<String> = cited_authors(record)
+            .iter()
+            .map(Agent::display_name)
+            .collect();
+        // With no author the styles label by `key`, the title (APA cites
+        // such a work by its title): works apart already.
+        if label.is_empty() {
+            label.push(record.title.clone());
+        }
+        // A NUL cannot occur in a name: it separates the label's parts.
+        let base = format!("{}\0{NO_DATE}", label.join("\0"));
+        let key = self.labels.assign(&base);
+        match key.strip_prefix(base.as_str()) {
+            Some(suffix) if !suffix.is_empty() => format!("{NO_DATE}-{suffix}"),
+            _ => NO_DATE.to_string(),
+        }
+    }
+}
+
 /// Writes a multi-entry file record by record, with unique keys.
 pub struct Writer {
     ascii: bool,
     keys: CiteKeys,
+    undated: UndatedYears,
 }
 
 impl Writer {
@@ -429,12 +508,16 @@ impl Writer {
         Writer {
             ascii,
             keys: CiteKeys::new(),
+            undated: UndatedYears::default(),
         }
     }
 
     pub fn write(&mut self, record: &Record, iris: &Iris, w: &mut impl Write) -> io::Result<()> {
         let mut e = entry(record, iris);
         e.key = self.keys.assign(&e.key);
+        if self.ascii && record.year.is_none() {
+            e.set("year", vec![normal(self.undated.assign(record))]);
+        }
         w.write_all(to_string(&e, self.ascii).as_bytes())?;
         w.write_all(b"\n")
     }
@@ -448,6 +531,7 @@ fn type_name(ty: &EntryType) -> String {
         EntryType::Book => "book".into(),
         EntryType::Article => "article".into(),
         EntryType::Misc => "misc".into(),
+        EntryType::InCollection => "incollection".into(),
         other => other.to_bibtex().to_string(),
     }
 }
@@ -665,6 +749,71 @@ mod tests {
             text(&protected_title("Needs assessment: the iPhone")),
             "Needs assessment: {the iPhone}"
         );
+    }
+
+    #[test]
+    fn undated_works_are_told_apart_per_cited_author_in_the_ascii_export() {
+        let undated = |title: &str, org: &str| Record {
+            id: crate::normalize::slug(title),
+            title: title.into(),
+            alternative_titles: Vec::new(),
+            abstract_text: None,
+            description: None,
+            kind: RecordKind::Report,
+            year: None,
+            authors: Vec::new(),
+            publishers: vec![Agent::Organization {
+                name: org.into(),
+                acronym: None,
+            }],
+            place: None,
+            container: None,
+            languages: Vec::new(),
+            countries: Vec::new(),
+            regions: Vec::new(),
+            categories: Vec::new(),
+            citation: None,
+            note: None,
+            editorial_notes: Vec::new(),
+            provenance: Vec::new(),
+            repairs: Vec::new(),
+        };
+        let anonymous = |title: &str| Record {
+            publishers: Vec::new(),
+            ..undated(title, "")
+        };
+        let records = [
+            undated("Case Digest", "UNODC"),
+            undated("First Aid Kit", "UNODC"),
+            undated("Other Work", "IOM"),
+            undated("Toolkit", "UNODC"),
+            anonymous("Untitled A"),
+            anonymous("Untitled B"),
+            anonymous("Untitled A"),
+        ];
+        let iris = Iris::new("http://localhost:8080/");
+        let years = |ascii: bool| {
+            let mut w = Writer::new(ascii);
+            let mut out = Vec::new();
+            for r in &records {
+                w.write(r, &iris, &mut out).unwrap();
+            }
+            String::from_utf8(out)
+                .unwrap()
+                .lines()
+                .filter_map(|l| l.trim().strip_prefix("year = "))
+                .map(|y| y.trim_end_matches(',').to_string())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            years(true),
+            [
+                "{n.d.}", "{n.d.-a}", "{n.d.}", "{n.d.-b}", "{n.d.}", "{n.d.}", "{n.d.-a}"
+            ],
+            "APA's n.d., lettered per cited author (the title when there is none)"
+        );
+        assert!(years(false).is_empty(), "biblatex gets no invented year");
+        assert_eq!(crate::export::csljson::year_in("n.d.-b"), None);
     }
 
     #[test]

@@ -9,6 +9,9 @@
 //! read files back (`ingest::csljson`), leniently: any valid CSL type, a
 //! numeric id, dates as strings.
 //!
+//! A chapter names its book in `container-title` and `editor`, as Zotero's
+//! CSL import reads a book section.
+//!
 //! Fields CSL has no place for (all the languages, countries, regions,
 //! categories, the exact kind, the source's citation) go into `custom`,
 //! the schema's slot for key-value data, so our files re-import losslessly.
@@ -84,6 +87,7 @@ impl From<CitationType> for CslType {
             CitationType::Book => CslType::Book,
             CitationType::JournalArticle => CslType::ArticleJournal,
             CitationType::AudioRecording => CslType::Song,
+            CitationType::BookSection => CslType::Chapter,
         }
     }
 }
@@ -104,7 +108,6 @@ impl From<CslType> for RecordKind {
             | CslType::ArticleJournal
             | CslType::ArticleMagazine
             | CslType::ArticleNewspaper
-            | CslType::Chapter
             | CslType::PaperConference
             | CslType::Review
             | CslType::ReviewBook => RecordKind::Article,
@@ -112,6 +115,7 @@ impl From<CslType> for RecordKind {
                 RecordKind::ModelLaw
             }
             CslType::Broadcast | CslType::MotionPicture | CslType::Song => RecordKind::AudioVisual,
+            CslType::Chapter => RecordKind::Chapter,
             _ => RecordKind::Document,
         }
     }
@@ -282,8 +286,24 @@ pub struct CslItem {
     pub author: Vec<CslName>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub issued: Option<CslDate>,
+    /// A chapter's book.
+    #[serde(
+        default,
+        rename = "container-title",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub container_title: Option<String>,
+    /// The book's editors.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub editor: Vec<CslName>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub publisher: Option<String>,
+    #[serde(
+        default,
+        rename = "publisher-place",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub publisher_place: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub genre: Option<String>,
     #[serde(default, rename = "abstract", skip_serializing_if = "Option::is_none")]
@@ -321,8 +341,15 @@ impl From<&Record> for CslItem {
             title: r.title.clone(),
             author: cited_authors(r).iter().map(CslName::from).collect(),
             issued: r.year.map(CslDate::year),
+            container_title: r.container.as_ref().map(|c| c.title.clone()),
+            editor: r
+                .container
+                .iter()
+                .flat_map(|c| c.editors.iter().map(CslName::from))
+                .collect(),
             // Names may hold commas ("Institute of Social Sciences, New Delhi").
             publisher: (!publishers.is_empty()).then(|| publishers.join("; ")),
+            publisher_place: r.place.clone(),
             genre: genre(r.kind).map(str::to_string),
             abstract_text: r.abstract_text.clone().or_else(|| r.description.clone()),
             language: primary_language(r).map(str::to_string),

@@ -75,6 +75,7 @@ impl From<&Record> for Entry {
             CitationType::Book => EntryType::Book,
             CitationType::JournalArticle => EntryType::Article,
             CitationType::AudioRecording => EntryType::Audio,
+            CitationType::BookSection => EntryType::Chapter,
         };
         let mut e = Entry::new(&r.id, ty);
         e.set_title(FormatString::from(r.title.clone()));
@@ -93,12 +94,32 @@ impl From<&Record> for Entry {
         }
         // The group author's own publication names no publisher (APA).
         let publishers = cited_publishers(r);
-        if !publishers.is_empty() {
+        let publisher = (!publishers.is_empty() || r.place.is_some()).then(|| {
             let names: Vec<String> = publishers.iter().map(|a| a.display_name()).collect();
-            e.set_publisher(Publisher::new(
-                Some(FormatString::from(names.join("; "))),
-                None,
-            ));
+            Publisher::new(
+                (!names.is_empty()).then(|| FormatString::from(names.join("; "))),
+                r.place.clone().map(FormatString::from),
+            )
+        });
+        match &r.container {
+            // hayagriva's chapter is a child of its book, which holds the
+            // editors and the publisher.
+            Some(c) => {
+                let mut book = Entry::new(&format!("{}-book", r.id), EntryType::Book);
+                book.set_title(FormatString::from(c.title.clone()));
+                if !c.editors.is_empty() {
+                    book.set_editors(c.editors.iter().map(person).collect());
+                }
+                if let Some(p) = publisher {
+                    book.set_publisher(p);
+                }
+                e.set_parents(vec![book]);
+            }
+            None => {
+                if let Some(p) = publisher {
+                    e.set_publisher(p);
+                }
+            }
         }
         if let Some(l) = genre(r.kind) {
             e.set_genre(FormatString::from(l.to_string()));

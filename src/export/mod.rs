@@ -18,6 +18,7 @@
 //! | Book | book | `@book` | `BOOK` | `book` | – |
 //! | Article | journal article | `@misc` (no journal known) | `JOUR` | `article-journal` | – |
 //! | AudioVisual | audio recording | `@misc` | `SOUND` | `song` | – |
+//! | Chapter | book section | `@incollection` (book, editors, publisher known) | `CHAP` | `chapter` | – |
 //!
 //! BibTeX falls back to `@misc` (or `@manual` for a book) where the type's
 //! mandatory fields are unknown: a report with no issuer, an article with
@@ -213,7 +214,8 @@ impl std::fmt::Display for Format {
 /// and `html`; only BibTeX reads `ascii`.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ExportOptions {
-    /// LaTeX-escaped, pure ASCII BibTeX for legacy BibTeX (`?ascii=1`).
+    /// LaTeX-escaped, pure ASCII BibTeX for classic BibTeX (`?ascii=1`),
+    /// with APA's lettered "n.d." for undated works (`bibtex::UndatedYears`).
     pub ascii: bool,
     /// A CSL style name (hayagriva's archive or a `.csl` in the styles
     /// directory); `None` is APA.
@@ -541,6 +543,7 @@ pub(crate) fn kind_label(kind: RecordKind) -> Option<&'static str> {
         | RecordKind::Manual
         | RecordKind::Article
         | RecordKind::Book
+        | RecordKind::Chapter
         | RecordKind::Document => None,
     }
 }

@@ -3,7 +3,7 @@
 //! One tag per line, `TY  - ` (two spaces, hyphen, space), CRLF line ends as
 //! the format expects, `TY` first and `ER` last, a blank line between
 //! records. Choices, for what Zotero, EndNote, Mendeley and pandoc read:
-//! - `TY`: `RPRT`, `BOOK`, `JOUR`, `SOUND` (the record's citation type,
+//! - `TY`: `RPRT`, `BOOK`, `JOUR`, `SOUND`, `CHAP` (the record's citation type,
 //!   table in `export`), with `M3` (type of work) naming the exact kind
 //!   ("Policy Brief", "Toolkit"...) only on reports: Zotero keeps `M3` as a
 //!   report's type and turns it into a child note on other types;
@@ -13,7 +13,9 @@
 //!   corporate author, which pandoc and Zotero read as one family name
 //!   instead of splitting it);
 //! - `TI` only (not `T1` too: importers that read both make two titles);
-//! - `PY` the year; `PB` the publishers, `; `-separated since RIS has one
+//! - a chapter (`CHAP`): `T2` its book's title and `A2` per editor (Zotero
+//!   reads them as a book section's book title and editors);
+//! - `PY` the year; `CY` the place; `PB` the publishers, `; `-separated since RIS has one
 //!   (a report's institution, a book's publisher, a recording's label; not
 //!   on a journal article, which has no publisher in Zotero);
 //! - `AB`, `KW` per keyword, `LA` the languages (English names, `; `
@@ -88,9 +90,18 @@ impl From<&Record> for RisRecord {
         if let Some(y) = r.year {
             out.push("PY", &y.to_string());
         }
+        if let Some(c) = &r.container {
+            out.push("T2", &c.title);
+            for e in &c.editors {
+                out.push("A2", &author_value(e));
+            }
+        }
         if CitationType::from(r.kind) != CitationType::JournalArticle {
             let publishers: Vec<String> = r.publishers.iter().map(Agent::display_name).collect();
             out.push("PB", &publishers.join("; "));
+        }
+        if let Some(p) = &r.place {
+            out.push("CY", p);
         }
         if let Some(a) = r.abstract_text.as_deref().or(r.description.as_deref()) {
             out.push("AB", a);

@@ -16,7 +16,8 @@
 //! papers, toolkits, model laws, and documents that say nothing more of
 //! themselves) is cited as a report, the genre naming the exact kind;
 //! manuals and books as books; articles as journal articles; the audio
-//! tool as an audio recording. BibTeX also depends on what is known: an
+//! tool as an audio recording; a chapter as a book section, with its book
+//! (title, editors), publisher and place. BibTeX also depends on what is known: an
 //! entry type whose mandatory fields we cannot fill is not used (see
 //! `bibtex::entry_type`).
 
@@ -35,14 +36,17 @@ pub enum CitationType {
     JournalArticle,
     /// Zotero `audioRecording`: label (publisher), place.
     AudioRecording,
+    /// Zotero `bookSection`: book title, editors, publisher, place.
+    BookSection,
 }
 
 impl CitationType {
-    pub const ALL: [CitationType; 4] = [
+    pub const ALL: [CitationType; 5] = [
         CitationType::Report,
         CitationType::Book,
         CitationType::JournalArticle,
         CitationType::AudioRecording,
+        CitationType::BookSection,
     ];
 
     /// The Zotero item type this is.
@@ -52,6 +56,7 @@ impl CitationType {
             CitationType::Book => "book",
             CitationType::JournalArticle => "journalArticle",
             CitationType::AudioRecording => "audioRecording",
+            CitationType::BookSection => "bookSection",
         }
     }
 
@@ -72,6 +77,7 @@ impl CitationType {
                 CitationType::Book => RecordKind::Book,
                 CitationType::JournalArticle => RecordKind::Article,
                 CitationType::AudioRecording => RecordKind::AudioVisual,
+                CitationType::BookSection => RecordKind::Chapter,
             },
         }
     }
@@ -89,6 +95,7 @@ impl From<RecordKind> for CitationType {
             RecordKind::Manual | RecordKind::Book => CitationType::Book,
             RecordKind::Article => CitationType::JournalArticle,
             RecordKind::AudioVisual => CitationType::AudioRecording,
+            RecordKind::Chapter => CitationType::BookSection,
         }
     }
 }
@@ -109,6 +116,7 @@ pub enum RisType {
     Book,
     Jour,
     Sound,
+    Chap,
 }
 
 impl RisType {
@@ -118,6 +126,7 @@ impl RisType {
             RisType::Book => "BOOK",
             RisType::Jour => "JOUR",
             RisType::Sound => "SOUND",
+            RisType::Chap => "CHAP",
         }
     }
 }
@@ -129,6 +138,7 @@ impl From<CitationType> for RisType {
             CitationType::Book => RisType::Book,
             CitationType::JournalArticle => RisType::Jour,
             CitationType::AudioRecording => RisType::Sound,
+            CitationType::BookSection => RisType::Chap,
         }
     }
 }

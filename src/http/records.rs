@@ -447,6 +447,14 @@ fn landing(state: &AppState, loaded: &Loaded, opts: &ExportOptions) -> Result<St
 }
 
 /// The unAPI formats we offer: RIS, BibTeX and CSL-JSON.
+///
+/// Not MODS, although we write it for OAI-PMH: Zotero's unAPI translator
+/// takes MODS over RIS when both are offered, and its MODS import keeps
+/// less of our records than its RIS import. It reads no genre into a
+/// report's type (RIS `M3` is kept as `reportType`), makes tags only of
+/// `subject/topic` (our countries and regions, RIS `KW`, would be lost),
+/// and turns every `note` into a child note (`zotero/translators`,
+/// `MODS.js` and `unAPI.js`).
 const UNAPI: [(&str, Format); 3] = [
     ("ris", Format::Ris),
     ("bibtex", Format::BibTeX),

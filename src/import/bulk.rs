@@ -276,7 +276,7 @@ impl<'a> NewQuads<'a> {
         ));
         let mut quads = mapper.quads;
         let mut mapper = Mapper::new(self.iris, self.iris.vocab_graph());
-        for a in r.authors.iter().chain(&r.publishers) {
+        for a in r.agents() {
             if self.agents.insert(a.key()) {
                 mapper.agent(a);
             }

@@ -10,10 +10,11 @@ use crate::normalize::agents::{organization, parse_author_lines};
 use crate::normalize::casing::repair_title_casing;
 use crate::normalize::languages::{LanguageValue, parse_language};
 use crate::normalize::places::{PlaceField, parse_places};
+use crate::normalize::reference::PastedReference;
 use crate::normalize::{clean_space, kind, short_slug, slug, title_key};
 use crate::rdf::mapping::{Mapper, Role};
 use crate::rdf::{Iris, ns, term};
-use crate::record::{Agent, Provenance, Record, Repair};
+use crate::record::{Agent, Container, Provenance, Record, RecordKind, Repair};
 use crate::report::{ImportReport, Merge, SourceReport};
 use crate::store::Store;
 use oxigraph::io::{RdfFormat, RdfParser};
@@ -271,7 +272,17 @@ fn listing_record(path: &str, entry: &listing::ListingEntry) -> (Record, Vec<Str
     warnings.extend(regions.warnings);
     warnings.extend(authors.warnings);
     let abstract_text = Some(clean_space(&entry.abstract_text)).filter(|a| !a.is_empty());
-    let record = Record {
+    let pasted = authors.reference.map(|r| {
+        pasted_reference(
+            r,
+            &entry.authors,
+            &title,
+            entry.year,
+            &mut repairs,
+            &mut warnings,
+        )
+    });
+    let mut record = Record {
         id: String::new(),
         kind: kind::infer(&title, abstract_text.as_deref()),
         title,
@@ -281,6 +292,8 @@ fn listing_record(path: &str, entry: &listing::ListingEntry) -> (Record, Vec<Str
         year: Some(entry.year),
         authors: authors.agents,
         publishers: Vec::new(),
+        place: None,
+        container: None,
         languages: Vec::new(),
         countries: all_countries,
         regions: all_regions,
@@ -295,7 +308,86 @@ fn listing_record(path: &str, entry: &listing::ListingEntry) -> (Record, Vec<Str
         }],
         repairs,
     };
+    if let Some(p) = pasted {
+        record.kind = RecordKind::Chapter;
+        record.container = Some(p.container);
+        record.publishers = p.publishers;
+        record.place = p.place;
+        record.editorial_notes.push(p.note);
+    }
     (record, warnings)
+}
+
+/// What a chapter reference pasted into the author lines gives the record
+/// (`normalize::reference`): its book, publisher and place, with a repair
+/// for each and the pasted lines as a curator's note.
+struct Pasted {
+    container: Container,
+    publishers: Vec<Agent>,
+    place: Option<String>,
+    note: String,
+}
+
+fn pasted_reference(
+    r: PastedReference,
+    lines: &[String],
+    title: &str,
+    year: i32,
+    repairs: &mut Vec<Repair>,
+    warnings: &mut Vec<String>,
+) -> Pasted {
+    if title_key(&r.title) != title_key(title) {
+        warnings.push(format!(
+            "the pasted reference names the chapter \"{}\", the entry \"{title}\"",
+            r.title
+        ));
+    }
+    if r.year != Some(year) {
+        warnings.push(format!(
+            "the pasted reference gives the year {:?}, the entry {year}",
+            r.year
+        ));
+    }
+    let restored = r.restored.join("; ");
+    let editors: Vec<String> = r
+        .container
+        .editors
+        .iter()
+        .map(Agent::display_name)
+        .collect();
+    repairs.push(Repair {
+        field: "isPartOf".into(),
+        original: lines.join(" | "),
+        repaired: format!("{} (editors: {})", r.container.title, editors.join("; ")),
+        guess: true,
+        reason: format!(
+            "the book the chapter appears in, from the pasted reference; restored: {restored}"
+        ),
+    });
+    let publishers: Vec<String> = r.publishers.iter().map(Agent::display_name).collect();
+    repairs.push(Repair {
+        field: "publisher".into(),
+        original: lines.join(" | "),
+        repaired: format!(
+            "{}{}",
+            publishers.join("; "),
+            r.place
+                .as_deref()
+                .map(|p| format!(", {p}"))
+                .unwrap_or_default()
+        ),
+        guess: false,
+        reason: "the book's publisher and place, from the pasted reference".into(),
+    });
+    Pasted {
+        container: r.container,
+        publishers: r.publishers,
+        place: r.place,
+        note: format!(
+            "The portal's author lines held a whole reference, split on commas and \"and\": {}",
+            lines.join(" | ")
+        ),
+    }
 }
 
 /// The portal's pages: one record per distinct title, categories united.
@@ -413,6 +505,8 @@ fn curated_batch(
             year: e.year,
             authors: Vec::new(),
             publishers,
+            place: None,
+            container: None,
             languages,
             countries: Vec::new(),
             regions: Vec::new(),
@@ -756,7 +850,7 @@ fn write(
         let mut mapper = Mapper::new(iris, graph.clone().into());
         for (r, role) in &batch.records {
             mapper.record(r, *role);
-            for a in r.authors.iter().chain(&r.publishers) {
+            for a in r.agents() {
                 agents.agent(a);
             }
         }

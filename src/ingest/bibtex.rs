@@ -19,7 +19,7 @@ use crate::export::{apply_keywords, id_from_url, kind_from_label, language_codes
 use crate::normalize::agents::organization;
 use crate::normalize::clean_space;
 use crate::rdf::Iris;
-use crate::record::{Agent, Provenance, Record, RecordKind};
+use crate::record::{Agent, Container, Provenance, Record, RecordKind};
 use biblatex::{Bibliography, Chunk, Chunks, ChunksExt, Entry, EntryType, Person};
 
 /// Where an entry starts: the earliest span of its fields, then back to
@@ -149,10 +149,8 @@ fn kind(entry: &Entry) -> RecordKind {
         EntryType::Book | EntryType::MvBook | EntryType::Booklet | EntryType::Collection => {
             CitationType::Book
         }
-        EntryType::Article
-        | EntryType::InBook
-        | EntryType::InCollection
-        | EntryType::InProceedings => CitationType::JournalArticle,
+        EntryType::InBook | EntryType::InCollection => CitationType::BookSection,
+        EntryType::Article | EntryType::InProceedings => CitationType::JournalArticle,
         // @misc and the rest: what the label says, else a document.
         _ => return label.unwrap_or(RecordKind::Document),
     };
@@ -201,6 +199,11 @@ fn record(entry: &Entry, iris: &Iris) -> Result<Record, String> {
         year,
         authors,
         publishers,
+        place: field(entry, "address").or_else(|| field(entry, "location")),
+        container: field(entry, "booktitle").map(|title| Container {
+            title,
+            editors: names(entry, "editor"),
+        }),
         languages,
         countries: Vec::new(),
         regions: Vec::new(),

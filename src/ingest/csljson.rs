@@ -4,12 +4,12 @@
 //! Our own `custom` data, when present, restores what CSL cannot carry.
 
 use super::ParseError;
-use crate::export::csljson::{CslItem, CslName};
+use crate::export::csljson::{CslItem, CslName, CslType};
 use crate::export::{apply_keywords, id_from_url, kind_from_label, language_codes};
 use crate::normalize::agents::organization;
 use crate::normalize::clean_space;
 use crate::rdf::Iris;
-use crate::record::{Agent, Provenance, Record, RecordKind};
+use crate::record::{Agent, Container, Provenance, Record, RecordKind};
 use serde::Deserialize;
 
 /// A file holds an array of items, or (Crossref's answer for one DOI) one.
@@ -71,7 +71,7 @@ impl TryFrom<(CslItem, &Iris)> for Record {
             let base = RecordKind::from(item.kind);
             match item.genre.as_deref().and_then(kind_from_label) {
                 // A genre refines the type, never contradicts it.
-                Some(k) if crate::export::csljson::CslType::from(k) == item.kind => k,
+                Some(k) if CslType::from(k) == item.kind => k,
                 _ => base,
             }
         });
@@ -109,6 +109,26 @@ impl TryFrom<(CslItem, &Iris)> for Record {
                 .filter_map(Option::<Agent>::from)
                 .collect(),
             publishers,
+            place: item
+                .publisher_place
+                .as_deref()
+                .map(clean_space)
+                .filter(|p| !p.is_empty()),
+            // A chapter's book; on other types container-title is a
+            // journal or a series, which a record has no field for.
+            container: item
+                .container_title
+                .as_deref()
+                .map(clean_space)
+                .filter(|t| item.kind == CslType::Chapter && !t.is_empty())
+                .map(|title| Container {
+                    title,
+                    editors: item
+                        .editor
+                        .iter()
+                        .filter_map(Option::<Agent>::from)
+                        .collect(),
+                }),
             languages,
             countries: custom.countries,
             regions: custom.regions,

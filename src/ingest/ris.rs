@@ -15,7 +15,7 @@ use crate::export::{apply_keywords, id_from_url, kind_from_label, language_codes
 use crate::normalize::agents::{organization, parse_name};
 use crate::normalize::{clean_space, controls_to_spaces};
 use crate::rdf::Iris;
-use crate::record::{Agent, Provenance, Record, RecordKind};
+use crate::record::{Agent, Container, Provenance, Record, RecordKind};
 
 /// A tag line: two uppercase letters or digits, two spaces, a hyphen.
 fn tag_line(line: &str) -> Option<(&str, &str)> {
@@ -183,9 +183,8 @@ fn kind(r: &RisRecord) -> RecordKind {
     let ty = match r.first(&["TY"]).unwrap_or_default() {
         "RPRT" | "GOVDOC" | "STAND" => CitationType::Report,
         "BOOK" | "EBOOK" | "EDBOOK" => CitationType::Book,
-        "JOUR" | "EJOUR" | "MGZN" | "NEWS" | "CHAP" | "CONF" | "CPAPER" => {
-            CitationType::JournalArticle
-        }
+        "JOUR" | "EJOUR" | "MGZN" | "NEWS" | "CONF" | "CPAPER" => CitationType::JournalArticle,
+        "CHAP" | "ECHAP" => CitationType::BookSection,
         "SOUND" | "MUSIC" | "ADVS" | "VIDEO" | "MPCT" => CitationType::AudioRecording,
         "STAT" | "BILL" | "LEGAL" => return RecordKind::ModelLaw,
         _ => return label.unwrap_or(RecordKind::Document),
@@ -215,6 +214,21 @@ impl TryFrom<(&RisRecord, &Iris)> for Record {
             .map(organization)
             .collect();
         let notes: Vec<String> = r.values("N1").map(clean_space).collect();
+        // A chapter's book: T2 (or BT) and its editors (A2, or ED).
+        let chapter = matches!(r.first(&["TY"]), Some("CHAP" | "ECHAP"));
+        let container = r
+            .first(&["T2", "BT"])
+            .map(clean_space)
+            .filter(|t| chapter && !t.is_empty())
+            .map(|title| Container {
+                title,
+                editors: ["A2", "ED"]
+                    .iter()
+                    .flat_map(|tag| r.values(tag))
+                    .filter(|v| !v.trim().is_empty())
+                    .map(agent)
+                    .collect(),
+            });
         let mut record = Record {
             id: r
                 .values("UR")
@@ -228,6 +242,8 @@ impl TryFrom<(&RisRecord, &Iris)> for Record {
             year: r.first(&["PY", "Y1", "DA"]).and_then(year_in),
             authors,
             publishers,
+            place: r.first(&["CY"]).map(clean_space).filter(|p| !p.is_empty()),
+            container,
             languages: language_codes(r.values("LA").flat_map(|v| v.split([';', ',']))),
             countries: Vec::new(),
             regions: Vec::new(),

@@ -3,6 +3,7 @@
 
 use super::casing::repair_name_casing;
 use super::clean_space;
+use super::reference::{self, PastedReference};
 use crate::record::{Agent, Repair};
 
 /// Words that mark a name as an organisation's.
@@ -103,6 +104,8 @@ pub struct Authors {
     pub agents: Vec<Agent>,
     /// A citation found where names should be, rejoined.
     pub citation: Option<String>,
+    /// That citation read into fields, when it is a chapter reference.
+    pub reference: Option<PastedReference>,
     pub repairs: Vec<Repair>,
     pub warnings: Vec<String>,
 }
@@ -111,6 +114,27 @@ pub struct Authors {
 pub fn parse_author_lines(lines: &[String]) -> Authors {
     let mut out = Authors::default();
     if lines.iter().any(|l| looks_like_citation(l)) {
+        if let Some(r) = reference::parse(lines) {
+            out.repairs.push(Repair {
+                field: "authors".into(),
+                original: lines.join(" | "),
+                repaired: r
+                    .authors
+                    .iter()
+                    .map(Agent::display_name)
+                    .collect::<Vec<_>>()
+                    .join("; "),
+                guess: true,
+                reason: "a whole chapter reference was pasted into the author lines; \
+                         its authors are the chapter's, the rest is read into the \
+                         record's book, editors, publisher and place"
+                    .into(),
+            });
+            out.agents = r.authors.clone();
+            out.citation = Some(r.text.clone());
+            out.reference = Some(r);
+            return out;
+        }
         // The CMS split a reference on commas and " and ": rejoining with ", "
         // restores it well enough to read, and to find the first author.
         let joined = lines.join(", ");

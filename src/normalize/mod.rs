@@ -8,6 +8,7 @@ pub mod casing;
 pub mod kind;
 pub mod languages;
 pub mod places;
+pub mod reference;
 pub mod subjects;
 
 use deunicode::deunicode;

@@ -92,6 +92,7 @@ pub fn kind_label(kind: RecordKind) -> Option<&'static str> {
         RecordKind::Book => "book",
         RecordKind::ModelLaw => "model law",
         RecordKind::AudioVisual => "audiovisual",
+        RecordKind::Chapter => "book chapter",
         RecordKind::Document => return None,
     })
 }
@@ -150,6 +151,14 @@ fn oai_dc(x: &mut Xml, r: &Record, ctx: &Context<'_>) {
     }
     for p in &r.publishers {
         x.text("dc:publisher", &[], &dc_name(p));
+    }
+    // A chapter's book, as DRIVER and OpenAIRE name a work's host, and
+    // its editors as contributors.
+    if let Some(c) = &r.container {
+        x.text("dc:source", &[], &c.title);
+        for e in &c.editors {
+            x.text("dc:contributor", &[], &dc_name(e));
+        }
     }
     if let Some(y) = r.year {
         x.text("dc:date", &[], &format!("{y:04}"));
@@ -215,8 +224,13 @@ fn mods(x: &mut Xml, r: &Record, ctx: &Context<'_>) {
     if let Some(k) = kind_label(r.kind) {
         x.text("genre", &[], k);
     }
-    if !r.publishers.is_empty() || r.year.is_some() {
+    if !r.publishers.is_empty() || r.year.is_some() || r.place.is_some() {
         x.open("originInfo", &[]);
+        if let Some(p) = &r.place {
+            x.open("place", &[])
+                .text("placeTerm", &[("type", "text")], p)
+                .close();
+        }
         for p in &r.publishers {
             x.text("publisher", &[], &p.display_name());
         }
@@ -226,6 +240,17 @@ fn mods(x: &mut Xml, r: &Record, ctx: &Context<'_>) {
                 &[("encoding", "w3cdtf"), ("keyDate", "yes")],
                 &format!("{y:04}"),
             );
+        }
+        x.close();
+    }
+    // A chapter's book: MODS's host item, with its editors.
+    if let Some(c) = &r.container {
+        x.open("relatedItem", &[("type", "host")]);
+        x.open("titleInfo", &[])
+            .text("title", &[], &c.title)
+            .close();
+        for e in &c.editors {
+            mods_name(x, e, ctx, ("edt", "editor"));
         }
         x.close();
     }

@@ -32,7 +32,7 @@ use crate::normalize::languages::{LanguageValue, parse_language};
 use crate::normalize::places::{COUNTRIES, REGIONS, Scheme};
 use crate::normalize::{clean_space, kind, slug};
 use crate::rdf::{Iris, ns, term};
-use crate::record::{Provenance, Record, RecordKind};
+use crate::record::{Container, Provenance, Record, RecordKind};
 use crate::store::Store;
 use oxigraph::model::vocab::{rdf, xsd};
 use oxigraph::model::{GraphNameRef, Literal, NamedNode, Quad, Term};
@@ -499,6 +499,8 @@ fn short_hash(s: &str) -> String {
 struct Dc {
     titles: Vec<String>,
     creators: Vec<String>,
+    contributors: Vec<String>,
+    sources: Vec<String>,
     subjects: Vec<String>,
     descriptions: Vec<String>,
     publishers: Vec<String>,
@@ -522,6 +524,8 @@ impl Dc {
         Dc {
             titles: all("title"),
             creators: all("creator"),
+            contributors: all("contributor"),
+            sources: all("source"),
             subjects: all("subject"),
             descriptions: dc
                 .children(DC_NS, "description")
@@ -621,6 +625,17 @@ impl Dc {
             year,
             authors: self.creators.iter().map(|c| parse_name(c).0).collect(),
             publishers: self.publishers.iter().map(|p| organization(p)).collect(),
+            place: None,
+            // A chapter's book and its editors (`oai::formats`); oai_dc
+            // has no element for the place of publication.
+            container: self
+                .sources
+                .first()
+                .filter(|_| kind == RecordKind::Chapter)
+                .map(|title| Container {
+                    title: title.clone(),
+                    editors: self.contributors.iter().map(|c| parse_name(c).0).collect(),
+                }),
             languages,
             countries,
             regions,

@@ -1,6 +1,6 @@
 //! Record -> triples: Dublin Core terms, schema.org and BIBO, as DESIGN.md maps them.
 
-use super::{Iris, ns, term};
+use super::{Iris, container, ns, term};
 use crate::record::{Agent, Record, RecordKind};
 use oxigraph::model::vocab::{rdf, rdfs, xsd};
 use oxigraph::model::{GraphName, Literal, NamedNode, NamedOrBlankNode, Quad, Term};
@@ -26,6 +26,7 @@ pub fn kind_classes(kind: RecordKind) -> (NamedNode, NamedNode) {
         RecordKind::Book => ("Book", "Book"),
         RecordKind::ModelLaw => ("LegalDocument", "Legislation"),
         RecordKind::AudioVisual => ("AudioDocument", "AudioObject"),
+        RecordKind::Chapter => ("Chapter", "Chapter"),
         RecordKind::Document => ("Document", "CreativeWork"),
     };
     (term(ns::BIBO, bibo), term(ns::SCHEMA, schema))
@@ -89,6 +90,9 @@ impl<'a> Mapper<'a> {
                 self.add(s.clone(), Self::schema("datePublished"), year);
             }
             self.authors(&r.id, &s, &r.authors);
+            if let Some(c) = &r.container {
+                self.container(&r.id, &s, c);
+            }
         } else {
             self.add(s.clone(), Self::dc("alternative"), text(&r.title));
             self.add(s.clone(), Self::schema("alternateName"), text(&r.title));
@@ -109,6 +113,10 @@ impl<'a> Mapper<'a> {
             let agent = self.iris.agent(&p.key());
             self.add(s.clone(), Self::dc("publisher"), agent.clone());
             self.add(s.clone(), Self::schema("publisher"), agent);
+        }
+        if let Some(place) = &r.place {
+            let (ns, local) = container::PLACE;
+            self.add(s.clone(), term(ns, local), text(place));
         }
         for code in &r.languages {
             self.add(s.clone(), Self::dc("language"), self.iris.language(code));
@@ -199,12 +207,51 @@ impl<'a> Mapper<'a> {
             self.add(s.clone(), Self::dc("creator"), agent.clone());
             self.add(s.clone(), Self::schema("author"), agent);
         }
-        let cell = |i: usize| self.iris.record_part(id, &format!("authors-{}", i + 1));
-        self.add(s.clone(), term(ns::BIBO, "authorList"), cell(0));
-        for (i, a) in authors.iter().enumerate() {
+        self.agent_list(id, "authors", s, term(ns::BIBO, "authorList"), authors);
+    }
+
+    /// A chapter's book: a node of the record's document with its title
+    /// and editors (`rdf::container`).
+    fn container(&mut self, id: &str, s: &NamedNode, c: &crate::record::Container) {
+        let book = self.iris.record_part(id, container::FRAGMENT);
+        for (ns, local) in container::IS_PART_OF {
+            self.add(s.clone(), term(ns, local), book.clone());
+        }
+        for (ns, local) in container::BOOK {
+            self.add(book.clone(), rdf::TYPE.into(), term(ns, local));
+        }
+        let title = Literal::new_simple_literal(&c.title);
+        self.add(book.clone(), Self::dc("title"), title.clone());
+        self.add(book.clone(), Self::schema("name"), title);
+        for e in &c.editors {
+            let agent = self.iris.agent(&e.key());
+            for (ns, local) in container::EDITOR {
+                self.add(book.clone(), term(ns, local), agent.clone());
+            }
+        }
+        let (ns, local) = container::EDITOR_LIST;
+        self.agent_list(id, "editors", &book, term(ns, local), &c.editors);
+    }
+
+    /// Agents in order: `s predicate` the head of an RDF list whose cells
+    /// are `{record}#{name}-N`.
+    fn agent_list(
+        &mut self,
+        id: &str,
+        name: &str,
+        s: &NamedNode,
+        predicate: NamedNode,
+        agents: &[Agent],
+    ) {
+        if agents.is_empty() {
+            return;
+        }
+        let cell = |i: usize| self.iris.record_part(id, &format!("{name}-{}", i + 1));
+        self.add(s.clone(), predicate, cell(0));
+        for (i, a) in agents.iter().enumerate() {
             let agent = self.iris.agent(&a.key());
             self.add(cell(i), rdf::FIRST.into(), agent);
-            let rest: Term = if i + 1 < authors.len() {
+            let rest: Term = if i + 1 < agents.len() {
                 cell(i + 1).into()
             } else {
                 rdf::NIL.into()

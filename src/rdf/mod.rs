@@ -22,6 +22,31 @@ pub mod ns {
     pub const PROV: &str = "http://www.w3.org/ns/prov#";
     pub const DCAT: &str = "http://www.w3.org/ns/dcat#";
     pub const VOID: &str = "http://rdfs.org/ns/void#";
+    /// RDA unconstrained elements (place of publication).
+    pub const RDAU: &str = "http://rdaregistry.info/Elements/u/";
+}
+
+/// A chapter's book (`Record::container`) and a work's place of
+/// publication in RDF: declared once, for `mapping` (writing) and `read`.
+/// The book is a node of the record's document (`{record}#book`), not a
+/// record of the catalogue: `schema:Book` and `bibo:Book`, never
+/// `dcterms:BibliographicResource`.
+pub mod container {
+    use super::ns;
+
+    /// Record -> its book (each written, the first read).
+    pub const IS_PART_OF: [(&str, &str); 2] = [(ns::DCTERMS, "isPartOf"), (ns::SCHEMA, "isPartOf")];
+    /// The book's classes.
+    pub const BOOK: [(&str, &str); 2] = [(ns::BIBO, "Book"), (ns::SCHEMA, "Book")];
+    /// Book -> each editor (agent IRIs).
+    pub const EDITOR: [(&str, &str); 2] = [(ns::BIBO, "editor"), (ns::SCHEMA, "editor")];
+    /// Book -> its editors in order, an RDF list like `bibo:authorList`.
+    pub const EDITOR_LIST: (&str, &str) = (ns::BIBO, "editorList");
+    /// The fragment of the book node in the record's document.
+    pub const FRAGMENT: &str = "book";
+    /// Record -> its place of publication, a literal as the source writes
+    /// it (RDA "has place of publication"; schema.org and BIBO have none).
+    pub const PLACE: (&str, &str) = (ns::RDAU, "P60163");
 }
 
 /// Prefixes for Turtle output and for SPARQL examples.
@@ -37,6 +62,7 @@ pub fn prefixes(base: &str) -> Vec<(&'static str, String)> {
         ("foaf", ns::FOAF.into()),
         ("skos", ns::SKOS.into()),
         ("prov", ns::PROV.into()),
+        ("rdau", ns::RDAU.into()),
         ("pal", format!("{base}ontology#")),
     ]
 }

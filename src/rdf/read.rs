@@ -2,8 +2,8 @@
 //! of all graphs), so that anything added by import, update or harvest
 //! exports alike.
 
-use super::{Iris, ns, term};
-use crate::record::{Agent, Provenance, Record, RecordKind, Repair};
+use super::{Iris, container, ns, term};
+use crate::record::{Agent, Container, Provenance, Record, RecordKind, Repair};
 use oxigraph::model::vocab::rdf;
 use oxigraph::model::{GraphNameRef, NamedNode, NamedOrBlankNodeRef, Quad, Term};
 use oxigraph::store::{StorageError, Store};
@@ -98,6 +98,10 @@ struct Terms {
     foaf_person: NamedNode,
     schema_person: NamedNode,
     comment: NamedNode,
+    is_part_of: NamedNode,
+    editor_list: NamedNode,
+    editor: NamedNode,
+    place: NamedNode,
 }
 
 static TERMS: LazyLock<Terms> = LazyLock::new(|| {
@@ -129,6 +133,10 @@ static TERMS: LazyLock<Terms> = LazyLock::new(|| {
         foaf_person: term(ns::FOAF, "Person"),
         schema_person: term(ns::SCHEMA, "Person"),
         comment: oxigraph::model::vocab::rdfs::COMMENT.into_owned(),
+        is_part_of: term(container::IS_PART_OF[0].0, container::IS_PART_OF[0].1),
+        editor_list: term(container::EDITOR_LIST.0, container::EDITOR_LIST.1),
+        editor: term(container::EDITOR[0].0, container::EDITOR[0].1),
+        place: term(container::PLACE.0, container::PLACE.1),
     }
 });
 
@@ -232,6 +240,11 @@ impl<'a> Reader<'a> {
             .collect();
         provenance.sort_by(|a, b| (&a.source, &a.file, a.line).cmp(&(&b.source, &b.file, b.line)));
 
+        let container = match objects(&quads, &t.is_part_of).next() {
+            Some(book) => self.container(book)?,
+            None => None,
+        };
+
         let mut repairs = Vec::new();
         for node in objects(&quads, &self.repair) {
             let rq = about(store, node.as_ref().into())?;
@@ -255,6 +268,8 @@ impl<'a> Reader<'a> {
             year,
             authors,
             publishers,
+            place: first_literal(&quads, &t.place),
+            container,
             languages: keys_under(&t.language, "language"),
             countries: keys_under(&t.spatial, "country"),
             regions: keys_under(&t.spatial, "region"),
@@ -271,6 +286,24 @@ impl<'a> Reader<'a> {
             provenance,
             repairs,
         }))
+    }
+
+    /// A chapter's book, when the node has a title.
+    fn container(&mut self, book: &NamedNode) -> Result<Option<Container>, StorageError> {
+        let t = &*TERMS;
+        let quads = about(self.store, book.as_ref().into())?;
+        let Some(title) = first_literal(&quads, &t.title) else {
+            return Ok(None);
+        };
+        let editor_iris = match objects(&quads, &t.editor_list).next() {
+            Some(head) => list_members(self.store, head)?,
+            None => objects(&quads, &t.editor).cloned().collect(),
+        };
+        let editors = editor_iris
+            .iter()
+            .map(|a| self.agent(a))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Some(Container { title, editors }))
     }
 
     fn agent(&mut self, iri: &NamedNode) -> Result<Agent, StorageError> {

@@ -99,6 +99,7 @@ pub fn kind_label(kind: RecordKind) -> &'static str {
         RecordKind::Book => "Book",
         RecordKind::ModelLaw => "Model Law",
         RecordKind::AudioVisual => "Audiovisual Material",
+        RecordKind::Chapter => "Book Chapter",
         RecordKind::Document => "Document",
     }
 }

@@ -249,6 +249,8 @@ struct Engine {
     writer: Mutex<IndexWriter>,
     fields: Fields,
     parser: QueryParser,
+    /// `Fields::bonuses`, each as a disjunctive parser with its constant.
+    bonuses: Vec<(QueryParser, Option<f32>)>,
     iris: Iris,
     /// Author key -> display name, for facet labels and author filters by name.
     authors: RwLock<HashMap<String, String>>,
@@ -301,12 +303,25 @@ impl SearchIndex {
             parser.set_field_boost(f, boost);
         }
         parser.set_conjunction_by_default();
+        let bonuses = fields
+            .bonuses()
+            .into_iter()
+            .map(|b| {
+                let mut p =
+                    QueryParser::for_index(&index, b.fields.iter().map(|(f, _)| *f).collect());
+                for (f, boost) in b.fields {
+                    p.set_field_boost(f, boost);
+                }
+                (p, b.constant)
+            })
+            .collect();
         Ok(SearchIndex {
             engine: Ok(Arc::new(Engine {
                 reader,
                 writer: Mutex::new(writer),
                 fields,
                 parser,
+                bonuses,
                 iris: iris.clone(),
                 authors: RwLock::new(HashMap::new()),
                 status: Mutex::new(Status::Ready),
@@ -854,7 +869,17 @@ impl Engine {
         } else {
             // Lenient: a stray quote or colon in a search box is not an error.
             let (q, _errors) = self.parser.parse_query_lenient(&req.q);
-            Some(q)
+            // Every word must match, stemmed; the bonuses only rank.
+            let mut clauses = vec![(Occur::Must, q)];
+            for (parser, constant) in &self.bonuses {
+                let (b, _errors) = parser.parse_query_lenient(&req.q);
+                let b: Box<dyn Query> = match constant {
+                    Some(c) => Box::new(ConstScoreQuery::new(b, *c)),
+                    None => b,
+                };
+                clauses.push((Occur::Should, b));
+            }
+            Some(Box::new(BooleanQuery::new(clauses)) as Box<dyn Query>)
         };
         let filters: Vec<(FacetKind, String)> = {
             let authors = lock_read(&self.authors);

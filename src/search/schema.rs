@@ -23,6 +23,9 @@ pub(crate) const FACETS: &str = "facets";
 /// Name of our analyzer in the index's tokenizer manager.
 pub(crate) const ANALYZER: &str = "palermo";
 
+/// Name of the analyzer of the word forms as written (`exact_analyzer`).
+pub(crate) const EXACT_ANALYZER: &str = "palermo-exact";
+
 /// Lower case, then fold accents ("Markéta" and "MARKETA" meet at
 /// "marketa"), drop English stop words (so that a conjunctive query for
 /// "trafficking in persons" does not require "in"), then stem ("exploited"
@@ -43,6 +46,21 @@ pub(crate) fn analyzer() -> TextAnalyzer {
     }
 }
 
+/// `analyzer` without the stemmer: the word forms as written, still
+/// case- and accent-insensitive. The `*_exact` fields use it so that a
+/// record with the searched form ("trafficked") ranks above one that only
+/// shares its stem ("trafficking").
+pub(crate) fn exact_analyzer() -> TextAnalyzer {
+    let builder = TextAnalyzer::builder(SimpleTokenizer::default())
+        .filter(RemoveLongFilter::limit(40))
+        .filter(LowerCaser)
+        .filter(AsciiFoldingFilter);
+    match StopWordFilter::new(Language::English) {
+        Some(stop) => builder.filter(stop).build(),
+        None => builder.build(),
+    }
+}
+
 /// The fields of one indexed record.
 #[derive(Clone, Copy)]
 pub(crate) struct Fields {
@@ -52,6 +70,10 @@ pub(crate) struct Fields {
     pub alt_title: Field,
     /// Abstract and description.
     pub body: Field,
+    /// Title, alternative titles and body again, unstemmed (`exact_analyzer`).
+    pub title_exact: Field,
+    pub alt_title_exact: Field,
+    pub body_exact: Field,
     /// Authors and publishers, names and acronyms.
     pub agents: Field,
     /// Category, country, region and type labels.
@@ -74,11 +96,20 @@ impl Fields {
                 .set_tokenizer(ANALYZER)
                 .set_index_option(IndexRecordOption::WithFreqsAndPositions),
         );
+        let exact = TextOptions::default().set_indexing_options(
+            TextFieldIndexing::default()
+                .set_tokenizer(EXACT_ANALYZER)
+                // Positions too: a quoted phrase is searched here as well.
+                .set_index_option(IndexRecordOption::WithFreqsAndPositions),
+        );
         let fields = Fields {
             id: b.add_text_field("id", STRING | STORED | FAST),
             title: b.add_text_field("title", text.clone().set_stored()),
             alt_title: b.add_text_field("alt_title", text.clone()),
             body: b.add_text_field("abstract", text.clone().set_stored()),
+            title_exact: b.add_text_field("title_exact", exact.clone()),
+            alt_title_exact: b.add_text_field("alt_title_exact", exact.clone()),
+            body_exact: b.add_text_field("abstract_exact", exact),
             agents: b.add_text_field("authors", text.clone()),
             subjects: b.add_text_field("subjects", text),
             facets: b.add_text_field(FACETS, STRING | FAST),
@@ -100,6 +131,45 @@ impl Fields {
             (self.body, 1.0),
         ]
     }
+
+    /// What ranks a hit above plain BM25, each searched for any of the
+    /// query's words: a bonus on top of `searched`, never a condition.
+    /// Ranking is meant as (word form as written in a title, any form in a
+    /// title, BM25 with forms as written counting extra): a title says
+    /// what a work is about and the form a user typed is the one meant,
+    /// while an abstract's words, and a common word's stem in a title,
+    /// would otherwise be outweighed by a rare word in an abstract
+    /// (BM25's IDF). So the two title tiers add constants far above what
+    /// BM25 gives a query here, and the unstemmed abstract adds its BM25
+    /// score (`tests/search_http.rs`, `exact_forms_and_titles_rank_first`).
+    pub fn bonuses(&self) -> [Bonus; 3] {
+        [
+            Bonus {
+                fields: vec![(self.title_exact, 1.0), (self.alt_title_exact, 1.0)],
+                constant: Some(TITLE_FORM_BONUS),
+            },
+            Bonus {
+                fields: vec![(self.title, 1.0), (self.alt_title, 1.0)],
+                constant: Some(TITLE_BONUS),
+            },
+            Bonus {
+                fields: vec![(self.body_exact, 1.0)],
+                constant: None,
+            },
+        ]
+    }
+}
+
+/// Added when a word of the query appears in a title as written.
+pub(crate) const TITLE_FORM_BONUS: f32 = 100.0;
+/// Added when a word of the query appears in a title in any form.
+pub(crate) const TITLE_BONUS: f32 = 100.0;
+
+/// A query over some fields that adds to a hit's score (`Fields::bonuses`):
+/// a constant when `constant` is set, else the fields' BM25 score.
+pub(crate) struct Bonus {
+    pub fields: Vec<(Field, f32)>,
+    pub constant: Option<f32>,
 }
 
 /// A new in-memory index with our analyzer registered.
@@ -107,6 +177,9 @@ pub(crate) fn ram_index() -> (Index, Fields) {
     let (schema, fields) = Fields::schema();
     let index = Index::create_in_ram(schema);
     index.tokenizers().register(ANALYZER, analyzer());
+    index
+        .tokenizers()
+        .register(EXACT_ANALYZER, exact_analyzer());
     (index, fields)
 }
 
@@ -141,12 +214,15 @@ pub(crate) fn document(
     let mut doc = TantivyDocument::default();
     doc.add_text(fields.id, &record.id);
     doc.add_text(fields.title, &record.title);
+    doc.add_text(fields.title_exact, &record.title);
     doc.add_text(fields.title_sort, title_key(&record.title));
     for t in &record.alternative_titles {
         doc.add_text(fields.alt_title, t);
+        doc.add_text(fields.alt_title_exact, t);
     }
     for t in record.abstract_text.iter().chain(record.description.iter()) {
         doc.add_text(fields.body, t);
+        doc.add_text(fields.body_exact, t);
     }
     for agent in record.authors.iter().chain(record.publishers.iter()) {
         doc.add_text(fields.agents, agent.display_name());

@@ -69,6 +69,8 @@ pub fn special_record() -> Record {
             name: "Institute of Social Sciences, New Delhi".into(),
             acronym: None,
         }],
+        place: None,
+        container: None,
         languages: vec!["en".into(), "fr".into(), "ru".into()],
         countries: vec!["BA".into(), "TT".into(), "AN".into()],
         regions: vec!["middle-east-and-north-africa".into()],

@@ -62,6 +62,7 @@ pub fn kind_name(kind: RecordKind) -> &'static str {
         RecordKind::Book => "Book",
         RecordKind::ModelLaw => "Model law",
         RecordKind::AudioVisual => "Audiovisual material",
+        RecordKind::Chapter => "Book chapter",
         RecordKind::Document => "Document",
     }
 }
@@ -271,10 +272,21 @@ impl Landing<'_> {
             let genre = match CitationType::from(r.kind) {
                 CitationType::Report => "report",
                 CitationType::Book => "book",
+                CitationType::BookSection => "bookitem",
                 CitationType::JournalArticle | CitationType::AudioRecording => "document",
             };
             kev.append_pair("rft.genre", genre);
-            kev.append_pair("rft.btitle", &r.title);
+            match &r.container {
+                // A book item: the chapter is the article title, its book
+                // the book title (Z39.88 book format).
+                Some(c) => {
+                    kev.append_pair("rft.atitle", &r.title);
+                    kev.append_pair("rft.btitle", &c.title);
+                }
+                None => {
+                    kev.append_pair("rft.btitle", &r.title);
+                }
+            }
         }
         kev.append_pair("rft_id", &self.iri());
         for a in cited_authors(r) {
@@ -288,6 +300,9 @@ impl Landing<'_> {
         }
         if let Some(p) = r.publishers.first() {
             kev.append_pair("rft.pub", &p.display_name());
+        }
+        if let Some(p) = &r.place {
+            kev.append_pair("rft.place", p);
         }
         for (_, l) in self.categories() {
             kev.append_pair("rft.subject", &l);
@@ -333,6 +348,14 @@ impl Landing<'_> {
             }
             @if !r.publishers.is_empty() {
                 meta name="citation_publisher" content=(r.publishers.iter().map(Agent::display_name).collect::<Vec<_>>().join("; "));
+            }
+            // A chapter: Zotero's Embedded Metadata makes a book section of
+            // a page with citation_inbook_title, with citation_editor.
+            @if let Some(c) = &r.container {
+                meta name="citation_inbook_title" content=(c.title);
+                @for e in &c.editors {
+                    meta name="citation_editor" content=(inverted_name(e));
+                }
             }
             @if is_report(r.kind) {
                 @if let Some(i) = self.institution() {
@@ -425,9 +448,22 @@ impl Landing<'_> {
                 dl.facts {
                     dt { "Year" }
                     dd { @if let Some(y) = r.year { (y) } @else { "not given" } }
+                    @if let Some(c) = &r.container {
+                        dt { "In" }
+                        dd {
+                            cite { (c.title) }
+                            @if !c.editors.is_empty() {
+                                ", edited by " (self.agents(&c.editors))
+                            }
+                        }
+                    }
                     @if !r.publishers.is_empty() {
                         dt { "Publisher" }
                         dd { (self.agents(&r.publishers)) }
+                    }
+                    @if let Some(p) = &r.place {
+                        dt { "Place" }
+                        dd { (p) }
                     }
                     @if !r.languages.is_empty() {
                         dt { "Languages" }
