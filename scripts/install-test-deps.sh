@@ -10,7 +10,7 @@ if ! command -v chromium >/dev/null 2>&1; then
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >/dev/null
 fi
-# The LaTeX toolchain that typesets every export (tests/latex.rs): classic
+# The LaTeX toolchain that typesets every export (tests/integration/latex.rs): classic
 # BibTeX styles and biblatex + biber.
 if ! command -v pdflatex >/dev/null 2>&1 || ! command -v bibtex >/dev/null 2>&1 \
   || ! command -v biber >/dev/null 2>&1 || ! kpsewhich biblatex.sty >/dev/null 2>&1 \
@@ -20,13 +20,17 @@ if ! command -v pdflatex >/dev/null 2>&1 || ! command -v bibtex >/dev/null 2>&1 
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends \
     texlive-latex-base texlive-latex-recommended texlive-bibtex-extra biber lmodern >/dev/null
 fi
+# cargo-nextest runs the tests, one process per test (test.sh).
+if ! cargo nextest --version >/dev/null 2>&1; then
+  cargo install cargo-nextest --locked
+fi
 # cargo-deny for the supply-chain check in CI (.ci/run).
 if ! cargo deny --version >/dev/null 2>&1; then
   cargo install cargo-deny --locked
 fi
 # pip skips what is already satisfied without asking the index.
 python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore -r "$here/../tests/python/requirements.txt"
-# The W3C SPARQL test suites (tests/w3c.rs), from rdflib's source distribution
+# The W3C SPARQL test suites (tests/integration/w3c.rs), from rdflib's source distribution
 # (pinned on PyPI); only the two suites, kept outside the repository.
 w3c="${PALERMO_W3C_SUITES:-$HOME/.cache/palermo/w3c}"
 if [ ! -f "$w3c/sparql11/manifest-all.ttl" ] || [ ! -f "$w3c/dawg-data-r2/manifest-evaluation.ttl" ]; then

@@ -8,7 +8,7 @@
 //! reader, one that names the file: `fuzz.bib:3: ...`), anything else an
 //! acceptance. An empty or missing seed directory fails the test.
 
-#[path = "../fuzz/src/lib.rs"]
+#[path = "../../fuzz/src/lib.rs"]
 mod checks;
 
 use checks::Outcome;

@@ -1,7 +1,7 @@
 //! The SPARQL 1.1 Protocol over real HTTP, modelled on the W3C protocol
 //! tests: query forms, negotiation, datasets, errors, limits, writes, federation.
 
-mod common;
+use crate::common;
 
 use palermo::http::{Config, Secret};
 use reqwest::{Client, Response, StatusCode};
@@ -1125,7 +1125,7 @@ PREFIX pal: <http://localhost:8080/ontology#>
 
     /// The example queries of the README (fenced as `sparql`).
     fn readme_examples() -> Vec<String> {
-        let readme = include_str!("../README.md");
+        let readme = include_str!("../../README.md");
         let mut out = Vec::new();
         let mut lines = readme.lines();
         while let Some(l) = lines.next() {

@@ -1,31 +1,21 @@
 //! The service over real HTTP on 127.0.0.1.
 
-mod common;
+use crate::common;
 
-use palermo::http::{AppState, Config, router};
+use palermo::http::{AppState, Config};
 use std::time::Duration;
 
 async fn start() -> (String, tokio::sync::oneshot::Sender<()>) {
     let (store, _) = common::catalogue();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let config = Config {
-        bind: addr,
-        iris: common::iris(),
-        query_timeout: Duration::from_secs(5),
-        ..Config::default()
-    };
-    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-    let app = router::router(AppState::new(store, config));
-    tokio::spawn(async move {
-        axum::serve(listener, app)
-            .with_graceful_shutdown(async {
-                let _ = rx.await;
-            })
-            .await
-            .unwrap();
-    });
-    (format!("http://{addr}"), tx)
+    common::serve(
+        store,
+        Config {
+            iris: common::iris(),
+            query_timeout: Duration::from_secs(5),
+            ..Config::default()
+        },
+    )
+    .await
 }
 
 #[tokio::test]

@@ -3,7 +3,7 @@
 //! the index following writes made through the API, and the SPARQL
 //! full-text functions on `/sparql`.
 
-mod common;
+use crate::common;
 
 use palermo::http::{Config, Secret};
 use reqwest::{Client, Response};

@@ -1,6 +1,6 @@
 //! Import semantics: idempotent, atomic, change-tracking, with clear errors.
 
-mod common;
+use crate::common;
 
 use common::*;
 use palermo::import::{SourceFile, import};

@@ -3,7 +3,7 @@
 //! landing pages carry what reference managers read; `/void`, the dumps,
 //! the sitemap and robots.txt say the truth about the store.
 
-mod common;
+use crate::common;
 
 use oxigraph::io::{JsonLdProfileSet, RdfFormat, RdfParser};
 use oxigraph::model::{Term, Triple};

@@ -1,7 +1,7 @@
 //! A record's landing page in a real browser: headless Chromium renders it
 //! (nothing to fetch from the network), and we keep a screenshot of it.
 
-mod common;
+use crate::common;
 
 use palermo::http::Config;
 use palermo::rdf::read;

@@ -8,7 +8,7 @@
 //! records a concept page lists are the ones the catalogue says have it;
 //! the server lists its formats and answers every id in RIS.
 
-mod common;
+use crate::common;
 
 use palermo::http::Config;
 use palermo::rdf::read;

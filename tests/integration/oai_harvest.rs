@@ -3,7 +3,7 @@
 //! incremental one after a change and a deletion upstream, and the harvested
 //! records exported again by the harvester's own provider.
 
-mod oai_support;
+use crate::oai_support;
 
 use axum::extract::Request;
 use axum::http::StatusCode;

@@ -1,6 +1,6 @@
 //! The shipped catalogue, record by record, as the store holds it.
 
-mod common;
+use crate::common;
 
 use common::*;
 use palermo::rdf::read;

@@ -3,7 +3,7 @@
 //! family is there, and the counts are the workload's. Its own test binary,
 //! so that no other test's requests share the process-wide counters.
 
-mod common;
+use crate::common;
 
 use palermo::http::Config;
 use reqwest::Client;
@@ -36,6 +36,9 @@ async fn get(base: &str, path: &str) -> u16 {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn metrics_count_the_workload() {
+    if !common::in_own_process("metrics::metrics_count_the_workload") {
+        return;
+    }
     let (store, report) = common::catalogue();
     let quads = store.len().unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();

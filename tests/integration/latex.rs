@@ -9,7 +9,7 @@
 //! The toolchain comes from `scripts/install-test-deps.sh`; a missing tool
 //! fails the test with that hint, never skips it.
 
-mod export_support;
+use crate::export_support;
 
 use export_support::*;
 use palermo::export::{ExportOptions, Format, bibtex, cited_authors};

@@ -6,7 +6,7 @@
 //! The parsers come from `scripts/install-test-deps.sh`; a missing one
 //! fails the test with that hint, never skips it.
 
-mod export_support;
+use crate::export_support;
 
 use export_support::*;
 use palermo::export::{ExportOptions, Format, bibtex, cited_authors, csljson, ris};

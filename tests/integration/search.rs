@@ -2,7 +2,7 @@
 //! checked against SPARQL, sorting and pages, the index following writes,
 //! and the SPARQL full-text functions.
 
-mod common;
+use crate::common;
 
 use palermo::search::{FacetKind, SearchIndex, SearchRequest, SearchResults, Sort};
 use palermo::store::Store;

@@ -1,7 +1,7 @@
 //! The bulk import path (`import::bulk`): the same store as the transaction
 //! path, and crash recovery at each step, with the real binary aborting.
 
-mod common;
+use crate::common;
 
 use common::{BASE, T1, T2, iris, snapshot};
 use palermo::import::{Mode, RecordSource, Strategy, import_records_with};

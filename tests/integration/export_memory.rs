@@ -4,7 +4,7 @@
 //! would take hundreds of MB; streaming takes the cite-key hashes of BibTeX
 //! and some buffers.
 
-mod export_support;
+use crate::export_support;
 
 use export_support::*;
 use palermo::error::Error;
@@ -38,6 +38,9 @@ impl std::io::Write for Sink {
 
 #[test]
 fn bulk_exports_stream_in_bounded_memory() {
+    if !crate::common::in_own_process("export_memory::bulk_exports_stream_in_bounded_memory") {
+        return;
+    }
     let base = record(SPECIAL_ID);
     let make = |i: usize| -> Result<Record, Error> {
         let mut r = base.clone();

@@ -2,7 +2,7 @@
 //! gets a 4xx (or is cut off by a limit), never a 5xx, never echoed
 //! unescaped, and the server keeps answering afterwards.
 
-mod common;
+use crate::common;
 
 use palermo::http::Config;
 use std::io::{Read, Write};

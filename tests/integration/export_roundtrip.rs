@@ -21,7 +21,7 @@
 //! - curators' remarks (`editorial_notes`), which no export carries;
 //! - CSL-JSON carries everything else, the rest in its `custom` object.
 
-mod export_support;
+use crate::export_support;
 
 use export_support::*;
 use palermo::export::types::CitationType;

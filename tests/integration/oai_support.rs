@@ -1,6 +1,5 @@
 //! Shared by the OAI-PMH tests: real servers on 127.0.0.1, requests, the
 //! facts of a response, and the Python validators.
-#![allow(dead_code)]
 
 use axum::Extension;
 use palermo::http::{AppState, Config, router};

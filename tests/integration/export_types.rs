@@ -9,7 +9,7 @@
 //! - no tag or field lands nowhere (Zotero turns those into child notes or
 //!   discards them): publisher, genre, language, abstract and tags survive.
 
-mod export_support;
+use crate::export_support;
 
 use export_support::*;
 use palermo::export::types::{CitationType, genre};
@@ -31,7 +31,7 @@ struct Tables {
 }
 
 fn tables() -> Tables {
-    toml::from_str(include_str!("zotero/tables.toml")).expect("tables parse")
+    toml::from_str(include_str!("../zotero/tables.toml")).expect("tables parse")
 }
 
 /// The Zotero field a tag or field lands in for an item type, if any.

@@ -1,5 +1,4 @@
 //! Shared helpers of the integration tests: a store with the shipped catalogue.
-#![allow(dead_code)]
 
 use palermo::import::{SourceFile, import};
 use palermo::rdf::Iris;
@@ -46,8 +45,10 @@ pub fn shipped_with(path_suffix: &str, edit: impl Fn(&str) -> String) -> Vec<Sou
         .collect()
 }
 
-/// A real server on 127.0.0.1 (random port) over `store`; returns its base
-/// URL and a sender that stops it.
+/// A real server on 127.0.0.1 (random port) over `store`, run by the
+/// production accept loop and state (`http::serve_on`: connection limits,
+/// the warm thread, store counts); returns its base URL and a sender that
+/// stops it.
 pub async fn serve(
     store: Store,
     config: palermo::http::Config,
@@ -59,14 +60,12 @@ pub async fn serve(
         ..config
     };
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-    let app = palermo::http::router::router(palermo::http::AppState::new(store, config));
     tokio::spawn(async move {
-        axum::serve(listener, app)
-            .with_graceful_shutdown(async {
-                let _ = rx.await;
-            })
-            .await
-            .unwrap();
+        palermo::http::serve_on(listener, store, config, async {
+            let _ = rx.await;
+        })
+        .await
+        .unwrap();
     });
     (format!("http://{addr}"), tx)
 }
@@ -103,4 +102,24 @@ pub fn form(pairs: &[(&str, &str)]) -> String {
         s.append_pair(k, v);
     }
     s.finish()
+}
+
+/// For a test that reads process-wide state (the metrics registry, the
+/// peak resident size): runs `test` (its full path, `module::name`) again in
+/// a process of its own, unless this already is one, and returns whether
+/// the caller is that process. `cargo nextest` gives every test its own
+/// process already; `cargo test` shares one between all of them.
+pub fn in_own_process(test: &str) -> bool {
+    const ALONE: &str = "PALERMO_TEST_ALONE";
+    let nextest = std::env::var("NEXTEST_EXECUTION_MODE").is_ok_and(|m| m == "process-per-test");
+    if nextest || std::env::var_os(ALONE).is_some() {
+        return true;
+    }
+    let status = std::process::Command::new(std::env::current_exe().expect("the test binary"))
+        .args([test, "--exact", "--nocapture", "--test-threads=1"])
+        .env(ALONE, "1")
+        .status()
+        .expect("the test binary runs");
+    assert!(status.success(), "{test} failed in a process of its own");
+    false
 }

@@ -6,7 +6,7 @@
 //! The DevTools client is a few dozen lines of WebSocket over `TcpStream`,
 //! so the test needs nothing but Chromium (scripts/install-test-deps.sh).
 
-mod common;
+use crate::common;
 
 use palermo::http::Config;
 use serde_json::{Value, json};

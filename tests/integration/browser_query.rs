@@ -1,7 +1,7 @@
 //! The query page in a real browser: headless Chromium runs an example
 //! query, and we keep a screenshot of it.
 
-mod common;
+use crate::common;
 
 use palermo::http::Config;
 

@@ -1,6 +1,6 @@
 //! Every imported record conforms to ontology/shapes.ttl, checked by pyshacl.
 
-mod common;
+use crate::common;
 
 use oxigraph::io::{RdfFormat, RdfSerializer};
 use std::process::Command;

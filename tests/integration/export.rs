@@ -1,7 +1,7 @@
 //! Citation exports: golden files for every format, the defects academics
 //! complain about, formatted references, and streaming.
 
-mod export_support;
+use crate::export_support;
 
 use export_support::*;
 use palermo::error::Error;

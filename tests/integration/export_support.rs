@@ -1,7 +1,6 @@
 //! Shared by the export tests: the catalogue plus one synthetic record with
 //! every character BibTeX, RIS, JSON and HTML treat specially, all read back
 //! from the store as exports are.
-#![allow(dead_code)]
 
 use palermo::export::{ExportOptions, Exporter, Format};
 use palermo::import::{Mode, RecordSource, import_records};

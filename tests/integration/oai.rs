@@ -3,7 +3,7 @@
 //! Sickle harvesting through resumption tokens, and tokens that stay correct
 //! while records change between pages.
 
-mod oai_support;
+use crate::oai_support;
 
 use oai_support::*;
 use palermo::import::{Mode, RecordSource, import, import_records};
