@@ -147,11 +147,10 @@ fn records_in(
     iris: &Iris,
     graph: GraphNameRef<'_>,
 ) -> Result<BTreeSet<String>, Error> {
-    Ok(tx
-        .quads_for_pattern(None, None, None, Some(graph))
-        .filter_map(Result::ok)
-        .filter_map(|q| record_of(iris, &q.subject))
-        .collect())
+    Ok(itertools::process_results(
+        tx.quads_for_pattern(None, None, None, Some(graph)),
+        |quads| quads.filter_map(|q| record_of(iris, &q.subject)).collect(),
+    )?)
 }
 
 /// Records an operation may change, found before it runs.
@@ -242,11 +241,10 @@ fn affected_by(
                     out.extend(records_in(tx, iris, GraphNameRef::DefaultGraph)?)
                 }
                 GraphTarget::NamedGraphs | GraphTarget::AllGraphs => {
-                    out.extend(
-                        tx.quads_for_pattern(None, None, None, None)
-                            .filter_map(Result::ok)
-                            .filter_map(|q| record_of(iris, &q.subject)),
-                    );
+                    itertools::process_results(
+                        tx.quads_for_pattern(None, None, None, None),
+                        |quads| out.extend(quads.filter_map(|q| record_of(iris, &q.subject))),
+                    )?;
                 }
             }
         }
@@ -351,10 +349,9 @@ pub(crate) fn touch(
     for id in ids {
         let s = iris.record(id);
         set_value(tx, &s, &modified, stamp.clone().into(), &meta)?;
-        let alive = tx
-            .quads_for_pattern(Some(s.as_ref().into()), Some(rdf::TYPE), None, None)
-            .filter_map(Result::ok)
-            .any(|q| q.graph_name != meta);
+        let typed = tx.quads_for_pattern(Some(s.as_ref().into()), Some(rdf::TYPE), None, None);
+        let alive =
+            itertools::process_results(typed, |mut quads| quads.any(|q| q.graph_name != meta))?;
         let mark = Quad::new(s, deleted.clone(), Literal::from(true), meta.clone());
         if alive {
             tx.remove(&mark);

@@ -399,12 +399,10 @@ pub fn write_dump<W: Write>(store: &Store, iris: &Iris, quads: bool, w: W) -> Re
     gz.finish().map_err(io)
 }
 
-fn dump(state: &AppState, quads: bool) -> Response {
+fn dump(state: &AppState, quads: bool) -> Result<Response, Error> {
     let (tx, rx) = tokio::sync::mpsc::channel::<Result<Bytes, std::io::Error>>(8);
     let (store, iris) = (state.store.clone(), state.config.iris.clone());
-    let modified = describe::last_modified(state.store.oxigraph(), &iris)
-        .ok()
-        .flatten();
+    let modified = describe::last_modified(state.store.oxigraph(), &iris)?;
     tokio::task::spawn_blocking(move || {
         let writer = ChunkWriter {
             tx: tx.clone(),
@@ -446,16 +444,16 @@ fn dump(state: &AppState, quads: bool) -> Response {
     {
         h.insert(header::LAST_MODIFIED, v);
     }
-    r
+    Ok(r)
 }
 
 /// GET `/dump.nq.gz`: every quad, every graph.
-pub async fn dump_nquads(State(state): State<AppState>) -> Response {
+pub async fn dump_nquads(State(state): State<AppState>) -> Result<Response, Error> {
     dump(&state, true)
 }
 
 /// GET `/dump.ttl.gz`: the union of the graphs, as Turtle.
-pub async fn dump_turtle(State(state): State<AppState>) -> Response {
+pub async fn dump_turtle(State(state): State<AppState>) -> Result<Response, Error> {
     dump(&state, false)
 }
 

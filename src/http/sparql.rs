@@ -564,16 +564,15 @@ fn service_description(
     ttl.push_str(&format!(
         "  sd:defaultDataset [ a sd:Dataset ;\n    sd:defaultGraph [ a sd:Graph ; void:sparqlEndpoint <{base}sparql> ] ;\n"
     ));
-    let graphs: Vec<String> = state
-        .store
-        .oxigraph()
-        .named_graphs()
-        .filter_map(Result::ok)
-        .filter_map(|g| match g {
-            NamedOrBlankNode::NamedNode(n) => Some(n.into_string()),
-            _ => None,
-        })
-        .collect();
+    let graphs: Vec<String> =
+        itertools::process_results(state.store.oxigraph().named_graphs(), |graphs| {
+            graphs
+                .filter_map(|g| match g {
+                    NamedOrBlankNode::NamedNode(n) => Some(n.into_string()),
+                    _ => None,
+                })
+                .collect()
+        })?;
     for g in &graphs {
         ttl.push_str(&format!(
             "    sd:namedGraph [ a sd:NamedGraph ; sd:name <{g}> ] ;\n"

@@ -72,13 +72,11 @@ pub fn run(state: &AppState) -> Result<usize, crate::error::Error> {
     let mut reader = crate::rdf::read::Reader::new(state.store.oxigraph(), iris);
     // The records go into the response cache too: a bibliography needs
     // them before it can look up their references.
-    let records = ids.iter().filter_map(|id| {
-        state
-            .cache
-            .read_record(&mut reader, id)
-            .ok()
-            .flatten()
-            .map(Arc::unwrap_or_clone)
-    });
-    state.exporter.styles().warm(records, iris)
+    let records = ids
+        .iter()
+        .map(|id| state.cache.read_record(&mut reader, id));
+    itertools::process_results(records, |records| {
+        let records = records.flatten().map(Arc::unwrap_or_clone);
+        state.exporter.styles().warm(records, iris)
+    })?
 }

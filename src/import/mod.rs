@@ -665,22 +665,21 @@ fn check_contributions(
             if *role != Role::Contribution || primary.contains(r.id.as_str()) {
                 continue;
             }
-            let in_store = store
-                .oxigraph()
-                .quads_for_pattern(
-                    Some(iris.record(&r.id).as_ref().into()),
-                    Some(title_p.as_ref()),
-                    None,
-                    None,
-                )
-                .filter_map(Result::ok)
-                .any(|q| {
+            let titles = store.oxigraph().quads_for_pattern(
+                Some(iris.record(&r.id).as_ref().into()),
+                Some(title_p.as_ref()),
+                None,
+                None,
+            );
+            let in_store = itertools::process_results(titles, |mut titles| {
+                titles.any(|q| {
                     !batch_graphs.contains(
                         q.graph_name
                             .to_string()
                             .trim_matches(|c| c == '<' || c == '>'),
                     )
-                });
+                })
+            })?;
             if !in_store {
                 let p = &r.provenance[0];
                 let line = files
@@ -979,16 +978,17 @@ fn describe_source(
     let meta = iris.meta_graph();
     // Drop the old description of this source's files, keep its modified
     // date unless the source changed.
-    let old: Vec<Quad> = tx
-        .quads_for_pattern(None, None, None, Some(GraphNameRef::from(&meta)))
-        .filter_map(Result::ok)
-        .filter(|q| match &q.subject {
-            NamedOrBlankNode::NamedNode(n) => {
-                n.as_str().starts_with(&format!("{}#", graph.as_str()))
-            }
-            _ => false,
-        })
-        .collect();
+    let described = tx.quads_for_pattern(None, None, None, Some(GraphNameRef::from(&meta)));
+    let old: Vec<Quad> = itertools::process_results(described, |quads| {
+        quads
+            .filter(|q| match &q.subject {
+                NamedOrBlankNode::NamedNode(n) => {
+                    n.as_str().starts_with(&format!("{}#", graph.as_str()))
+                }
+                _ => false,
+            })
+            .collect()
+    })?;
     for q in &old {
         tx.remove(q);
     }
@@ -1092,19 +1092,19 @@ fn remove_orphan_agents(
 ) -> Result<(), Error> {
     let vocab = iris.vocab_graph();
     let prefix = iris.agent("").as_str().to_string();
-    let agents: BTreeSet<NamedNode> = tx
-        .quads_for_pattern(None, None, None, Some(GraphNameRef::from(&vocab)))
-        .filter_map(Result::ok)
-        .filter_map(|q| match q.subject {
-            NamedOrBlankNode::NamedNode(n) if n.as_str().starts_with(&prefix) => Some(n),
-            _ => None,
-        })
-        .collect();
+    let in_vocab = tx.quads_for_pattern(None, None, None, Some(GraphNameRef::from(&vocab)));
+    let agents: BTreeSet<NamedNode> = itertools::process_results(in_vocab, |quads| {
+        quads
+            .filter_map(|q| match q.subject {
+                NamedOrBlankNode::NamedNode(n) if n.as_str().starts_with(&prefix) => Some(n),
+                _ => None,
+            })
+            .collect()
+    })?;
     for agent in agents {
-        let used = tx
-            .quads_for_pattern(None, None, Some(agent.as_ref().into()), None)
-            .filter_map(Result::ok)
-            .any(|q| q.graph_name != vocab);
+        let mentions = tx.quads_for_pattern(None, None, Some(agent.as_ref().into()), None);
+        let used =
+            itertools::process_results(mentions, |mut quads| quads.any(|q| q.graph_name != vocab))?;
         if !used {
             let quads: Vec<Quad> = tx
                 .quads_for_pattern(

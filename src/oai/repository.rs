@@ -80,15 +80,13 @@ pub fn item(store: &Store, iris: &Iris, id: &str) -> Result<Option<Item>, Error>
     let meta = iris.meta_graph();
     let ox = store.oxigraph();
     let class = term(ns::DCTERMS, "BibliographicResource");
-    let live = ox
-        .quads_for_pattern(
-            Some(s.as_ref().into()),
-            Some(rdf::TYPE),
-            Some(class.as_ref().into()),
-            None,
-        )
-        .filter_map(Result::ok)
-        .any(|q| q.graph_name != meta);
+    let typed = ox.quads_for_pattern(
+        Some(s.as_ref().into()),
+        Some(rdf::TYPE),
+        Some(class.as_ref().into()),
+        None,
+    );
+    let live = itertools::process_results(typed, |mut quads| quads.any(|q| q.graph_name != meta))?;
     let stamp = crate::rdf::read::modified(ox, iris, id)?.and_then(|v| canonical_datestamp(&v));
     match (live, stamp) {
         (false, None) => Ok(None),
@@ -203,20 +201,23 @@ impl Sets {
                 let node = oxigraph::model::NamedNode::new_unchecked(concept);
                 // Several broader concepts: the first key wins, so the
                 // hierarchy is a tree and stable.
-                let parent = ox
-                    .quads_for_pattern(
-                        Some(node.as_ref().into()),
-                        Some(broader_p.as_ref()),
-                        None,
-                        Some(GraphNameRef::from(&vocab)),
-                    )
-                    .filter_map(Result::ok)
-                    .filter_map(|q| match q.object {
-                        Term::NamedNode(p) => p.as_str().strip_prefix(&prefix).map(str::to_string),
-                        _ => None,
-                    })
-                    .filter(|p| keys.contains(p))
-                    .min();
+                let broader_quads = ox.quads_for_pattern(
+                    Some(node.as_ref().into()),
+                    Some(broader_p.as_ref()),
+                    None,
+                    Some(GraphNameRef::from(&vocab)),
+                );
+                let parent = itertools::process_results(broader_quads, |quads| {
+                    quads
+                        .filter_map(|q| match q.object {
+                            Term::NamedNode(p) => {
+                                p.as_str().strip_prefix(&prefix).map(str::to_string)
+                            }
+                            _ => None,
+                        })
+                        .filter(|p| keys.contains(p))
+                        .min()
+                })?;
                 if let Some(p) = parent {
                     broader.insert(key.clone(), p);
                 }

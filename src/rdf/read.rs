@@ -410,16 +410,16 @@ pub fn modified(store: &Store, iris: &Iris, id: &str) -> Result<Option<String>, 
     let s = iris.record(id);
     let meta = iris.meta_graph();
     let p = term(ns::DCTERMS, "modified");
-    Ok(store
-        .quads_for_pattern(
-            Some(s.as_ref().into()),
-            Some(p.as_ref()),
-            None,
-            Some(GraphNameRef::from(&meta)),
-        )
-        .filter_map(Result::ok)
-        .find_map(|q| match q.object {
+    let stamps = store.quads_for_pattern(
+        Some(s.as_ref().into()),
+        Some(p.as_ref()),
+        None,
+        Some(GraphNameRef::from(&meta)),
+    );
+    itertools::process_results(stamps, |mut quads| {
+        quads.find_map(|q| match q.object {
             Term::Literal(l) => Some(l.value().to_string()),
             _ => None,
-        }))
+        })
+    })
 }
