@@ -3,12 +3,12 @@
 //! snapshot, `/sitemap.xml` and `/robots.txt`.
 
 use super::AppState;
-use super::home::escape;
 use super::negotiate::{choose, wants_html};
 use super::pages::{
     self, Doc, Representation, blocking, error_response, parse_modified, query_param,
 };
 use crate::error::Error;
+use crate::oai::xml::Xml;
 use crate::rdf::describe::{self, Kind};
 use crate::rdf::{Iris, ns, read, term};
 use crate::store::Store;
@@ -462,6 +462,8 @@ pub async fn dump_turtle(State(state): State<AppState>) -> Response {
 /// Most URLs in one sitemap file (sitemaps.org).
 const SITEMAP_LIMIT: usize = 50_000;
 
+const SITEMAP_NS: &str = "http://www.sitemaps.org/schemas/sitemap/0.9";
+
 fn sitemap_urls(store: &Store, iris: &Iris) -> Result<Vec<(String, Option<String>)>, Error> {
     let ox = store.oxigraph();
     let base = iris.base();
@@ -491,41 +493,34 @@ pub async fn sitemap(State(state): State<AppState>, RawQuery(query): RawQuery) -
     let built = blocking(move || {
         let urls = sitemap_urls(&store, &iris)?;
         let pages = urls.len().div_ceil(SITEMAP_LIMIT).max(1);
-        let mut xml = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+        let mut xml = Xml::new();
         match page {
             None if pages > 1 => {
-                xml.push_str(
-                    "<sitemapindex xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n",
-                );
+                xml.open("sitemapindex", &[("xmlns", SITEMAP_NS)]);
                 for p in 1..=pages {
-                    xml.push_str(&format!(
-                        "  <sitemap><loc>{}</loc></sitemap>\n",
-                        escape(&format!("{}sitemap.xml?page={p}", iris.base()))
-                    ));
+                    xml.open("sitemap", &[])
+                        .text("loc", &[], &format!("{}sitemap.xml?page={p}", iris.base()))
+                        .close();
                 }
-                xml.push_str("</sitemapindex>\n");
-                return Ok(Some(xml));
+                return Ok(Some(xml.finish()));
             }
             Some(p) if p == 0 || p > pages => return Ok(None),
             _ => {}
         }
         let p = page.unwrap_or(1);
-        xml.push_str("<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n");
+        xml.open("urlset", &[("xmlns", SITEMAP_NS)]);
         for (loc, modified) in urls
             .iter()
             .skip((p - 1) * SITEMAP_LIMIT)
             .take(SITEMAP_LIMIT)
         {
-            xml.push_str("  <url><loc>");
-            xml.push_str(&escape(loc));
-            xml.push_str("</loc>");
+            xml.open("url", &[]).text("loc", &[], loc);
             if let Some(m) = modified {
-                xml.push_str(&format!("<lastmod>{}</lastmod>", escape(m)));
+                xml.text("lastmod", &[], m);
             }
-            xml.push_str("</url>\n");
+            xml.close();
         }
-        xml.push_str("</urlset>\n");
-        Ok(Some(xml))
+        Ok(Some(xml.finish()))
     })
     .await;
     match built {

@@ -12,6 +12,7 @@ use super::pages::{
 };
 use crate::error::Error;
 use crate::export::{ExportOptions, Format};
+use crate::oai::xml::Xml;
 use crate::rdf::{Iris, describe, read};
 use crate::record::Record;
 use crate::store::Store;
@@ -458,24 +459,23 @@ const UNAPI: [(&str, Format); 3] = [
 ];
 
 fn unapi_formats(id: Option<&str>) -> String {
-    let mut xml = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+    let mut xml = Xml::new();
     match id {
-        Some(id) => xml.push_str(&format!("<formats id=\"{}\">\n", super::home::escape(id))),
-        None => xml.push_str("<formats>\n"),
-    }
+        Some(id) => xml.open("formats", &[("id", id)]),
+        None => xml.open("formats", &[]),
+    };
     for (name, f) in UNAPI {
-        xml.push_str(&format!(
-            "  <format name=\"{name}\" type=\"{}\" docs=\"{}\"/>\n",
-            f.media_type(),
-            match f {
-                Format::Ris => "https://en.wikipedia.org/wiki/RIS_(file_format)",
-                Format::BibTeX => "https://www.bibtex.org/Format/",
-                _ => "https://citeproc-js.readthedocs.io/en/latest/csl-json/markup.html",
-            }
-        ));
+        let docs = match f {
+            Format::Ris => "https://en.wikipedia.org/wiki/RIS_(file_format)",
+            Format::BibTeX => "https://www.bibtex.org/Format/",
+            _ => "https://citeproc-js.readthedocs.io/en/latest/csl-json/markup.html",
+        };
+        xml.empty(
+            "format",
+            &[("name", name), ("type", f.media_type()), ("docs", docs)],
+        );
     }
-    xml.push_str("</formats>\n");
-    xml
+    xml.finish()
 }
 
 /// GET `/unapi` (unAPI 1.0, as Zotero's unAPI translator uses it): the

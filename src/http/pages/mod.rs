@@ -6,8 +6,11 @@
 //! construction: nothing a record holds can become markup.
 
 pub mod concept;
+pub mod home;
 pub mod ontology;
+pub mod query;
 pub mod record;
+pub mod search;
 
 use super::negotiate::Offer;
 use crate::error::Error;
@@ -15,7 +18,7 @@ use crate::rdf::Iris;
 use axum::body::{Body, Bytes};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use maud::{DOCTYPE, Markup, PreEscaped, html};
+use maud::{DOCTYPE, Markup, PreEscaped, Render, html};
 use oxigraph::io::{RdfFormat, RdfSerializer};
 use oxigraph::model::{Graph, TripleRef};
 use time::OffsetDateTime;
@@ -397,8 +400,38 @@ button{background:var(--link);color:#fff;border-color:var(--link);cursor:pointer
 table{border-collapse:collapse;width:100%}th,td{text-align:left;padding:.35rem .5rem;border-bottom:1px solid var(--line);vertical-align:top}
 td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}
 code{font-size:.92em;overflow-wrap:anywhere}
+input[type=search],input[type=number],textarea{font:inherit;padding:.3rem .5rem;border:1px solid #767676;border-radius:4px;max-width:100%}
+input[type=search]{width:min(36rem,100%)}
+textarea{width:100%;min-height:14rem;font-family:ui-monospace,monospace;font-size:.95rem}
+mark{background:#fff0a0;color:inherit}
+.count{color:var(--muted);font-size:.85rem}
+.error{color:#8b0000}
+main:has(.wide){max-width:72rem}
+.columns{display:grid;grid-template-columns:16rem 1fr;gap:2rem}
+.facet h2{font-size:1rem;margin:1rem 0 .3rem}.facet ul{list-style:none;padding:0;margin:0}.facet li{margin:.1rem 0}
+.facet summary{cursor:pointer;font-size:.9rem}.years input{width:5rem}
+.result{margin-bottom:1rem}.result h3{font-size:1.05rem;margin:0}.snippet{margin:.2rem 0}
+#active-filters ul{list-style:none;padding:0;display:flex;flex-wrap:wrap;gap:.4rem 1rem}#active-filters a{text-decoration:none}
+.browse{display:grid;grid-template-columns:repeat(auto-fit,minmax(14rem,1fr));gap:0 2rem}
+@media (max-width:50rem){.columns{grid-template-columns:1fr}}
 @media (max-width:30rem){dl.facts{grid-template-columns:1fr}dl.facts dd{margin-bottom:.5rem}h1{font-size:1.4rem}}
 ";
+
+/// Text a request sent us, echoed on a page: escaped by maud, and `'` as
+/// `&#39;` too, so the echo stays inert even pasted into a single-quoted
+/// attribute or script string (maud leaves `'` as it is).
+pub struct Echo<'a>(pub &'a str);
+
+impl Render for Echo<'_> {
+    fn render_to(&self, buffer: &mut String) {
+        for (i, part) in self.0.split('\'').enumerate() {
+            if i > 0 {
+                buffer.push_str("&#39;");
+            }
+            part.render_to(buffer);
+        }
+    }
+}
 
 /// The page frame: `head` extra elements, then the body's `main`.
 pub fn layout(title: &str, head: Markup, main: Markup) -> Markup {
