@@ -4,9 +4,8 @@
 
 use super::AppState;
 use super::negotiate::{choose, wants_html};
-use super::pages::{
-    self, Doc, Representation, blocking, error_response, parse_modified, query_param,
-};
+use super::pages::{self, Doc, error_response};
+use super::plumbing::{self, Representation, blocking, parse_modified, query_param};
 use crate::error::Error;
 use crate::oai::xml::Xml;
 use crate::rdf::describe::{self, Kind};
@@ -442,7 +441,7 @@ fn dump(state: &AppState, quads: bool) -> Response {
     if let Some(v) = modified
         .as_deref()
         .and_then(parse_modified)
-        .and_then(|t| HeaderValue::from_str(&pages::http_date(t)).ok())
+        .and_then(|t| HeaderValue::from_str(&plumbing::http_date(t)).ok())
     {
         h.insert(header::LAST_MODIFIED, v);
     }

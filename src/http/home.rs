@@ -1,7 +1,8 @@
 //! The home page: what the catalogue holds and where to go next.
 
 use super::AppState;
-use super::pages::{self, blocking};
+use super::pages;
+use super::plumbing::blocking;
 use crate::error::Error;
 use crate::stats::Stats;
 use axum::extract::State;

@@ -5,9 +5,9 @@
 use super::AppState;
 use super::negotiate::{choose, wants_html};
 use super::pages::concept::{Entry, Fact, Group, IndexPage, ResourcePage, kind_names};
-use super::pages::{
-    Doc, Representation, blocking, error_response, parse_modified, query_param, split_extension,
-    valid_key,
+use super::pages::{Doc, error_response};
+use super::plumbing::{
+    Representation, blocking, parse_modified, query_param, split_extension, valid_key,
 };
 use crate::error::Error;
 use crate::rdf::describe::{self, Kind};

@@ -4,9 +4,8 @@
 
 use super::AppState;
 use super::negotiate::{choose, wants_html};
-use super::pages::{
-    self, Doc, Representation, blocking, error_response, parse_modified, query_param,
-};
+use super::pages::{self, Doc, error_response};
+use super::plumbing::{Representation, blocking, parse_modified, query_param};
 use crate::error::Error;
 use crate::rdf::describe;
 use axum::extract::{RawQuery, State};

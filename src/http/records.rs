@@ -6,9 +6,9 @@ use super::AppState;
 use super::cache;
 use super::negotiate::{Offer, choose, wants_html};
 use super::pages::record::{Landing, SHOWN_STYLES, schema_type};
-use super::pages::{
-    self, Doc, Representation, blocking, error_response, parse_modified, query_param,
-    split_extension, valid_key,
+use super::pages::{self, Doc, error_response};
+use super::plumbing::{
+    Representation, blocking, parse_modified, query_param, split_extension, valid_key,
 };
 use crate::error::Error;
 use crate::export::{ExportOptions, Format};
