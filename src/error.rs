@@ -24,6 +24,9 @@ pub enum Error {
     Timeout(Duration),
     #[error("not found: {0}")]
     NotFound(String),
+    /// A record its source no longer lists (410: harvesters delete their copy).
+    #[error("gone: {0}")]
+    Withdrawn(String),
     #[error("bad request: {0}")]
     BadRequest(String),
     #[error("not acceptable: this resource is available as {}", .0.join(", "))]

@@ -4,7 +4,7 @@
 
 use super::AppState;
 use super::negotiate::{choose, wants_html};
-use super::pages::{self, Doc, error_response};
+use super::pages::{self, Doc};
 use super::plumbing::{self, Representation, blocking, parse_modified, query_param};
 use crate::error::Error;
 use crate::oai::xml::Xml;
@@ -15,7 +15,6 @@ use axum::body::{Body, Bytes};
 use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use maud::html;
 use oxigraph::io::{RdfFormat, RdfSerializer};
 use oxigraph::model::vocab::{rdf, xsd};
 use oxigraph::model::{Graph, Literal, NamedNode, Term, Triple, TripleRef};
@@ -293,19 +292,13 @@ pub async fn void(
     method: Method,
     RawQuery(query): RawQuery,
     headers: HeaderMap,
-) -> Response {
+) -> Result<Response, Error> {
     let accept = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok());
     let browser = wants_html(accept);
     // Browsers get Turtle too (as text), rather than a 406.
     let accept = if browser { None } else { accept };
-    let doc = match choose(
-        accept,
-        query_param(query.as_deref(), "format").as_deref(),
-        &Doc::RDF,
-    ) {
-        Ok(c) => c.offer,
-        Err(e) => return error_response(e, false, html! {}),
-    };
+    let format = query_param(query.as_deref(), "format");
+    let doc = choose(accept, format.as_deref(), &Doc::RDF)?.offer;
     let (store, iris, timeout) = (
         state.store.clone(),
         state.config.iris.clone(),
@@ -323,11 +316,8 @@ pub async fn void(
         Ok(Representation::new(content_type, body)
             .modified(modified.as_deref().and_then(parse_modified)))
     })
-    .await;
-    match built {
-        Ok(rep) => rep.respond(&method, &headers),
-        Err(e) => e.into_response(),
-    }
+    .await?;
+    Ok(built.respond(&method, &headers))
 }
 
 /// An `io::Write` that hands chunks of a gzip stream to the response body.
@@ -486,10 +476,13 @@ fn sitemap_urls(store: &Store, iris: &Iris) -> Result<Vec<(String, Option<String
 
 /// GET `/sitemap.xml`: the home page, every record, every resource with
 /// records and the index pages; a sitemap index past 50,000 URLs.
-pub async fn sitemap(State(state): State<AppState>, RawQuery(query): RawQuery) -> Response {
+pub async fn sitemap(
+    State(state): State<AppState>,
+    RawQuery(query): RawQuery,
+) -> Result<Response, Error> {
     let page: Option<usize> = query_param(query.as_deref(), "page").and_then(|p| p.parse().ok());
     let (store, iris) = (state.store.clone(), state.config.iris.clone());
-    let built = blocking(move || {
+    let xml = blocking(move || {
         let urls = sitemap_urls(&store, &iris)?;
         let pages = urls.len().div_ceil(SITEMAP_LIMIT).max(1);
         let mut xml = Xml::new();
@@ -521,17 +514,14 @@ pub async fn sitemap(State(state): State<AppState>, RawQuery(query): RawQuery) -
         }
         Ok(Some(xml.finish()))
     })
-    .await;
-    match built {
-        Ok(Some(xml)) => (
-            StatusCode::OK,
-            [(header::CONTENT_TYPE, "application/xml; charset=utf-8")],
-            xml,
-        )
-            .into_response(),
-        Ok(None) => Error::NotFound("no such sitemap page".into()).into_response(),
-        Err(e) => e.into_response(),
-    }
+    .await?
+    .ok_or_else(|| Error::NotFound("no such sitemap page".into()))?;
+    Ok((
+        StatusCode::OK,
+        [(header::CONTENT_TYPE, "application/xml; charset=utf-8")],
+        xml,
+    )
+        .into_response())
 }
 
 /// GET `/robots.txt`: crawl the pages, not the endpoints or the dumps.

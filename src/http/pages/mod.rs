@@ -15,8 +15,6 @@ pub mod search;
 use super::negotiate::Offer;
 use crate::error::Error;
 use crate::rdf::Iris;
-use axum::http::{HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Response};
 use maud::{DOCTYPE, Markup, PreEscaped, Render, html};
 use oxigraph::io::{RdfFormat, RdfSerializer};
 use oxigraph::model::{Graph, TripleRef};
@@ -273,43 +271,19 @@ pub fn layout(title: &str, head: Markup, main: Markup) -> Markup {
     }
 }
 
-/// An error as a page, for browsers; the status comes from `Error::status`,
-/// the one mapping of errors to HTTP.
-pub fn error_page(error: &Error, extra: Markup) -> Response {
-    let status = error.status();
-    let heading = match status {
-        StatusCode::NOT_FOUND => "Not found",
-        StatusCode::BAD_REQUEST => "Bad request",
-        StatusCode::NOT_ACCEPTABLE => "Not acceptable",
-        _ => "Something went wrong",
-    };
-    let page = layout(
+/// An error as a page, for browsers (`http::error::render` decides who
+/// gets it): the message, then what the handler added (`extra`).
+pub fn error_page(heading: &str, message: &str, extra: Markup) -> Markup {
+    layout(
         heading,
         html! { meta name="robots" content="noindex"; },
         html! {
             h1 { (heading) }
-            p { (error.to_string()) }
+            p { (message) }
             (extra)
             p { a href="/" { "Back to the catalogue" } }
         },
-    );
-    let mut r = (status, axum::response::Html(page.into_string())).into_response();
-    r.headers_mut()
-        .insert(header::VARY, HeaderValue::from_static("Accept"));
-    r
-}
-
-/// An error for any client: a page when the client wants HTML, else the
-/// plain text of `Error`'s own response.
-pub fn error_response(error: Error, html: bool, extra: Markup) -> Response {
-    if html {
-        error_page(&error, extra)
-    } else {
-        let mut r = error.into_response();
-        r.headers_mut()
-            .insert(header::VARY, HeaderValue::from_static("Accept"));
-        r
-    }
+    )
 }
 
 /// A path with its query string (`/records/x?style=apa`), for forms and links.
