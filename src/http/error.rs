@@ -20,7 +20,11 @@ impl Error {
             Error::Import(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Error::NotFound(_) => StatusCode::NOT_FOUND,
             Error::Withdrawn(_) => StatusCode::GONE,
-            Error::Timeout(_) | Error::Busy(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Error::Timeout(_) | Error::Busy(_) | Error::RequestTooSlow(_) => {
+                StatusCode::SERVICE_UNAVAILABLE
+            }
+            Error::BodyTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            Error::BodyTooSlow(_) => StatusCode::REQUEST_TIMEOUT,
             Error::NotAcceptable(_) => StatusCode::NOT_ACCEPTABLE,
             Error::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             Error::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -89,9 +93,14 @@ impl IntoResponse for Error {
     fn into_response(self) -> Response {
         let status = self.status();
         // Busy is load shedding (query slots full, the search index still
-        // being built) and Timeout a query cut at its deadline (logged where
-        // it is cut): expected, and the client is told when to retry.
-        if status.is_server_error() && !matches!(self, Error::Busy(_) | Error::Timeout(_)) {
+        // being built), Timeout a query and RequestTooSlow a handler cut at
+        // its deadline (logged where cut): expected, and the client is told
+        // when to retry.
+        let retry = matches!(
+            self,
+            Error::Busy(_) | Error::Timeout(_) | Error::RequestTooSlow(_)
+        );
+        if status.is_server_error() && !retry {
             tracing::error!(error = %self, "request failed");
         }
         let message = self.to_string();
@@ -112,7 +121,7 @@ impl IntoResponse for Error {
                     HeaderValue::from_static("Bearer realm=\"palermo\""),
                 );
             }
-            Error::Busy(_) | Error::Timeout(_) => {
+            _ if retry => {
                 headers.insert("retry-after", HeaderValue::from_static("1"));
             }
             _ => {}
