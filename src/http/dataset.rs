@@ -5,13 +5,12 @@
 use super::AppState;
 use super::negotiate::{choose, wants_html};
 use super::pages::{self, Doc};
-use super::plumbing::{self, Representation, blocking, parse_modified, query_param};
+use super::plumbing::{self, Representation, blocking, parse_modified, query_param, streamed};
 use crate::error::Error;
 use crate::oai::xml::Xml;
 use crate::rdf::describe::{self, Kind};
 use crate::rdf::{Iris, ns, read, term};
 use crate::store::Store;
-use axum::body::{Body, Bytes};
 use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -320,39 +319,8 @@ pub async fn void(
     Ok(built.respond(&method, &headers))
 }
 
-/// An `io::Write` that hands chunks of a gzip stream to the response body.
-/// Writing fails once the client is gone, which stops the dump.
-struct ChunkWriter {
-    tx: tokio::sync::mpsc::Sender<Result<Bytes, std::io::Error>>,
-    buf: Vec<u8>,
-}
-
+/// Bytes per chunk of a dump.
 const CHUNK: usize = 64 * 1024;
-
-impl ChunkWriter {
-    fn send(&mut self) -> std::io::Result<()> {
-        if self.buf.is_empty() {
-            return Ok(());
-        }
-        let chunk = Bytes::from(std::mem::replace(&mut self.buf, Vec::with_capacity(CHUNK)));
-        self.tx
-            .blocking_send(Ok(chunk))
-            .map_err(|_| std::io::Error::new(std::io::ErrorKind::BrokenPipe, "client went away"))
-    }
-}
-
-impl Write for ChunkWriter {
-    fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
-        self.buf.extend_from_slice(data);
-        if self.buf.len() >= CHUNK {
-            self.send()?;
-        }
-        Ok(data.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        self.send()
-    }
-}
 
 /// Write the whole store, from one snapshot, gzipped into `w`. N-Quads keeps
 /// every graph; Turtle holds the union, so a triple two graphs share
@@ -389,37 +357,20 @@ pub fn write_dump<W: Write>(store: &Store, iris: &Iris, quads: bool, w: W) -> Re
 }
 
 fn dump(state: &AppState, quads: bool) -> Response {
-    let (tx, rx) = tokio::sync::mpsc::channel::<Result<Bytes, std::io::Error>>(8);
     let (store, iris) = (state.store.clone(), state.config.iris.clone());
     let modified = describe::last_modified(state.store.oxigraph(), &iris)
         .ok()
         .flatten();
-    tokio::task::spawn_blocking(move || {
-        let writer = ChunkWriter {
-            tx: tx.clone(),
-            buf: Vec::with_capacity(CHUNK),
-        };
-        match write_dump(&store, &iris, quads, writer) {
-            Ok(mut w) => {
-                let _ = w.flush();
-            }
-            Err(e) => {
-                tracing::warn!(error = %e, "dump stopped");
-                // The status is sent already: cut the body so the client
-                // sees an incomplete download, never a silently short one.
-                let _ = tx.blocking_send(Err(std::io::Error::other(e.to_string())));
-            }
-        }
-    });
-    let stream = futures_util::stream::unfold(rx, |mut rx| async move {
-        rx.recv().await.map(|item| (item, rx))
+    let body = streamed(CHUNK, move |writer| {
+        write_dump(&store, &iris, quads, writer)?;
+        Ok(())
     });
     let name = if quads {
         "palermo.nq.gz"
     } else {
         "palermo.ttl.gz"
     };
-    let mut r = Response::new(Body::from_stream(stream));
+    let mut r = Response::new(body);
     let h = r.headers_mut();
     h.insert(
         header::CONTENT_TYPE,

@@ -1,12 +1,13 @@
 //! HTTP plumbing every surface shares: a representation sent with its
 //! validators (ETag, Last-Modified) and answered 304 when the client's copy
-//! is current, HTTP dates, the hop to the blocking pool for store work, and
-//! reading a path's suffix and a query parameter.
+//! is current, HTTP dates, the hop to the blocking pool for store work and
+//! bodies streamed from it, and reading a path's suffix and a query parameter.
 
 use crate::error::Error;
 use axum::body::{Body, Bytes};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use std::io::Write;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
@@ -214,4 +215,66 @@ pub fn query_param(raw: Option<&str>, name: &str) -> Option<String> {
         .find(|(k, _)| k == name)
         .map(|(_, v)| v.into_owned())
         .filter(|v| !v.trim().is_empty())
+}
+
+/// A response body that `write` produces on the blocking pool, sent in
+/// chunks of about `chunk` bytes through a bounded channel: memory stays
+/// flat whatever the size, writing blocks while the client reads slower
+/// and fails once it has gone, which stops the work. An error after the
+/// headers have left ends the body with an error, so the client sees a
+/// broken transfer rather than a short file.
+pub fn streamed(
+    chunk: usize,
+    write: impl FnOnce(&mut ChannelWriter) -> Result<(), Error> + Send + 'static,
+) -> Body {
+    let (tx, rx) = tokio::sync::mpsc::channel::<Result<Bytes, std::io::Error>>(8);
+    tokio::task::spawn_blocking(move || {
+        let mut writer = ChannelWriter {
+            tx: tx.clone(),
+            buf: Vec::with_capacity(chunk),
+            chunk,
+        };
+        let written = write(&mut writer).and_then(|()| Ok(writer.flush()?));
+        if let Err(e) = written {
+            tracing::warn!(error = %e, "streamed response stopped");
+            let _ = tx.blocking_send(Err(std::io::Error::other(e.to_string())));
+        }
+    });
+    Body::from_stream(futures_util::stream::unfold(rx, |mut rx| async move {
+        rx.recv().await.map(|item| (item, rx))
+    }))
+}
+
+/// `Write` into a `streamed` body.
+pub struct ChannelWriter {
+    tx: tokio::sync::mpsc::Sender<Result<Bytes, std::io::Error>>,
+    buf: Vec<u8>,
+    chunk: usize,
+}
+
+impl ChannelWriter {
+    fn send(&mut self) -> std::io::Result<()> {
+        if self.buf.is_empty() {
+            return Ok(());
+        }
+        let next = Vec::with_capacity(self.chunk);
+        let chunk = Bytes::from(std::mem::replace(&mut self.buf, next));
+        self.tx.blocking_send(Ok(chunk)).map_err(|_| {
+            std::io::Error::new(std::io::ErrorKind::BrokenPipe, "the client went away")
+        })
+    }
+}
+
+impl Write for ChannelWriter {
+    fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
+        self.buf.extend_from_slice(data);
+        if self.buf.len() >= self.chunk {
+            self.send()?;
+        }
+        Ok(data.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.send()
+    }
 }

@@ -7,15 +7,14 @@
 use super::AppState;
 use super::negotiate::{Offer, choose};
 use super::pages::{self, search::highlighted};
+use super::plumbing::{blocking, streamed};
 use crate::error::Error;
 use crate::export::{ExportOptions, Format};
 use crate::search::{FacetKind, Highlighted, Hit, SearchIndex, SearchRequest, SearchResults, Sort};
-use axum::body::{Body, Bytes};
 use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use serde_json::{Value, json};
-use std::io::Write;
 
 /// Results per page unless `per_page` says otherwise, and the most it may say.
 pub const PER_PAGE: usize = 20;
@@ -264,9 +263,7 @@ pub async fn records(
         doc => {
             let index = state.search.clone();
             let req = params.request(false);
-            let results = tokio::task::spawn_blocking(move || index.search(&req))
-                .await
-                .map_err(|e| Error::Io(format!("search task failed: {e}")))??;
+            let results = blocking(move || index.search(&req)).await?;
             let mut params = params;
             // Links carry the values as the index knows them (keys).
             params.filters = results.filters.clone();
@@ -400,22 +397,19 @@ async fn export(
     state.exporter.check(format, &opts)?;
     let index = state.search.clone();
     let req = params.request(true);
-    let (total, ids) = tokio::task::spawn_blocking(move || index.ids(&req))
-        .await
-        .map_err(|e| Error::Io(format!("search task failed: {e}")))??;
+    let (total, ids) = blocking(move || index.ids(&req)).await?;
     if total == 0 {
         return Err(Error::NotFound(
             "no records match this search, so there is nothing to export".into(),
         ));
     }
-    let (tx, rx) = tokio::sync::mpsc::channel::<Result<Bytes, std::io::Error>>(8);
     let (store, iris, exporter, cache) = (
         state.store.clone(),
         state.config.iris.clone(),
         state.exporter.clone(),
         state.cache.clone(),
     );
-    tokio::task::spawn_blocking(move || {
+    let body = streamed(CHUNK, move |writer| {
         let mut reader = crate::rdf::read::Reader::new(store.oxigraph(), &iris);
         let records = ids.filter_map(|id| match id {
             Ok(id) => match cache.read_record(&mut reader, &id) {
@@ -426,21 +420,10 @@ async fn export(
             },
             Err(e) => Some(Err(e)),
         });
-        let writer = ChannelWriter {
-            tx: tx.clone(),
-            buf: Vec::with_capacity(CHUNK),
-        };
-        if let Err(e) = exporter.write_records(format, records, &opts, writer) {
-            // Headers are gone already: end the body with an error, so the
-            // client sees a broken transfer rather than a short file.
-            tracing::warn!(error = %e, "search export stopped");
-            let _ = tx.blocking_send(Err(std::io::Error::other(e.to_string())));
-        }
+        exporter.write_records(format, records, &opts, writer)?;
+        Ok(())
     });
-    let stream = futures_util::stream::unfold(rx, |mut rx| async move {
-        rx.recv().await.map(|item| (item, rx))
-    });
-    let mut response = Response::new(Body::from_stream(stream));
+    let mut response = Response::new(body);
     *response.status_mut() = StatusCode::OK;
     let h = response.headers_mut();
     h.insert(
@@ -472,39 +455,6 @@ fn stem(params: &Params) -> String {
 /// Bytes per message on the channel: large enough to keep the per-message
 /// cost low, small enough that the first bytes leave quickly.
 const CHUNK: usize = 32 * 1024;
-
-/// `Write` into the response body channel. Blocks when the client reads
-/// slower than we write; fails when it has gone.
-struct ChannelWriter {
-    tx: tokio::sync::mpsc::Sender<Result<Bytes, std::io::Error>>,
-    buf: Vec<u8>,
-}
-
-impl ChannelWriter {
-    fn send(&mut self) -> std::io::Result<()> {
-        if self.buf.is_empty() {
-            return Ok(());
-        }
-        let chunk = Bytes::from(std::mem::replace(&mut self.buf, Vec::with_capacity(CHUNK)));
-        self.tx.blocking_send(Ok(chunk)).map_err(|_| {
-            std::io::Error::new(std::io::ErrorKind::BrokenPipe, "the client went away")
-        })
-    }
-}
-
-impl Write for ChannelWriter {
-    fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
-        self.buf.extend_from_slice(data);
-        if self.buf.len() >= CHUNK {
-            self.send()?;
-        }
-        Ok(data.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        self.send()
-    }
-}
 
 #[cfg(test)]
 mod tests {
