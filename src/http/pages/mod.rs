@@ -209,7 +209,7 @@ main:has(.wide){max-width:72rem}
 .facet summary{cursor:pointer;font-size:.9rem}.years input{width:5rem}
 .result{margin-bottom:1rem}.result h3{font-size:1.05rem;margin:0}.snippet{margin:.2rem 0}
 #active-filters ul{list-style:none;padding:0;display:flex;flex-wrap:wrap;gap:.4rem 1rem}#active-filters a{text-decoration:none}
-.browse{display:grid;grid-template-columns:repeat(auto-fit,minmax(14rem,1fr));gap:0 2rem}
+.browse{display:grid;grid-template-columns:repeat(auto-fit,minmax(14rem,1fr));gap:0 2rem}.browse ul{list-style:none;padding:0}
 @media (max-width:50rem){.columns{grid-template-columns:1fr}}
 @media (max-width:30rem){dl.facts{grid-template-columns:1fr}dl.facts dd{margin-bottom:.5rem}h1{font-size:1.4rem}}
 ";
