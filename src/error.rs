@@ -24,6 +24,9 @@ pub enum Error {
     Timeout(Duration),
     #[error("not found: {0}")]
     NotFound(String),
+    /// A record its source no longer lists (410: harvesters delete their copy).
+    #[error("gone: {0}")]
+    Withdrawn(String),
     #[error("bad request: {0}")]
     BadRequest(String),
     #[error("not acceptable: this resource is available as {}", .0.join(", "))]
@@ -41,6 +44,12 @@ pub enum Error {
     Forbidden(String),
     #[error("busy: {0}")]
     Busy(String),
+    #[error("request body larger than {0} bytes (the limit)")]
+    BodyTooLarge(usize),
+    #[error("request body not received within {} s", .0.as_secs_f32())]
+    BodyTooSlow(Duration),
+    #[error("request cut off after {} s (the limit per request); try again later or narrow it", .0.as_secs_f32())]
+    RequestTooSlow(Duration),
     #[error("{0}")]
     Io(String),
 }

@@ -245,8 +245,9 @@ fn negotiate_with<T: palermo::http::negotiate::Offer + PartialEq + std::fmt::Deb
 /// helpers. The input is up to four lines: an `Accept` header, a
 /// `format=` value, a raw query string, a path segment (`{id}.{ext}`).
 pub fn negotiate(data: &[u8]) -> Outcome {
-    use palermo::http::pages::{
-        Doc, http_date, parse_modified, query_param, split_extension, valid_key,
+    use palermo::http::pages::Doc;
+    use palermo::http::plumbing::{
+        http_date, parse_modified, query_param, split_extension, valid_key,
     };
     use palermo::http::records::RecordDoc;
     use palermo::http::search::{Params, ResultsDoc};

@@ -11,7 +11,7 @@
 //! An answer read before a write must not be kept after it: each entry is
 //! stored only if no write happened since its read began (the generation).
 
-use super::pages::Prepared;
+use super::plumbing::Prepared;
 use super::records::RecordDoc;
 use crate::export::ExportOptions;
 use crate::record::Record;

@@ -3,20 +3,17 @@
 //! snapshot, `/sitemap.xml` and `/robots.txt`.
 
 use super::AppState;
-use super::home::escape;
 use super::negotiate::{choose, wants_html};
-use super::pages::{
-    self, Doc, Representation, blocking, error_response, parse_modified, query_param,
-};
+use super::pages::{self, Doc};
+use super::plumbing::{self, Representation, blocking, parse_modified, query_param, streamed};
 use crate::error::Error;
+use crate::oai::xml::Xml;
 use crate::rdf::describe::{self, Kind};
 use crate::rdf::{Iris, ns, read, term};
 use crate::store::Store;
-use axum::body::{Body, Bytes};
 use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use maud::html;
 use oxigraph::io::{RdfFormat, RdfSerializer};
 use oxigraph::model::vocab::{rdf, xsd};
 use oxigraph::model::{Graph, Literal, NamedNode, Term, Triple, TripleRef};
@@ -294,19 +291,13 @@ pub async fn void(
     method: Method,
     RawQuery(query): RawQuery,
     headers: HeaderMap,
-) -> Response {
+) -> Result<Response, Error> {
     let accept = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok());
     let browser = wants_html(accept);
     // Browsers get Turtle too (as text), rather than a 406.
     let accept = if browser { None } else { accept };
-    let doc = match choose(
-        accept,
-        query_param(query.as_deref(), "format").as_deref(),
-        &Doc::RDF,
-    ) {
-        Ok(c) => c.offer,
-        Err(e) => return error_response(e, false, html! {}),
-    };
+    let format = query_param(query.as_deref(), "format");
+    let doc = choose(accept, format.as_deref(), &Doc::RDF)?.offer;
     let (store, iris, timeout) = (
         state.store.clone(),
         state.config.iris.clone(),
@@ -324,46 +315,12 @@ pub async fn void(
         Ok(Representation::new(content_type, body)
             .modified(modified.as_deref().and_then(parse_modified)))
     })
-    .await;
-    match built {
-        Ok(rep) => rep.respond(&method, &headers),
-        Err(e) => e.into_response(),
-    }
+    .await?;
+    Ok(built.respond(&method, &headers))
 }
 
-/// An `io::Write` that hands chunks of a gzip stream to the response body.
-/// Writing fails once the client is gone, which stops the dump.
-struct ChunkWriter {
-    tx: tokio::sync::mpsc::Sender<Result<Bytes, std::io::Error>>,
-    buf: Vec<u8>,
-}
-
+/// Bytes per chunk of a dump.
 const CHUNK: usize = 64 * 1024;
-
-impl ChunkWriter {
-    fn send(&mut self) -> std::io::Result<()> {
-        if self.buf.is_empty() {
-            return Ok(());
-        }
-        let chunk = Bytes::from(std::mem::replace(&mut self.buf, Vec::with_capacity(CHUNK)));
-        self.tx
-            .blocking_send(Ok(chunk))
-            .map_err(|_| std::io::Error::new(std::io::ErrorKind::BrokenPipe, "client went away"))
-    }
-}
-
-impl Write for ChunkWriter {
-    fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
-        self.buf.extend_from_slice(data);
-        if self.buf.len() >= CHUNK {
-            self.send()?;
-        }
-        Ok(data.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        self.send()
-    }
-}
 
 /// Write the whole store, from one snapshot, gzipped into `w`. N-Quads keeps
 /// every graph; Turtle holds the union, so a triple two graphs share
@@ -400,35 +357,18 @@ pub fn write_dump<W: Write>(store: &Store, iris: &Iris, quads: bool, w: W) -> Re
 }
 
 fn dump(state: &AppState, quads: bool) -> Result<Response, Error> {
-    let (tx, rx) = tokio::sync::mpsc::channel::<Result<Bytes, std::io::Error>>(8);
     let (store, iris) = (state.store.clone(), state.config.iris.clone());
     let modified = describe::last_modified(state.store.oxigraph(), &iris)?;
-    tokio::task::spawn_blocking(move || {
-        let writer = ChunkWriter {
-            tx: tx.clone(),
-            buf: Vec::with_capacity(CHUNK),
-        };
-        match write_dump(&store, &iris, quads, writer) {
-            Ok(mut w) => {
-                let _ = w.flush();
-            }
-            Err(e) => {
-                tracing::warn!(error = %e, "dump stopped");
-                // The status is sent already: cut the body so the client
-                // sees an incomplete download, never a silently short one.
-                let _ = tx.blocking_send(Err(std::io::Error::other(e.to_string())));
-            }
-        }
-    });
-    let stream = futures_util::stream::unfold(rx, |mut rx| async move {
-        rx.recv().await.map(|item| (item, rx))
+    let body = streamed(CHUNK, move |writer| {
+        write_dump(&store, &iris, quads, writer)?;
+        Ok(())
     });
     let name = if quads {
         "palermo.nq.gz"
     } else {
         "palermo.ttl.gz"
     };
-    let mut r = Response::new(Body::from_stream(stream));
+    let mut r = Response::new(body);
     let h = r.headers_mut();
     h.insert(
         header::CONTENT_TYPE,
@@ -440,7 +380,7 @@ fn dump(state: &AppState, quads: bool) -> Result<Response, Error> {
     if let Some(v) = modified
         .as_deref()
         .and_then(parse_modified)
-        .and_then(|t| HeaderValue::from_str(&pages::http_date(t)).ok())
+        .and_then(|t| HeaderValue::from_str(&plumbing::http_date(t)).ok())
     {
         h.insert(header::LAST_MODIFIED, v);
     }
@@ -459,6 +399,8 @@ pub async fn dump_turtle(State(state): State<AppState>) -> Result<Response, Erro
 
 /// Most URLs in one sitemap file (sitemaps.org).
 const SITEMAP_LIMIT: usize = 50_000;
+
+const SITEMAP_NS: &str = "http://www.sitemaps.org/schemas/sitemap/0.9";
 
 fn sitemap_urls(store: &Store, iris: &Iris) -> Result<Vec<(String, Option<String>)>, Error> {
     let ox = store.oxigraph();
@@ -483,59 +425,52 @@ fn sitemap_urls(store: &Store, iris: &Iris) -> Result<Vec<(String, Option<String
 
 /// GET `/sitemap.xml`: the home page, every record, every resource with
 /// records and the index pages; a sitemap index past 50,000 URLs.
-pub async fn sitemap(State(state): State<AppState>, RawQuery(query): RawQuery) -> Response {
+pub async fn sitemap(
+    State(state): State<AppState>,
+    RawQuery(query): RawQuery,
+) -> Result<Response, Error> {
     let page: Option<usize> = query_param(query.as_deref(), "page").and_then(|p| p.parse().ok());
     let (store, iris) = (state.store.clone(), state.config.iris.clone());
-    let built = blocking(move || {
+    let xml = blocking(move || {
         let urls = sitemap_urls(&store, &iris)?;
         let pages = urls.len().div_ceil(SITEMAP_LIMIT).max(1);
-        let mut xml = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+        let mut xml = Xml::new();
         match page {
             None if pages > 1 => {
-                xml.push_str(
-                    "<sitemapindex xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n",
-                );
+                xml.open("sitemapindex", &[("xmlns", SITEMAP_NS)]);
                 for p in 1..=pages {
-                    xml.push_str(&format!(
-                        "  <sitemap><loc>{}</loc></sitemap>\n",
-                        escape(&format!("{}sitemap.xml?page={p}", iris.base()))
-                    ));
+                    xml.open("sitemap", &[])
+                        .text("loc", &[], &format!("{}sitemap.xml?page={p}", iris.base()))
+                        .close();
                 }
-                xml.push_str("</sitemapindex>\n");
-                return Ok(Some(xml));
+                return Ok(Some(xml.finish()));
             }
             Some(p) if p == 0 || p > pages => return Ok(None),
             _ => {}
         }
         let p = page.unwrap_or(1);
-        xml.push_str("<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n");
+        xml.open("urlset", &[("xmlns", SITEMAP_NS)]);
         for (loc, modified) in urls
             .iter()
             .skip((p - 1) * SITEMAP_LIMIT)
             .take(SITEMAP_LIMIT)
         {
-            xml.push_str("  <url><loc>");
-            xml.push_str(&escape(loc));
-            xml.push_str("</loc>");
+            xml.open("url", &[]).text("loc", &[], loc);
             if let Some(m) = modified {
-                xml.push_str(&format!("<lastmod>{}</lastmod>", escape(m)));
+                xml.text("lastmod", &[], m);
             }
-            xml.push_str("</url>\n");
+            xml.close();
         }
-        xml.push_str("</urlset>\n");
-        Ok(Some(xml))
+        Ok(Some(xml.finish()))
     })
-    .await;
-    match built {
-        Ok(Some(xml)) => (
-            StatusCode::OK,
-            [(header::CONTENT_TYPE, crate::media::XML_UTF8)],
-            xml,
-        )
-            .into_response(),
-        Ok(None) => Error::NotFound("no such sitemap page".into()).into_response(),
-        Err(e) => e.into_response(),
-    }
+    .await?
+    .ok_or_else(|| Error::NotFound("no such sitemap page".into()))?;
+    Ok((
+        StatusCode::OK,
+        [(header::CONTENT_TYPE, crate::media::XML_UTF8)],
+        xml,
+    )
+        .into_response())
 }
 
 /// GET `/robots.txt`: crawl the pages, not the endpoints or the dumps.

@@ -3,11 +3,12 @@
 //! RDF (also at `.ttl`, `.nt`, `.rdf`, `.jsonld`), and each kind has an index.
 
 use super::AppState;
-use super::negotiate::{choose, wants_html};
+use super::error::Failure;
+use super::negotiate::choose;
+use super::pages::Doc;
 use super::pages::concept::{Entry, Fact, Group, IndexPage, ResourcePage, kind_names};
-use super::pages::{
-    Doc, Representation, blocking, error_response, parse_modified, query_param, split_extension,
-    valid_key,
+use super::plumbing::{
+    Representation, blocking, parse_modified, query_param, split_extension, valid_key,
 };
 use crate::error::Error;
 use crate::rdf::describe::{self, Kind};
@@ -20,16 +21,15 @@ use maud::html;
 use oxigraph::model::vocab::rdf;
 use oxigraph::model::{NamedNode, NamedOrBlankNode, Term};
 
-fn unknown_kind(segment: &str, html_wanted: bool) -> Response {
-    let known: Vec<&str> = Kind::ALL.iter().map(|k| k.segment()).collect();
-    error_response(
+/// The kind a path segment names, or 404 listing the kinds.
+fn kind_of(segment: &str) -> Result<Kind, Error> {
+    Kind::from_segment(segment).ok_or_else(|| {
+        let known: Vec<&str> = Kind::ALL.iter().map(|k| k.segment()).collect();
         Error::NotFound(format!(
             "/id/{segment}/: no such kind of resource; kinds: {}",
             known.join(", ")
-        )),
-        html_wanted,
-        html! {},
-    )
+        ))
+    })
 }
 
 /// Negotiate the document type: a suffix fixes it, else `format=`, else `Accept`.
@@ -52,11 +52,9 @@ fn negotiate(
 }
 
 /// GET `/id/{kind}`: the index lives at `/id/{kind}/` (the scheme's IRI).
-pub async fn index_redirect(Path(kind): Path<String>) -> Response {
-    match Kind::from_segment(&kind) {
-        Some(k) => Redirect::permanent(&format!("/id/{}/", k.segment())).into_response(),
-        None => unknown_kind(&kind, false),
-    }
+pub async fn index_redirect(Path(kind): Path<String>) -> Result<Response, Error> {
+    let kind = kind_of(&kind)?;
+    Ok(Redirect::permanent(&format!("/id/{}/", kind.segment())).into_response())
 }
 
 /// GET `/id/{kind}/`: every resource of a kind with its number of records.
@@ -66,16 +64,10 @@ pub async fn index(
     Path(segment): Path<String>,
     RawQuery(query): RawQuery,
     headers: HeaderMap,
-) -> Response {
+) -> Result<Response, Error> {
     let accept = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok());
-    let browser = wants_html(accept);
-    let Some(kind) = Kind::from_segment(&segment) else {
-        return unknown_kind(&segment, browser);
-    };
-    let doc = match negotiate(None, query.as_deref(), accept, &format!("/id/{segment}/")) {
-        Ok(d) => d,
-        Err(e) => return error_response(e, browser, html! {}),
-    };
+    let kind = kind_of(&segment)?;
+    let doc = negotiate(None, query.as_deref(), accept, &format!("/id/{segment}/"))?;
     let (store, iris) = (state.store.clone(), state.config.iris.clone());
     let built = blocking(move || {
         let ox = store.oxigraph();
@@ -88,11 +80,8 @@ pub async fn index(
         Ok(Representation::new(doc.content_type(), body)
             .modified(modified.as_deref().and_then(parse_modified)))
     })
-    .await;
-    match built {
-        Ok(rep) => rep.respond(&method, &headers),
-        Err(e) => error_response(e, browser || doc == Doc::Html, html! {}),
-    }
+    .await?;
+    Ok(built.respond(&method, &headers))
 }
 
 fn index_page(store: &Store, iris: &Iris, kind: Kind) -> Result<String, Error> {
@@ -155,32 +144,24 @@ pub async fn resource(
     Path((segment, raw)): Path<(String, String)>,
     RawQuery(query): RawQuery,
     headers: HeaderMap,
-) -> Response {
+) -> Result<Response, Failure> {
     let accept = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok());
-    let browser = wants_html(accept);
-    let Some(kind) = Kind::from_segment(&segment) else {
-        return unknown_kind(&segment, browser);
-    };
+    let kind = kind_of(&segment)?;
     let (key, ext) = split_extension(&raw);
     let path = format!("/id/{segment}/{key}");
-    let doc = match negotiate(ext, query.as_deref(), accept, &path) {
-        Ok(d) => d,
-        Err(e) => return error_response(e, browser, html! {}),
-    };
-    let html_wanted = browser || doc == Doc::Html;
+    let doc = negotiate(ext, query.as_deref(), accept, &path)?;
     let not_found = || {
         let (singular, plural) = kind_names(kind);
-        error_response(
-            Error::NotFound(format!(
-                "no {} with key \"{key}\" (see /id/{segment}/)",
-                singular.to_lowercase()
-            )),
-            html_wanted,
+        Error::NotFound(format!(
+            "no {} with key \"{key}\" (see /id/{segment}/)",
+            singular.to_lowercase()
+        ))
+        .with_page(
             html! { p { "See all " a href={"/id/" (segment) "/"} { (plural.to_lowercase()) } "." } },
         )
     };
     if !valid_key(key) {
-        return not_found();
+        return Err(not_found());
     }
     let (store, iris, k) = (
         state.store.clone(),
@@ -208,11 +189,10 @@ pub async fn resource(
         }
         Ok(Some(rep))
     })
-    .await;
+    .await?;
     match built {
-        Ok(Some(rep)) => rep.respond(&method, &headers),
-        Ok(None) => not_found(),
-        Err(e) => error_response(e, html_wanted, html! {}),
+        Some(rep) => Ok(rep.respond(&method, &headers)),
+        None => Err(not_found()),
     }
 }
 

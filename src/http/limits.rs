@@ -4,9 +4,10 @@
 //! connections.
 
 use super::Config;
+use crate::error::Error;
 use axum::body::{Body, HttpBody};
 use axum::extract::Request;
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use futures_util::StreamExt;
 use std::time::Duration;
@@ -29,17 +30,13 @@ impl RequestLimits {
     }
 }
 
-fn plain(status: StatusCode, message: String) -> Response {
-    (
-        status,
-        [(header::CONTENT_TYPE, crate::media::PLAIN_UTF8)],
-        message,
-    )
-        .into_response()
-}
-
-fn secs(d: Duration) -> String {
-    format!("{}", d.as_secs_f32())
+/// An error after which the connection closes: the rest of the body is
+/// not worth reading.
+fn closing(error: Error) -> Response {
+    let mut r = error.into_response();
+    r.headers_mut()
+        .insert(header::CONNECTION, HeaderValue::from_static("close"));
+    r
 }
 
 /// Read the whole request body before the handler runs, within
@@ -55,18 +52,7 @@ pub async fn read_body<F: Future<Output = Response>>(
     if hint.exact() == Some(0) {
         return inner(req).await;
     }
-    let too_large = || {
-        let mut r = plain(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            format!(
-                "request body larger than {} bytes (the limit)\n",
-                limits.max_body_bytes
-            ),
-        );
-        r.headers_mut()
-            .insert(header::CONNECTION, HeaderValue::from_static("close"));
-        r
-    };
+    let too_large = || closing(Error::BodyTooLarge(limits.max_body_bytes));
     if hint.lower() > limits.max_body_bytes as u64 {
         return too_large();
     }
@@ -81,16 +67,7 @@ pub async fn read_body<F: Future<Output = Response>>(
                     received = buf.len(),
                     "request body not received in time; closing"
                 );
-                let mut r = plain(
-                    StatusCode::REQUEST_TIMEOUT,
-                    format!(
-                        "request body not received within {} s\n",
-                        secs(limits.body_timeout)
-                    ),
-                );
-                r.headers_mut()
-                    .insert(header::CONNECTION, HeaderValue::from_static("close"));
-                return r;
+                return closing(Error::BodyTooSlow(limits.body_timeout));
             }
             Ok(None) => break,
             Ok(Some(Ok(chunk))) => {
@@ -100,10 +77,8 @@ pub async fn read_body<F: Future<Output = Response>>(
                 buf.extend_from_slice(&chunk);
             }
             Ok(Some(Err(e))) => {
-                return plain(
-                    StatusCode::BAD_REQUEST,
-                    format!("bad request: cannot read the request body: {e}\n"),
-                );
+                return Error::BadRequest(format!("cannot read the request body: {e}"))
+                    .into_response();
             }
         }
     }
@@ -126,16 +101,7 @@ pub async fn deadline<F: Future<Output = Response>>(
                 path = uri.path(),
                 "request cut off by the request time limit"
             );
-            let mut r = plain(
-                StatusCode::SERVICE_UNAVAILABLE,
-                format!(
-                    "request cut off after {} s (the limit per request); try again later or narrow it\n",
-                    secs(limits.request_timeout)
-                ),
-            );
-            r.headers_mut()
-                .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
-            r
+            Error::RequestTooSlow(limits.request_timeout).into_response()
         }
     }
 }

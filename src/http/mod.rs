@@ -13,6 +13,7 @@ pub mod negotiate;
 pub mod oai;
 pub mod ontology;
 pub mod pages;
+pub mod plumbing;
 pub mod query_page;
 pub mod records;
 pub mod router;

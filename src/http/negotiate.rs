@@ -163,17 +163,21 @@ pub fn choose<T: Offer>(
 
 /// True when a browser asks for a page: HTML explicitly preferred.
 pub fn wants_html(accept: Option<&str>) -> bool {
+    prefers(accept, "text", "html")
+}
+
+/// True when the client names `kind/subtype` and prefers nothing it names
+/// over it (wildcards aside): an explicit preference, never a default.
+pub fn prefers(accept: Option<&str>, kind: &str, subtype: &str) -> bool {
     let Some(a) = accept else { return false };
     let ranges = parse_accept(a);
-    let html = ranges
-        .iter()
-        .find(|r| r.kind == "text" && r.subtype == "html")
-        .map(|r| r.q);
-    html.is_some_and(|q| {
+    let this = |r: &Range| r.kind == kind && r.subtype == subtype;
+    let wanted = ranges.iter().find(|r| this(r)).map(|r| r.q);
+    wanted.is_some_and(|q| {
         q > 0.0
             && ranges
                 .iter()
-                .filter(|r| r.kind != "*" && !(r.kind == "text" && r.subtype == "html"))
+                .filter(|r| r.kind != "*" && !this(r))
                 .all(|r| r.q <= q)
     })
 }
@@ -240,5 +244,11 @@ mod tests {
         assert!(!wants_html(Some("application/sparql-results+json")));
         assert!(!wants_html(Some("*/*")));
         assert!(!wants_html(None));
+        assert!(prefers(Some("application/json"), "application", "json"));
+        assert!(!prefers(
+            Some("application/ld+json, application/json;q=0.5"),
+            "application",
+            "json"
+        ));
     }
 }

@@ -3,16 +3,14 @@
 //! shapes (`{base}ontology/shapes#…`) resolve here.
 
 use super::AppState;
-use super::negotiate::{choose, wants_html};
-use super::pages::{
-    self, Doc, Representation, blocking, error_response, parse_modified, query_param,
-};
+use super::negotiate::choose;
+use super::pages::{self, Doc};
+use super::plumbing::{Representation, blocking, parse_modified, query_param};
 use crate::error::Error;
 use crate::rdf::describe;
 use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, Method, header};
 use axum::response::{IntoResponse, Redirect, Response};
-use maud::html;
 
 async fn answer(
     state: AppState,
@@ -20,13 +18,8 @@ async fn answer(
     headers: HeaderMap,
     doc: Result<Doc, Error>,
     suffix: bool,
-) -> Response {
-    let accept = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok());
-    let browser = wants_html(accept);
-    let doc = match doc {
-        Ok(d) => d,
-        Err(e) => return error_response(e, browser, html! {}),
-    };
+) -> Result<Response, Error> {
+    let doc = doc?;
     let (store, iris) = (state.store.clone(), state.config.iris.clone());
     let built = blocking(move || {
         let ox = store.oxigraph();
@@ -44,11 +37,8 @@ async fn answer(
         }
         Ok(rep)
     })
-    .await;
-    match built {
-        Ok(rep) => rep.respond(&method, &headers),
-        Err(e) => error_response(e, browser || doc == Doc::Html, html! {}),
-    }
+    .await?;
+    Ok(built.respond(&method, &headers))
 }
 
 /// GET `/ontology`, negotiated.
@@ -57,7 +47,7 @@ pub async fn ontology(
     method: Method,
     RawQuery(query): RawQuery,
     headers: HeaderMap,
-) -> Response {
+) -> Result<Response, Error> {
     let accept = headers
         .get(header::ACCEPT)
         .and_then(|v| v.to_str().ok())
@@ -84,7 +74,11 @@ pub fn suffixed(
 + Sync
 + 'static {
     move |State(state): State<AppState>, method: Method, headers: HeaderMap| {
-        Box::pin(answer(state, method, headers, Ok(doc), true))
+        Box::pin(async move {
+            answer(state, method, headers, Ok(doc), true)
+                .await
+                .into_response()
+        })
     }
 }
 

@@ -4,19 +4,21 @@
 
 use super::AppState;
 use super::cache;
+use super::error::Failure;
 use super::negotiate::{Offer, choose, wants_html};
 use super::pages::record::{Landing, SHOWN_STYLES, schema_type};
-use super::pages::{
-    self, Doc, Representation, blocking, error_response, parse_modified, query_param,
-    split_extension, valid_key,
+use super::pages::{self, Doc};
+use super::plumbing::{
+    Representation, blocking, parse_modified, query_param, split_extension, valid_key,
 };
 use crate::error::Error;
 use crate::export::{ExportOptions, Format};
+use crate::oai::xml::Xml;
 use crate::rdf::{Iris, describe, read};
 use crate::record::Record;
 use crate::store::Store;
 use axum::extract::{Path, RawQuery, State};
-use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::http::{HeaderMap, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use maud::html;
 use std::collections::BTreeMap;
@@ -234,9 +236,11 @@ fn similar_ids(store: &Store, iris: &Iris, id: &str) -> Result<Vec<describe::Sum
     Ok(out)
 }
 
-/// 404 for an unknown record, with suggestions for people; 410 for a
+/// 404 for an unknown record, with suggestions on its page; 410 for a
 /// record its source dropped (harvesters should delete their copy).
-async fn missing(state: &AppState, id: &str, html_wanted: bool) -> Response {
+/// `suggest`: whether a page will show suggestions, which cost a scan of
+/// every id.
+async fn missing(state: &AppState, id: &str, suggest: bool) -> Failure {
     let (store, iris, key) = (
         state.store.clone(),
         state.config.iris.clone(),
@@ -244,7 +248,7 @@ async fn missing(state: &AppState, id: &str, html_wanted: bool) -> Response {
     );
     let found = blocking(move || {
         let gone = valid_key(&key) && describe::deleted(store.oxigraph(), &iris, &key)?;
-        let similar = if html_wanted {
+        let similar = if suggest {
             similar_ids(&store, &iris, &key)?
         } else {
             Vec::new()
@@ -254,39 +258,18 @@ async fn missing(state: &AppState, id: &str, html_wanted: bool) -> Response {
     .await;
     let (gone, similar) = match found {
         Ok(v) => v,
-        Err(e) => return error_response(e, html_wanted, html! {}),
+        Err(e) => return e.into(),
     };
     if gone {
-        let text = format!(
+        return Error::Withdrawn(format!(
             "the record {id} was withdrawn from the catalogue (its source no longer lists it)"
-        );
-        let mut r = if html_wanted {
-            let page = pages::layout(
-                "Record withdrawn",
-                html! { meta name="robots" content="noindex"; },
-                html! {
-                    h1 { "Record withdrawn" }
-                    p { "The record " code { (id) } " was withdrawn: its source no longer lists it." }
-                    p { a href="/" { "Back to the catalogue" } }
-                },
-            );
-            (StatusCode::GONE, axum::response::Html(page.into_string())).into_response()
-        } else {
-            (
-                StatusCode::GONE,
-                [(header::CONTENT_TYPE, crate::media::PLAIN_UTF8)],
-                format!("gone: {text}\n"),
-            )
-                .into_response()
-        };
-        r.headers_mut()
-            .insert(header::VARY, HeaderValue::from_static("Accept"));
-        return r;
+        ))
+        .into();
     }
-    let error = Error::NotFound(format!(
+    Error::NotFound(format!(
         "no record with id \"{id}\"; record ids are listed at /sitemap.xml and searchable with SPARQL at /sparql"
-    ));
-    let extra = html! {
+    ))
+    .with_page(html! {
         @if !similar.is_empty() {
             h2 { "Did you mean" }
             (pages::concept::record_list(&similar))
@@ -296,8 +279,7 @@ async fn missing(state: &AppState, id: &str, html_wanted: bool) -> Response {
             a href="/id/country/" { "country" } " or " a href="/id/agent/" { "author" }
             ", or query the catalogue on the " a href="/query" { "SPARQL page" } "."
         }
-    };
-    error_response(error, html_wanted, extra)
+    })
 }
 
 /// GET `/records/{id}` and `/records/{id}.{ext}`.
@@ -307,34 +289,29 @@ pub async fn record(
     Path(raw): Path<String>,
     RawQuery(query): RawQuery,
     headers: HeaderMap,
-) -> Response {
+) -> Result<Response, Failure> {
     let accept = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok());
-    let browser = wants_html(accept);
     let (id, ext) = split_extension(&raw);
     let (doc, params) = match ext {
-        Some(ext) => match RecordDoc::from_extension(ext) {
-            Some(d) => (d, bibliography_params(accept)),
-            None => {
+        Some(ext) => {
+            let doc = RecordDoc::from_extension(ext).ok_or_else(|| {
                 let known: Vec<&str> = RecordDoc::ALL.iter().map(|d| d.extension()).collect();
-                let e = Error::NotFound(format!(
+                Error::NotFound(format!(
                     "/records/{raw}: unknown extension .{ext}; known: {}",
                     known.join(", ")
-                ));
-                return error_response(e, browser, html! {});
-            }
-        },
-        None => match choose(
-            accept,
-            query_param(query.as_deref(), "format").as_deref(),
-            &RecordDoc::ALL,
-        ) {
-            Ok(c) => (c.offer, c.params),
-            Err(e) => return error_response(e, browser, html! {}),
-        },
+                ))
+            })?;
+            (doc, bibliography_params(accept))
+        }
+        None => {
+            let format = query_param(query.as_deref(), "format");
+            let chosen = choose(accept, format.as_deref(), &RecordDoc::ALL)?;
+            (chosen.offer, chosen.params)
+        }
     };
-    let html_wanted = doc == RecordDoc::Rdf(Doc::Html) || browser;
+    let suggest = wants_html(accept);
     if !valid_key(id) {
-        return missing(&state, id, html_wanted).await;
+        return Err(missing(&state, id, suggest).await);
     }
     let mut opts = export_options(query.as_deref(), &params);
     if let Err(e) = state.exporter.check(Format::Bibliography, &opts) {
@@ -343,15 +320,15 @@ pub async fn record(
             doc,
             RecordDoc::Citation(Format::Bibliography) | RecordDoc::Rdf(Doc::Html)
         ) {
-            let extra =
-                html! { p { a href={"/records/" (id)} { "The record with the default style" } } };
-            return error_response(e, html_wanted, extra);
+            return Err(e.with_page(
+                html! { p { a href={"/records/" (id)} { "The record with the default style" } } },
+            ));
         }
     }
     opts.html = false;
     let cache_key = cache::Key::new(id, doc, ext.is_some(), &opts);
     let generation = match state.cache.get(&cache_key) {
-        Ok(kept) => return kept.respond(&method, &headers),
+        Ok(kept) => return Ok(kept.respond(&method, &headers)),
         Err(generation) => generation,
     };
     let (store, iris, key) = (
@@ -361,47 +338,40 @@ pub async fn record(
     );
     let rdf = matches!(doc, RecordDoc::Rdf(d) if d != Doc::Html);
     let html = matches!(doc, RecordDoc::Rdf(Doc::Html));
-    let loaded = match blocking(move || load(&store, &iris, &key, rdf, html)).await {
-        Ok(Some(l)) => l,
-        Ok(None) => return missing(&state, id, html_wanted).await,
-        Err(e) => return error_response(e, html_wanted, html! {}),
+    let Some(loaded) = blocking(move || load(&store, &iris, &key, rdf, html)).await? else {
+        return Err(missing(&state, id, suggest).await);
     };
     let iris = &state.config.iris;
-    let built =
-        match doc {
-            RecordDoc::Rdf(Doc::Html) => landing(&state, &loaded, &opts)
-                .map(|body| Representation::new(Doc::Html.content_type(), body.into_bytes())),
-            RecordDoc::Rdf(d) => match &loaded.graph {
-                Some(g) => pages::serialize(g, d, iris)
-                    .map(|body| Representation::new(d.content_type(), body)),
-                None => Err(Error::NotFound(format!("no record with id \"{id}\""))),
-            },
-            RecordDoc::Citation(format) => state
-                .exporter
-                .render(format, &loaded.record, &opts)
-                .map(|body| {
-                    let mut rep =
-                        Representation::new(format.content_type(&opts), body.into_bytes());
-                    if ext.is_some() && format != Format::Bibliography {
-                        rep.content_disposition = Some(format.content_disposition(id));
-                    }
-                    rep
-                }),
-        };
-    match built {
-        Ok(mut rep) => {
-            rep.last_modified = loaded.modified.as_deref().and_then(parse_modified);
-            rep.links = signposting(iris, &loaded.record);
-            if ext.is_some() {
-                rep.links
-                    .push(format!("<{}>; rel=\"describes\"", iris.record(id).as_str()));
-            }
-            let prepared = std::sync::Arc::new(rep.prepare());
-            state.cache.insert(cache_key, generation, prepared.clone());
-            prepared.respond(&method, &headers)
+    let mut rep = match doc {
+        RecordDoc::Rdf(Doc::Html) => {
+            let body = landing(&state, &loaded, &opts)?;
+            Representation::new(Doc::Html.content_type(), body.into_bytes())
         }
-        Err(e) => error_response(e, html_wanted, html! {}),
+        RecordDoc::Rdf(d) => {
+            let graph = loaded
+                .graph
+                .as_ref()
+                .ok_or_else(|| Error::NotFound(format!("no record with id \"{id}\"")))?;
+            Representation::new(d.content_type(), pages::serialize(graph, d, iris)?)
+        }
+        RecordDoc::Citation(format) => {
+            let body = state.exporter.render(format, &loaded.record, &opts)?;
+            let mut rep = Representation::new(format.content_type(&opts), body.into_bytes());
+            if ext.is_some() && format != Format::Bibliography {
+                rep.content_disposition = Some(format.content_disposition(id));
+            }
+            rep
+        }
+    };
+    rep.last_modified = loaded.modified.as_deref().and_then(parse_modified);
+    rep.links = signposting(iris, &loaded.record);
+    if ext.is_some() {
+        rep.links
+            .push(format!("<{}>; rel=\"describes\"", iris.record(id).as_str()));
     }
+    let prepared = std::sync::Arc::new(rep.prepare());
+    state.cache.insert(cache_key, generation, prepared.clone());
+    Ok(prepared.respond(&method, &headers))
 }
 
 /// Render the landing page, with references in the picked style and a few
@@ -462,30 +432,32 @@ const UNAPI: [(&str, Format); 3] = [
 ];
 
 fn unapi_formats(id: Option<&str>) -> String {
-    let mut xml = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+    let mut xml = Xml::new();
     match id {
-        Some(id) => xml.push_str(&format!("<formats id=\"{}\">\n", super::home::escape(id))),
-        None => xml.push_str("<formats>\n"),
-    }
+        Some(id) => xml.open("formats", &[("id", id)]),
+        None => xml.open("formats", &[]),
+    };
     for (name, f) in UNAPI {
-        xml.push_str(&format!(
-            "  <format name=\"{name}\" type=\"{}\" docs=\"{}\"/>\n",
-            f.media_type(),
-            match f {
-                Format::Ris => "https://en.wikipedia.org/wiki/RIS_(file_format)",
-                Format::BibTeX => "https://www.bibtex.org/Format/",
-                _ => "https://citeproc-js.readthedocs.io/en/latest/csl-json/markup.html",
-            }
-        ));
+        let docs = match f {
+            Format::Ris => "https://en.wikipedia.org/wiki/RIS_(file_format)",
+            Format::BibTeX => "https://www.bibtex.org/Format/",
+            _ => "https://citeproc-js.readthedocs.io/en/latest/csl-json/markup.html",
+        };
+        xml.empty(
+            "format",
+            &[("name", name), ("type", f.media_type()), ("docs", docs)],
+        );
     }
-    xml.push_str("</formats>\n");
-    xml
+    xml.finish()
 }
 
 /// GET `/unapi` (unAPI 1.0, as Zotero's unAPI translator uses it): the
 /// formats; with `id`, the formats of that record (300); with `id` and
 /// `format`, the record in that format.
-pub async fn unapi(State(state): State<AppState>, RawQuery(query): RawQuery) -> Response {
+pub async fn unapi(
+    State(state): State<AppState>,
+    RawQuery(query): RawQuery,
+) -> Result<Response, Error> {
     let xml = |status: StatusCode, body: String| {
         (
             status,
@@ -497,7 +469,7 @@ pub async fn unapi(State(state): State<AppState>, RawQuery(query): RawQuery) -> 
     let id = query_param(query.as_deref(), "id");
     let format = query_param(query.as_deref(), "format");
     let Some(id) = id else {
-        return xml(StatusCode::OK, unapi_formats(None));
+        return Ok(xml(StatusCode::OK, unapi_formats(None)));
     };
     // Zotero and others may send the full IRI as the id.
     let id = state
@@ -506,33 +478,31 @@ pub async fn unapi(State(state): State<AppState>, RawQuery(query): RawQuery) -> 
         .record_id(&id)
         .map(str::to_string)
         .unwrap_or(id);
+    let no_record = || Error::NotFound(format!("no record with id \"{id}\""));
     if !valid_key(&id) {
-        return Error::NotFound(format!("no record with id \"{id}\"")).into_response();
+        return Err(no_record());
     }
     let (store, iris, key) = (state.store.clone(), state.config.iris.clone(), id.clone());
-    let record = match blocking(move || Ok(read::record(store.oxigraph(), &iris, &key)?)).await {
-        Ok(Some(r)) => r,
-        Ok(None) => return Error::NotFound(format!("no record with id \"{id}\"")).into_response(),
-        Err(e) => return e.into_response(),
-    };
+    let record = blocking(move || Ok(read::record(store.oxigraph(), &iris, &key)?))
+        .await?
+        .ok_or_else(no_record)?;
     let Some(format) = format else {
-        return xml(StatusCode::MULTIPLE_CHOICES, unapi_formats(Some(&id)));
+        return Ok(xml(StatusCode::MULTIPLE_CHOICES, unapi_formats(Some(&id))));
     };
     let Some((_, f)) = UNAPI
         .iter()
         .find(|(n, _)| *n == format.to_ascii_lowercase())
     else {
-        return Error::NotAcceptable(UNAPI.iter().map(|(n, _)| n.to_string()).collect())
-            .into_response();
+        return Err(Error::NotAcceptable(
+            UNAPI.iter().map(|(n, _)| n.to_string()).collect(),
+        ));
     };
     let opts = ExportOptions::default();
-    match state.exporter.render(*f, &record, &opts) {
-        Ok(body) => (
-            StatusCode::OK,
-            [(header::CONTENT_TYPE, f.content_type(&opts).to_string())],
-            body,
-        )
-            .into_response(),
-        Err(e) => e.into_response(),
-    }
+    let body = state.exporter.render(*f, &record, &opts)?;
+    Ok((
+        StatusCode::OK,
+        [(header::CONTENT_TYPE, f.content_type(&opts).to_string())],
+        body,
+    )
+        .into_response())
 }

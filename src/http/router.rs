@@ -2,8 +2,8 @@
 
 use super::pages::Doc;
 use super::{
-    AppState, dataset, health, home, ids, limits, metrics, oai, ontology, query_page, records,
-    search, sparql, strict, writes,
+    AppState, dataset, error, health, home, ids, limits, metrics, oai, ontology, query_page,
+    records, search, sparql, strict, writes,
 };
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, Request, State};
@@ -49,7 +49,7 @@ pub fn router(state: AppState) -> Router {
         .route("/dump.ttl.gz", get(dataset::dump_turtle))
         .route("/sitemap.xml", get(dataset::sitemap))
         .route("/robots.txt", get(dataset::robots))
-        .fallback(super::error::not_found)
+        .fallback(error::not_found)
         .layer(DefaultBodyLimit::max(body_limit))
         .layer(axum::middleware::from_fn_with_state(limits, per_request))
         // Plain-text errors echo what they complain about; never let a
@@ -62,16 +62,20 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// The per-request limits and checks, outermost first, as one layer: each
-/// `from_fn` layer clones the inner service and boxes a future per request,
-/// which together cost more than a small SPARQL query.
+/// The per-request limits and checks, outermost first, and the rendering of
+/// every error, as one layer: each `from_fn` layer clones the inner service
+/// and boxes a future per request, which together cost more than a small
+/// SPARQL query.
 async fn per_request(
     State(limits): State<limits::RequestLimits>,
     req: Request,
     next: Next,
 ) -> Response {
+    // Every error, from any stage below, gets its body here, in the form
+    // the request's Accept asks for.
+    let accept = req.headers().get(header::ACCEPT).cloned();
     // Counted by route template and final status (408, 503 included).
-    metrics::track(req, |req| {
+    let response = metrics::track(req, |req| {
         // The handler answers within the request's deadline (503), outside
         // the handler's own limits (the SPARQL deadline is shorter)…
         limits::deadline(limits, req, |req| {
@@ -84,5 +88,6 @@ async fn per_request(
             })
         })
     })
-    .await
+    .await;
+    error::render(accept.as_ref().and_then(|v| v.to_str().ok()), response)
 }

@@ -5,26 +5,20 @@
 //! by `Accept`), streamed record by record from the store.
 
 use super::AppState;
-use super::home::escape;
 use super::negotiate::{Offer, choose};
-use super::pages::Doc;
+use super::pages::{self, Doc, search::highlighted};
+use super::plumbing::{blocking, streamed};
 use crate::error::Error;
 use crate::export::{ExportOptions, Format};
 use crate::search::{FacetKind, Highlighted, Hit, SearchIndex, SearchRequest, SearchResults, Sort};
-use axum::body::{Body, Bytes};
 use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use serde_json::{Value, json};
-use std::io::Write;
 
 /// Results per page unless `per_page` says otherwise, and the most it may say.
 pub const PER_PAGE: usize = 20;
 pub const MAX_PER_PAGE: usize = 100;
-
-/// Values shown per facet on the page before "more" (JSON lists up to
-/// `search::MAX_FACET_VALUES`).
-const FACET_VALUES_SHOWN: usize = 12;
 
 /// What `/records` answers with. The page comes first: a client that states
 /// no preference (a browser, a bare `curl`) gets it.
@@ -216,7 +210,7 @@ impl Params {
     }
 
     /// A copy changed by `f`, back on the first page, without a format.
-    fn with(&self, f: impl FnOnce(&mut Params)) -> Params {
+    pub fn with(&self, f: impl FnOnce(&mut Params)) -> Params {
         let mut p = self.clone();
         p.page = 1;
         p.format = None;
@@ -265,16 +259,14 @@ pub async fn records(
         doc => {
             let index = state.search.clone();
             let req = params.request(false);
-            let results = tokio::task::spawn_blocking(move || index.search(&req))
-                .await
-                .map_err(|e| Error::Io(format!("search task failed: {e}")))??;
+            let results = blocking(move || index.search(&req)).await?;
             let mut params = params;
             // Links carry the values as the index knows them (keys).
             params.filters = results.filters.clone();
             let mut response = if doc == ResultsDoc::Json {
                 axum::Json(to_json(&state, &params, &results)).into_response()
             } else {
-                Html(page(&state.search, &params, &results)).into_response()
+                Html(pages::search::render(&state.search, &params, &results)).into_response()
             };
             response
                 .headers_mut()
@@ -284,29 +276,9 @@ pub async fn records(
     }
 }
 
-fn pages(total: usize, per_page: usize) -> usize {
+/// The number of pages `total` results fill.
+pub fn page_count(total: usize, per_page: usize) -> usize {
     total.div_ceil(per_page.max(1))
-}
-
-/// Highlighted text as HTML: everything escaped, matches in `<mark>`.
-fn highlighted_html(h: &Highlighted) -> String {
-    let mut out = String::new();
-    if h.cut_before {
-        out.push('…');
-    }
-    for (part, hit) in h.parts() {
-        if hit {
-            out.push_str("<mark>");
-            out.push_str(&escape(part));
-            out.push_str("</mark>");
-        } else {
-            out.push_str(&escape(part));
-        }
-    }
-    if h.cut_after {
-        out.push('…');
-    }
-    out
 }
 
 fn plain(h: &Highlighted) -> String {
@@ -331,9 +303,9 @@ fn hit_json(state: &AppState, hit: &Hit) -> Value {
         "iri": state.config.iris.record(&hit.id).as_str(),
         "url": format!("/records/{}", hit.id),
         "title": hit.title.text,
-        "title_html": highlighted_html(&hit.title),
+        "title_html": highlighted(&hit.title).into_string(),
         "snippet": plain(&hit.snippet),
-        "snippet_html": highlighted_html(&hit.snippet),
+        "snippet_html": highlighted(&hit.snippet).into_string(),
         "type": hit.kind.map(crate::search::kind_label),
         "year": hit.year,
         "authors": hit.authors,
@@ -364,7 +336,7 @@ fn to_json(state: &AppState, params: &Params, results: &SearchResults) -> Value 
             json!({ "values": f.values, "more": f.more }),
         );
     }
-    let last = pages(results.total, params.per_page);
+    let last = page_count(results.total, params.per_page);
     let link = |page: usize| {
         let p = Params {
             page,
@@ -394,343 +366,6 @@ fn to_json(state: &AppState, params: &Params, results: &SearchResults) -> Value 
     })
 }
 
-/// The HTML face.
-fn page(index: &SearchIndex, params: &Params, results: &SearchResults) -> String {
-    let a = |p: &Params| escape(&p.href());
-    let mut hidden = String::new();
-    for (k, v) in &params.filters {
-        hidden.push_str(&format!(
-            "<input type=\"hidden\" name=\"{}\" value=\"{}\">",
-            k.name(),
-            escape(v)
-        ));
-    }
-    for (name, y) in [("year_from", params.year_from), ("year_to", params.year_to)] {
-        if let Some(y) = y {
-            hidden.push_str(&format!(
-                "<input type=\"hidden\" name=\"{name}\" value=\"{y}\">"
-            ));
-        }
-    }
-    if params.per_page != PER_PAGE {
-        hidden.push_str(&format!(
-            "<input type=\"hidden\" name=\"per_page\" value=\"{}\">",
-            params.per_page
-        ));
-    }
-    let sorts: String = Sort::ALL
-        .iter()
-        .map(|s| {
-            let selected = if *s == results.sort { " selected" } else { "" };
-            format!(
-                "<option value=\"{}\"{selected}>{}</option>",
-                s.name(),
-                s.label()
-            )
-        })
-        .collect();
-
-    // Active filters, each with a link that removes it.
-    let mut active = String::new();
-    for (k, v) in &params.filters {
-        let without = params.with(|p| p.filters.retain(|f| f != &(*k, v.clone())));
-        active.push_str(&format!(
-            "<li data-facet=\"{}\" data-value=\"{}\">{}: <strong>{}</strong> <a href=\"{}\" aria-label=\"Remove filter {}: {}\">×</a></li>",
-            k.name(),
-            escape(v),
-            k.title(),
-            escape(&index.label(*k, v)),
-            a(&without),
-            k.title(),
-            escape(&index.label(*k, v)),
-        ));
-    }
-    if params.year_from.is_some() || params.year_to.is_some() {
-        let span = match (params.year_from, params.year_to) {
-            (Some(f), Some(t)) if f == t => f.to_string(),
-            (Some(f), Some(t)) => format!("{f}–{t}"),
-            (Some(f), None) => format!("from {f}"),
-            (None, Some(t)) => format!("until {t}"),
-            (None, None) => String::new(),
-        };
-        let without = params.with(|p| {
-            p.year_from = None;
-            p.year_to = None;
-        });
-        active.push_str(&format!(
-            "<li data-facet=\"year\">Year: <strong>{span}</strong> <a href=\"{}\" aria-label=\"Remove the year filter\">×</a></li>",
-            a(&without)
-        ));
-    }
-    let active = if active.is_empty() {
-        String::new()
-    } else {
-        let clear = params.with(|p| {
-            p.filters.clear();
-            p.year_from = None;
-            p.year_to = None;
-        });
-        format!(
-            "<div id=\"active-filters\"><ul>{active}</ul><a href=\"{}\">Clear all filters</a></div>",
-            a(&clear)
-        )
-    };
-
-    let mut facets = String::new();
-    for f in &results.facets {
-        if f.values.is_empty() {
-            continue;
-        }
-        let mut items = Vec::new();
-        for v in &f.values {
-            let link = if f.facet == FacetKind::Year {
-                let y: Option<i32> = v.value.parse().ok();
-                let selected = y.is_some() && params.year_from == y && params.year_to == y;
-                (!selected).then(|| {
-                    params.with(|p| {
-                        p.year_from = y;
-                        p.year_to = y;
-                    })
-                })
-            } else if v.selected {
-                None
-            } else {
-                Some(params.with(|p| p.filters.push((f.facet, v.value.clone()))))
-            };
-            let label = escape(&v.label);
-            let body = match link {
-                Some(p) => format!(
-                    "<a href=\"{}\" data-facet=\"{}\" data-value=\"{}\">{label}</a>",
-                    a(&p),
-                    f.facet.name(),
-                    escape(&v.value)
-                ),
-                None => format!("<strong aria-current=\"true\">{label}</strong>"),
-            };
-            items.push(format!(
-                "<li>{body} <span class=\"count\">{}</span></li>",
-                v.count
-            ));
-        }
-        // The long tail folds away, reachable without JavaScript.
-        let rest = if items.len() > FACET_VALUES_SHOWN {
-            let rest = items.split_off(FACET_VALUES_SHOWN);
-            format!(
-                "<details><summary>{} more</summary><ul>{}</ul></details>",
-                rest.len(),
-                rest.concat()
-            )
-        } else {
-            String::new()
-        };
-        let unlisted = if f.more > 0 {
-            format!(
-                "<p class=\"more\">and {} more not listed: narrow the search to see them</p>",
-                f.more
-            )
-        } else {
-            String::new()
-        };
-        facets.push_str(&format!(
-            "<section class=\"facet\" data-facet=\"{name}\" aria-labelledby=\"facet-{name}\"><h2 id=\"facet-{name}\">{title}</h2><ul>{items}</ul>{rest}{unlisted}</section>",
-            name = f.facet.name(),
-            title = f.facet.title(),
-            items = items.concat(),
-        ));
-    }
-    let year_form = format!(
-        "<form method=\"get\" action=\"/records\" class=\"years\" aria-label=\"Years\">{keep}<label>From <input type=\"number\" name=\"year_from\" min=\"0\" max=\"9999\" value=\"{from}\"></label> <label>to <input type=\"number\" name=\"year_to\" min=\"0\" max=\"9999\" value=\"{to}\"></label> <button type=\"submit\">Apply</button></form>",
-        keep = {
-            let mut keep = String::new();
-            if !params.q.is_empty() {
-                keep.push_str(&format!(
-                    "<input type=\"hidden\" name=\"q\" value=\"{}\">",
-                    escape(&params.q)
-                ));
-            }
-            for (k, v) in &params.filters {
-                keep.push_str(&format!(
-                    "<input type=\"hidden\" name=\"{}\" value=\"{}\">",
-                    k.name(),
-                    escape(v)
-                ));
-            }
-            if let Some(s) = params.sort {
-                keep.push_str(&format!(
-                    "<input type=\"hidden\" name=\"sort\" value=\"{}\">",
-                    s.name()
-                ));
-            }
-            keep
-        },
-        from = params.year_from.map(|y| y.to_string()).unwrap_or_default(),
-        to = params.year_to.map(|y| y.to_string()).unwrap_or_default(),
-    );
-
-    let mut list = String::new();
-    for hit in &results.hits {
-        let mut meta = Vec::new();
-        if let Some(k) = hit.kind {
-            meta.push(escape(crate::search::kind_label(k)));
-        }
-        if let Some(y) = hit.year {
-            meta.push(y.to_string());
-        }
-        if !hit.authors.is_empty() {
-            meta.push(escape(&hit.authors.join("; ")));
-        }
-        let places: Vec<String> = hit
-            .countries
-            .iter()
-            .map(|c| index.label(FacetKind::Country, c))
-            .chain(
-                hit.regions
-                    .iter()
-                    .map(|r| index.label(FacetKind::Region, r)),
-            )
-            .collect();
-        if !places.is_empty() {
-            meta.push(escape(&places.join(", ")));
-        }
-        let snippet = if hit.snippet.text.is_empty() {
-            String::new()
-        } else {
-            format!(
-                "<p class=\"snippet\">{}</p>",
-                highlighted_html(&hit.snippet)
-            )
-        };
-        list.push_str(&format!(
-            // The unAPI id lets Zotero offer every result for selection.
-            "<li class=\"result\" data-id=\"{id}\"><h3><a href=\"/records/{id}\">{title}</a></h3><p class=\"meta\">{meta}</p>{snippet}<abbr class=\"unapi-id\" title=\"{id}\"></abbr></li>",
-            id = escape(&hit.id),
-            title = highlighted_html(&hit.title),
-            meta = meta.join(" · "),
-        ));
-    }
-    let last = pages(results.total, params.per_page);
-    let first_shown = (params.page - 1).saturating_mul(params.per_page) + 1;
-    let results_html = if results.total == 0 {
-        "<p id=\"no-results\">No records match. Try fewer words or remove a filter.</p>".to_string()
-    } else if results.hits.is_empty() {
-        format!(
-            "<p id=\"no-results\">Page {} is past the last page ({last}).</p>",
-            params.page
-        )
-    } else {
-        format!("<ol id=\"results\" start=\"{first_shown}\">{list}</ol>")
-    };
-    let mut pager = Vec::new();
-    if params.page > 1 {
-        let prev = Params {
-            page: (params.page - 1).min(last.max(1)),
-            ..params.clone()
-        };
-        pager.push(format!(
-            "<a href=\"{}\" rel=\"prev\">« Previous</a>",
-            a(&prev)
-        ));
-    }
-    if last > 1 {
-        pager.push(format!("Page {} of {last}", params.page));
-    }
-    if params.page < last {
-        let next = Params {
-            page: params.page + 1,
-            ..params.clone()
-        };
-        pager.push(format!("<a href=\"{}\" rel=\"next\">Next »</a>", a(&next)));
-    }
-    let pager = if pager.is_empty() {
-        String::new()
-    } else {
-        format!(
-            "<nav class=\"pages\" aria-label=\"Pages\">{}</nav>",
-            pager.join(" · ")
-        )
-    };
-    let downloads = if results.total == 0 {
-        String::new()
-    } else {
-        let formats = [
-            ("bibtex", "BibTeX"),
-            ("ris", "RIS"),
-            ("csljson", "CSL-JSON"),
-            ("bibliography", "References (APA)"),
-            ("json", "JSON"),
-        ];
-        let links: Vec<String> = formats
-            .iter()
-            .map(|(name, label)| {
-                let mut p = params.clone();
-                p.page = 1;
-                p.format = Some(name.to_string());
-                format!("<a href=\"{}\" data-format=\"{name}\">{label}</a>", a(&p))
-            })
-            .collect();
-        format!(
-            "<p class=\"downloads\">Download all {} results: {}</p>",
-            results.total,
-            links.join(" · ")
-        )
-    };
-    let summary = match (results.total, params.q.is_empty()) {
-        (1, true) => "<strong id=\"total\">1</strong> record".to_string(),
-        (n, true) => format!("<strong id=\"total\">{n}</strong> records"),
-        (1, false) => format!(
-            "<strong id=\"total\">1</strong> record matches <q>{}</q>",
-            escape(&params.q)
-        ),
-        (n, false) => format!(
-            "<strong id=\"total\">{n}</strong> records match <q>{}</q>",
-            escape(&params.q)
-        ),
-    };
-    let title = if params.q.is_empty() {
-        "Search – Palermo".to_string()
-    } else {
-        format!("{} – Search – Palermo", escape(&params.q))
-    };
-    format!(
-        r#"<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{title}</title>
-<link rel="alternate" type="application/json" href="{json}">
-<link rel="unapi-server" type="application/xml" title="unAPI" href="/unapi">
-<style>
-body{{font-family:system-ui,sans-serif;max-width:72rem;margin:1.5rem auto;padding:0 1rem;line-height:1.45;color:#1a1a1a}}
-form[role=search] input[type=search]{{width:min(36rem,100%);font-size:1.05rem;padding:.3rem}} button{{font-size:1rem;padding:.25rem .9rem}}
-.layout{{display:grid;grid-template-columns:16rem 1fr;gap:2rem}} @media (max-width:50rem){{.layout{{grid-template-columns:1fr}}}}
-.facet h2{{font-size:1rem;margin:1rem 0 .3rem}} .facet ul{{list-style:none;padding:0;margin:0}} .facet li{{margin:.1rem 0}}
-.facet summary{{cursor:pointer;color:#333;font-size:.9rem}} .count{{color:#555;font-size:.85rem}}
-.years input{{width:5rem}} mark{{background:#fff0a0;color:inherit}} .meta{{color:#444;font-size:.9rem;margin:.1rem 0}}
-.result{{margin-bottom:1rem}} .result h3{{font-size:1.05rem;margin:0}} .snippet{{margin:.2rem 0}}
-#active-filters ul{{list-style:none;padding:0;display:flex;flex-wrap:wrap;gap:.4rem 1rem}} #active-filters a{{text-decoration:none}}
-</style></head><body>
-<nav><a href="/">Palermo</a> › Search · <a href="/query">SPARQL query</a></nav>
-<h1>Search the catalogue</h1>
-<form method="get" action="/records" role="search" id="search-form">
-<label for="q">Titles, abstracts, authors and subjects</label><br>
-<input type="search" id="q" name="q" value="{q}" placeholder="e.g. labour exploitation" maxlength="{maxlen}">
-{hidden}<label for="sort">Sort</label> <select id="sort" name="sort">{sorts}</select>
-<button type="submit">Search</button>
-</form>
-{active}
-<p id="summary" role="status">{summary}.</p>
-<div class="layout">
-<aside id="facets" aria-label="Refine the results">{facets}<section class="facet" data-facet="years"><h2>Years</h2>{year_form}</section></aside>
-<main>{results_html}{pager}{downloads}</main>
-</div>
-</body></html>"#,
-        json = a(&Params {
-            format: Some("json".into()),
-            ..params.clone()
-        }),
-        q = escape(&params.q),
-        maxlen = crate::search::MAX_QUERY_CHARS,
-    )
-}
-
 /// The whole result set in a citation format, streamed: ids come from one
 /// snapshot of the index, records are read from the store one at a time
 /// and written through a bounded channel, so memory stays flat whatever
@@ -758,22 +393,19 @@ async fn export(
     state.exporter.check(format, &opts)?;
     let index = state.search.clone();
     let req = params.request(true);
-    let (total, ids) = tokio::task::spawn_blocking(move || index.ids(&req))
-        .await
-        .map_err(|e| Error::Io(format!("search task failed: {e}")))??;
+    let (total, ids) = blocking(move || index.ids(&req)).await?;
     if total == 0 {
         return Err(Error::NotFound(
             "no records match this search, so there is nothing to export".into(),
         ));
     }
-    let (tx, rx) = tokio::sync::mpsc::channel::<Result<Bytes, std::io::Error>>(8);
     let (store, iris, exporter, cache) = (
         state.store.clone(),
         state.config.iris.clone(),
         state.exporter.clone(),
         state.cache.clone(),
     );
-    tokio::task::spawn_blocking(move || {
+    let body = streamed(CHUNK, move |writer| {
         let mut reader = crate::rdf::read::Reader::new(store.oxigraph(), &iris);
         let records = ids.filter_map(|id| match id {
             Ok(id) => match cache.read_record(&mut reader, &id) {
@@ -784,21 +416,10 @@ async fn export(
             },
             Err(e) => Some(Err(e)),
         });
-        let writer = ChannelWriter {
-            tx: tx.clone(),
-            buf: Vec::with_capacity(CHUNK),
-        };
-        if let Err(e) = exporter.write_records(format, records, &opts, writer) {
-            // Headers are gone already: end the body with an error, so the
-            // client sees a broken transfer rather than a short file.
-            tracing::warn!(error = %e, "search export stopped");
-            let _ = tx.blocking_send(Err(std::io::Error::other(e.to_string())));
-        }
+        exporter.write_records(format, records, &opts, writer)?;
+        Ok(())
     });
-    let stream = futures_util::stream::unfold(rx, |mut rx| async move {
-        rx.recv().await.map(|item| (item, rx))
-    });
-    let mut response = Response::new(Body::from_stream(stream));
+    let mut response = Response::new(body);
     *response.status_mut() = StatusCode::OK;
     let h = response.headers_mut();
     h.insert(
@@ -830,39 +451,6 @@ fn stem(params: &Params) -> String {
 /// Bytes per message on the channel: large enough to keep the per-message
 /// cost low, small enough that the first bytes leave quickly.
 const CHUNK: usize = 32 * 1024;
-
-/// `Write` into the response body channel. Blocks when the client reads
-/// slower than we write; fails when it has gone.
-struct ChannelWriter {
-    tx: tokio::sync::mpsc::Sender<Result<Bytes, std::io::Error>>,
-    buf: Vec<u8>,
-}
-
-impl ChannelWriter {
-    fn send(&mut self) -> std::io::Result<()> {
-        if self.buf.is_empty() {
-            return Ok(());
-        }
-        let chunk = Bytes::from(std::mem::replace(&mut self.buf, Vec::with_capacity(CHUNK)));
-        self.tx.blocking_send(Ok(chunk)).map_err(|_| {
-            std::io::Error::new(std::io::ErrorKind::BrokenPipe, "the client went away")
-        })
-    }
-}
-
-impl Write for ChannelWriter {
-    fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
-        self.buf.extend_from_slice(data);
-        if self.buf.len() >= CHUNK {
-            self.send()?;
-        }
-        Ok(data.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        self.send()
-    }
-}
 
 #[cfg(test)]
 mod tests {
@@ -911,19 +499,5 @@ mod tests {
         let again = Params::parse(p.href().trim_start_matches("/records?")).unwrap();
         assert_eq!(p, again);
         assert!(!p.href().contains('<'));
-    }
-
-    #[test]
-    fn highlights_are_escaped() {
-        let h = Highlighted {
-            text: "<b>labour</b> & more".into(),
-            ranges: std::iter::once(3..9).collect(),
-            cut_before: false,
-            cut_after: true,
-        };
-        assert_eq!(
-            highlighted_html(&h),
-            "&lt;b&gt;<mark>labour</mark>&lt;/b&gt; &amp; more…"
-        );
     }
 }

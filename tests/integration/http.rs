@@ -109,3 +109,94 @@ fn references_are_rendered_ahead_into_the_cache() {
     assert_eq!(palermo::http::warm::run(&state).unwrap(), n);
     assert_eq!(styles.cache_stats().misses, warmed.misses);
 }
+
+/// One error, three bodies: a page for a browser, JSON for a client that
+/// prefers it, plain text for anyone else; the status and `Vary: Accept`
+/// are the same for all three, and the headers a status needs stay.
+#[tokio::test]
+async fn errors_come_in_the_form_the_client_asks_for() {
+    let (base, stop) = start().await;
+    let client = reqwest::Client::new();
+    let browser = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8";
+    for (path, status, message) in [
+        (
+            "/records?year_from=x",
+            400,
+            "year_from must be a year such as 2015",
+        ),
+        (
+            "/records/nonexistent",
+            404,
+            "no record with id \"nonexistent\"",
+        ),
+        ("/records/nonexistent.zzz", 404, "unknown extension .zzz"),
+        ("/id/planet/", 404, "no such kind of resource"),
+        ("/no/such/page", 404, "/no/such/page"),
+    ] {
+        let fetch = |accept: &'static str| {
+            client
+                .get(format!("{base}{path}"))
+                .header("accept", accept)
+                .send()
+        };
+        let r = fetch(browser).await.unwrap();
+        assert_eq!(r.status(), status, "{path}");
+        assert_eq!(r.headers()["vary"], "Accept", "{path}");
+        assert!(
+            r.headers()["content-type"]
+                .to_str()
+                .unwrap()
+                .starts_with("text/html"),
+            "{path}"
+        );
+        let page = r.text().await.unwrap();
+        assert!(page.starts_with("<!DOCTYPE html>"), "{path}: {page}");
+        assert!(page.contains("<meta name=\"robots\" content=\"noindex\">"));
+        assert!(
+            page.contains(&message.replace('"', "&quot;")),
+            "{path}: {page}"
+        );
+
+        let r = fetch("application/json").await.unwrap();
+        assert_eq!(r.status(), status, "{path}");
+        assert_eq!(r.headers()["content-type"], "application/json", "{path}");
+        let json: serde_json::Value = serde_json::from_str(&r.text().await.unwrap()).unwrap();
+        assert_eq!(json["status"], status, "{path}");
+        assert!(
+            json["error"].as_str().unwrap().contains(message),
+            "{path}: {json}"
+        );
+
+        let r = fetch("*/*").await.unwrap();
+        assert_eq!(r.status(), status, "{path}");
+        assert_eq!(r.headers()["vary"], "Accept", "{path}");
+        assert_eq!(
+            r.headers()["content-type"],
+            "text/plain; charset=utf-8",
+            "{path}"
+        );
+        let text = r.text().await.unwrap();
+        assert!(text.contains(message), "{path}: {text}");
+        assert!(!text.contains('<'), "{path}: {text}");
+    }
+    // A page keeps what its handler adds: suggestions under a 404.
+    let r = client
+        .get(format!("{base}/records/trafficking-manual-unknown"))
+        .header("accept", browser)
+        .send()
+        .await
+        .unwrap();
+    assert!(r.text().await.unwrap().contains("Did you mean"));
+    // The headers a status needs come whatever the body.
+    for accept in [browser, "application/json", "*/*"] {
+        let r = client
+            .delete(format!("{base}/sparql"))
+            .header("accept", accept)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 405, "{accept}");
+        assert_eq!(r.headers()["allow"], "GET, POST", "{accept}");
+    }
+    let _ = stop.send(());
+}

@@ -1,26 +1,24 @@
 //! Server-rendered pages and what every linked-data representation shares:
-//! the closed list of RDF documents, their serialisation, validators
-//! (ETag, Last-Modified) with conditional requests, and the page layout.
+//! the closed list of RDF documents, their serialisation, and the page
+//! layout every HTML page is built in.
 //!
 //! Pages are built with `maud`, which escapes every interpolated value by
 //! construction: nothing a record holds can become markup.
 
 pub mod concept;
+pub mod home;
 pub mod ontology;
+pub mod query;
 pub mod record;
+pub mod search;
 
 use super::negotiate::Offer;
 use super::sparql::GraphFormat;
 use crate::error::Error;
 use crate::rdf::Iris;
-use axum::body::{Body, Bytes};
-use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
-use axum::response::{IntoResponse, Response};
-use maud::{DOCTYPE, Markup, PreEscaped, html};
+use maud::{DOCTYPE, Markup, PreEscaped, Render, html};
 use oxigraph::io::{RdfFormat, RdfSerializer};
 use oxigraph::model::{Graph, TripleRef};
-use time::OffsetDateTime;
-use time::format_description::well_known::Rfc3339;
 
 /// The documents a dereferenced IRI offers: a page and four RDF syntaxes.
 /// The first is what a client that states no preference gets.
@@ -173,204 +171,6 @@ pub fn sorted(graph: &Graph) -> Vec<TripleRef<'_>> {
     triples.into_iter().map(|t| t.4).collect()
 }
 
-/// One representation of a resource, ready to send with its validators.
-pub struct Representation {
-    pub status: StatusCode,
-    pub content_type: String,
-    pub body: Vec<u8>,
-    /// When the resource last changed (`dcterms:modified`).
-    pub last_modified: Option<OffsetDateTime>,
-    /// `Link` header values (FAIR Signposting).
-    pub links: Vec<String>,
-    pub content_disposition: Option<String>,
-}
-
-impl Representation {
-    pub fn new(content_type: impl Into<String>, body: Vec<u8>) -> Self {
-        Representation {
-            status: StatusCode::OK,
-            content_type: content_type.into(),
-            body,
-            last_modified: None,
-            links: Vec::new(),
-            content_disposition: None,
-        }
-    }
-
-    pub fn modified(mut self, at: Option<OffsetDateTime>) -> Self {
-        self.last_modified = at;
-        self
-    }
-
-    /// The strong validator: a digest of the exact bytes sent, so two
-    /// representations (or two versions) never share one.
-    pub fn etag(&self) -> String {
-        use sha2::Digest;
-        let digest = sha2::Sha256::digest(&self.body);
-        let hex: String = digest.iter().take(16).map(|b| format!("{b:02x}")).collect();
-        format!("\"{hex}\"")
-    }
-
-    /// Compute the validators and header values once, so the answer can be
-    /// kept (see `http::cache`) and sent again without touching the body.
-    pub fn prepare(self) -> Prepared {
-        let header = |v: Option<String>| v.and_then(|v| HeaderValue::from_str(&v).ok());
-        let etag = self.etag();
-        Prepared {
-            etag: header(Some(etag.clone())),
-            etag_text: etag,
-            last_modified_at: self.last_modified,
-            last_modified: header(self.last_modified.map(http_date)),
-            link: header((!self.links.is_empty()).then(|| self.links.join(", "))),
-            content_type: header(Some(self.content_type)),
-            content_disposition: header(self.content_disposition),
-            status: self.status,
-            body: Bytes::from(self.body),
-        }
-    }
-
-    /// Answer the request: 304 when its validators match, else the body.
-    /// Every answer, 304 included, carries `Vary: Accept` and the validators.
-    pub fn respond(self, method: &Method, request: &HeaderMap) -> Response {
-        self.prepare().respond(method, request)
-    }
-}
-
-/// A representation ready to send, as many times as asked.
-#[derive(Debug)]
-pub struct Prepared {
-    status: StatusCode,
-    body: Bytes,
-    etag_text: String,
-    etag: Option<HeaderValue>,
-    last_modified_at: Option<OffsetDateTime>,
-    last_modified: Option<HeaderValue>,
-    link: Option<HeaderValue>,
-    content_type: Option<HeaderValue>,
-    content_disposition: Option<HeaderValue>,
-}
-
-impl Prepared {
-    /// Bytes held, for the cache's budget.
-    pub fn size(&self) -> usize {
-        self.body.len() + self.link.as_ref().map_or(0, |l| l.len()) + 256
-    }
-
-    /// See `Representation::respond`.
-    pub fn respond(&self, method: &Method, request: &HeaderMap) -> Response {
-        let fresh = self.status == StatusCode::OK
-            && matches!(*method, Method::GET | Method::HEAD)
-            && not_modified(request, &self.etag_text, self.last_modified_at);
-        let mut response = if fresh {
-            StatusCode::NOT_MODIFIED.into_response()
-        } else {
-            let mut r = Response::new(Body::from(self.body.clone()));
-            *r.status_mut() = self.status;
-            let h = r.headers_mut();
-            if let Some(v) = &self.content_type {
-                h.insert(header::CONTENT_TYPE, v.clone());
-            }
-            if let Some(v) = &self.content_disposition {
-                h.insert(header::CONTENT_DISPOSITION, v.clone());
-            }
-            r
-        };
-        let h = response.headers_mut();
-        h.insert(header::VARY, HeaderValue::from_static("Accept"));
-        for (name, value) in [
-            (header::ETAG, &self.etag),
-            (header::LAST_MODIFIED, &self.last_modified),
-            (header::LINK, &self.link),
-        ] {
-            if let Some(v) = value {
-                h.insert(name, v.clone());
-            }
-        }
-        response
-    }
-}
-
-/// RFC 9110 §13.2.2: `If-None-Match` decides when present (weak
-/// comparison); only without it does `If-Modified-Since` count.
-fn not_modified(request: &HeaderMap, etag: &str, last_modified: Option<OffsetDateTime>) -> bool {
-    let header_str = |name| {
-        request
-            .get(name)
-            .and_then(|v: &HeaderValue| v.to_str().ok())
-    };
-    if let Some(inm) = header_str(header::IF_NONE_MATCH) {
-        let ours = etag.trim_start_matches("W/");
-        return inm
-            .split(',')
-            .map(|t| t.trim().trim_start_matches("W/"))
-            .any(|t| t == "*" || t == ours);
-    }
-    match (
-        header_str(header::IF_MODIFIED_SINCE).and_then(parse_http_date),
-        last_modified,
-    ) {
-        (Some(since), Some(modified)) => {
-            modified.replace_nanosecond(0).unwrap_or(modified) <= since
-        }
-        _ => false,
-    }
-}
-
-const HTTP_DATE: &[time::format_description::BorrowedFormatItem<'static>] = time::macros::format_description!(
-    "[weekday repr:short], [day] [month repr:short] [year] [hour]:[minute]:[second] GMT"
-);
-
-/// An IMF-fixdate (`Sun, 06 Nov 1994 08:49:37 GMT`).
-pub fn http_date(t: OffsetDateTime) -> String {
-    // Checked (found by the fuzz checks, FUZZING.md): `to_offset` panics when UTC
-    // falls outside the years time supports (9999-12-31T23:00:00-01:00).
-    t.checked_to_offset(time::UtcOffset::UTC)
-        .and_then(|t| t.format(HTTP_DATE).ok())
-        .unwrap_or_default()
-}
-
-fn parse_http_date(s: &str) -> Option<OffsetDateTime> {
-    time::PrimitiveDateTime::parse(s.trim(), HTTP_DATE)
-        .ok()
-        .map(|p| p.assume_utc())
-}
-
-/// An `xsd:dateTime` from the meta graph as a point in time.
-pub fn parse_modified(value: &str) -> Option<OffsetDateTime> {
-    // Only instants an HTTP date can show (fuzz checks, FUZZING.md):
-    // an offset can put a year-0000 or year-9999 value outside 0000..=9999
-    // in UTC, where `http_date` has no IMF-fixdate to give.
-    OffsetDateTime::parse(value, &Rfc3339)
-        .ok()
-        .and_then(|t| t.checked_to_offset(time::UtcOffset::UTC))
-        .filter(|t| (0..=9999).contains(&t.year()))
-}
-
-/// Run store work off the async threads (store calls block).
-pub async fn blocking<T: Send + 'static>(
-    f: impl FnOnce() -> Result<T, Error> + Send + 'static,
-) -> Result<T, Error> {
-    tokio::task::spawn_blocking(f)
-        .await
-        .map_err(|e| Error::Io(format!("task failed: {e}")))?
-}
-
-/// Split `{id}.{ext}` (ids never hold dots).
-pub fn split_extension(raw: &str) -> (&str, Option<&str>) {
-    match raw.split_once('.') {
-        Some((id, ext)) => (id, Some(ext)),
-        None => (raw, None),
-    }
-}
-
-/// A minted key is a slug of our own, or an ISO code: letters, digits and
-/// hyphens. Anything else names nothing we mint.
-pub fn valid_key(key: &str) -> bool {
-    !key.is_empty()
-        && key.len() <= 200
-        && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
-}
-
 /// Style shared by every page: system fonts only, readable measure, AA
 /// contrast, visible focus, fluid down to a phone's width.
 const STYLE: &str = "
@@ -400,8 +200,38 @@ button{background:var(--link);color:#fff;border-color:var(--link);cursor:pointer
 table{border-collapse:collapse;width:100%}th,td{text-align:left;padding:.35rem .5rem;border-bottom:1px solid var(--line);vertical-align:top}
 td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}
 code{font-size:.92em;overflow-wrap:anywhere}
+input[type=search],input[type=number],textarea{font:inherit;padding:.3rem .5rem;border:1px solid #767676;border-radius:4px;max-width:100%}
+input[type=search]{width:min(36rem,100%)}
+textarea{width:100%;min-height:14rem;font-family:ui-monospace,monospace;font-size:.95rem}
+mark{background:#fff0a0;color:inherit}
+.count{color:var(--muted);font-size:.85rem}
+.error{color:#8b0000}
+main:has(.wide){max-width:72rem}
+.columns{display:grid;grid-template-columns:16rem 1fr;gap:2rem}
+.facet h2{font-size:1rem;margin:1rem 0 .3rem}.facet ul{list-style:none;padding:0;margin:0}.facet li{margin:.1rem 0}
+.facet summary{cursor:pointer;font-size:.9rem}.years input{width:5rem}
+.result{margin-bottom:1rem}.result h3{font-size:1.05rem;margin:0}.snippet{margin:.2rem 0}
+#active-filters ul{list-style:none;padding:0;display:flex;flex-wrap:wrap;gap:.4rem 1rem}#active-filters a{text-decoration:none}
+.browse{display:grid;grid-template-columns:repeat(auto-fit,minmax(14rem,1fr));gap:0 2rem}.browse ul{list-style:none;padding:0}
+@media (max-width:50rem){.columns{grid-template-columns:1fr}}
 @media (max-width:30rem){dl.facts{grid-template-columns:1fr}dl.facts dd{margin-bottom:.5rem}h1{font-size:1.4rem}}
 ";
+
+/// Text a request sent us, echoed on a page: escaped by maud, and `'` as
+/// `&#39;` too, so the echo stays inert even pasted into a single-quoted
+/// attribute or script string (maud leaves `'` as it is).
+pub struct Echo<'a>(pub &'a str);
+
+impl Render for Echo<'_> {
+    fn render_to(&self, buffer: &mut String) {
+        for (i, part) in self.0.split('\'').enumerate() {
+            if i > 0 {
+                buffer.push_str("&#39;");
+            }
+            part.render_to(buffer);
+        }
+    }
+}
 
 /// The page frame: `head` extra elements, then the body's `main`.
 pub fn layout(title: &str, head: Markup, main: Markup) -> Markup {
@@ -444,51 +274,19 @@ pub fn layout(title: &str, head: Markup, main: Markup) -> Markup {
     }
 }
 
-/// An error as a page, for browsers; the status comes from `Error::status`,
-/// the one mapping of errors to HTTP.
-pub fn error_page(error: &Error, extra: Markup) -> Response {
-    let status = error.status();
-    let heading = match status {
-        StatusCode::NOT_FOUND => "Not found",
-        StatusCode::BAD_REQUEST => "Bad request",
-        StatusCode::NOT_ACCEPTABLE => "Not acceptable",
-        _ => "Something went wrong",
-    };
-    let page = layout(
+/// An error as a page, for browsers (`http::error::render` decides who
+/// gets it): the message, then what the handler added (`extra`).
+pub fn error_page(heading: &str, message: &str, extra: Markup) -> Markup {
+    layout(
         heading,
         html! { meta name="robots" content="noindex"; },
         html! {
             h1 { (heading) }
-            p { (error.to_string()) }
+            p { (message) }
             (extra)
             p { a href="/" { "Back to the catalogue" } }
         },
-    );
-    let mut r = (status, axum::response::Html(page.into_string())).into_response();
-    r.headers_mut()
-        .insert(header::VARY, HeaderValue::from_static("Accept"));
-    r
-}
-
-/// An error for any client: a page when the client wants HTML, else the
-/// plain text of `Error`'s own response.
-pub fn error_response(error: Error, html: bool, extra: Markup) -> Response {
-    if html {
-        error_page(&error, extra)
-    } else {
-        let mut r = error.into_response();
-        r.headers_mut()
-            .insert(header::VARY, HeaderValue::from_static("Accept"));
-        r
-    }
-}
-
-/// The value of a query parameter (the first one).
-pub fn query_param(raw: Option<&str>, name: &str) -> Option<String> {
-    form_urlencoded::parse(raw.unwrap_or("").as_bytes())
-        .find(|(k, _)| k == name)
-        .map(|(_, v)| v.into_owned())
-        .filter(|v| !v.trim().is_empty())
+    )
 }
 
 /// A path with its query string (`/records/x?style=apa`), for forms and links.
