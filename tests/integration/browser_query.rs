@@ -3,19 +3,10 @@
 
 use crate::common;
 
-use palermo::http::Config;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn query_page_runs_an_example_in_chromium() {
-    let (store, _) = common::catalogue();
-    let (base, _stop) = common::serve(
-        store,
-        Config {
-            iris: common::iris(),
-            ..Config::default()
-        },
-    )
-    .await;
+    let (base, _stop) = common::serve_catalogue().await;
     // The second example link on the page: publications per year.
     let page = reqwest::get(format!("{base}/query"))
         .await
@@ -43,20 +34,7 @@ async fn query_page_runs_an_example_in_chromium() {
     );
     assert!(dom.contains("<td>2017</td>"), "expected a row for 2017");
 
-    let dir = tempfile::tempdir().unwrap();
-    let shot = dir.path().join("query.png");
-    let arg = format!("--screenshot={}", shot.display());
-    let out = tokio::task::spawn_blocking(move || {
-        common::chromium(&[&arg, "--window-size=1200,1400", &url])
-    })
-    .await
-    .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let png = std::fs::read(&shot).unwrap();
+    let png = common::screenshot(&url, "1200,1400").await;
     assert!(
         png.starts_with(b"\x89PNG") && png.len() > 20_000,
         "screenshot is {} bytes",

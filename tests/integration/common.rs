@@ -123,3 +123,53 @@ pub fn in_own_process(test: &str) -> bool {
     assert!(status.success(), "{test} failed in a process of its own");
     false
 }
+
+/// The shipped catalogue, served with the test IRIs and default settings.
+pub async fn serve_catalogue() -> (String, tokio::sync::oneshot::Sender<()>) {
+    let (store, _) = catalogue();
+    serve(
+        store,
+        palermo::http::Config {
+            iris: iris(),
+            ..palermo::http::Config::default()
+        },
+    )
+    .await
+}
+
+/// GET `{base}{path}?{pairs}`, with `Accept` when given.
+pub async fn get_form(
+    base: &str,
+    path: &str,
+    pairs: &[(&str, &str)],
+    accept: Option<&str>,
+) -> reqwest::Response {
+    let mut r = reqwest::Client::new().get(format!("{base}{path}?{}", form(pairs)));
+    if let Some(a) = accept {
+        r = r.header("accept", a);
+    }
+    r.send().await.unwrap()
+}
+
+/// A screenshot of `url` by headless Chromium at `size` ("1200,1400"), as
+/// PNG bytes; fails the test when Chromium does.
+pub async fn screenshot(url: &str, size: &str) -> Vec<u8> {
+    let dir = tempfile::tempdir().unwrap();
+    let shot = dir.path().join("page.png");
+    let args = [
+        format!("--screenshot={}", shot.display()),
+        format!("--window-size={size}"),
+        url.to_string(),
+    ];
+    let out = tokio::task::spawn_blocking(move || {
+        chromium(&args.iter().map(String::as_str).collect::<Vec<_>>())
+    })
+    .await
+    .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    std::fs::read(&shot).expect("chromium wrote the screenshot")
+}

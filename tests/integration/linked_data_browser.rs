@@ -50,20 +50,7 @@ async fn record_page_renders_in_chromium() {
         "the DOM shows the citations"
     );
 
-    let dir = tempfile::tempdir().unwrap();
-    let shot = dir.path().join("record.png");
-    let arg = format!("--screenshot={}", shot.display());
-    let out = tokio::task::spawn_blocking(move || {
-        common::chromium(&[&arg, "--window-size=1200,1600", &url])
-    })
-    .await
-    .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let png = std::fs::read(&shot).expect("chromium wrote the screenshot");
+    let png = common::screenshot(&url, "1200,1600").await;
     assert!(png.starts_with(b"\x89PNG\r\n\x1a\n"), "a PNG");
     assert!(png.len() > 30_000, "screenshot is only {} bytes", png.len());
     // A blank page compresses to almost nothing; a rendered one does not.

@@ -8,7 +8,6 @@
 
 use crate::common;
 
-use palermo::http::Config;
 use serde_json::{Value, json};
 use std::collections::VecDeque;
 use std::io::{BufRead, BufReader, Read, Write};
@@ -291,15 +290,7 @@ fn http_get(port: u16, path: &str) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn search_then_click_a_facet_in_chromium() {
-    let (store, _) = common::catalogue();
-    let (base, _stop) = common::serve(
-        store,
-        Config {
-            iris: common::iris(),
-            ..Config::default()
-        },
-    )
-    .await;
+    let (base, _stop) = common::serve_catalogue().await;
     // What the API says the clicked result must be.
     let expected: Value = serde_json::from_str(
         &reqwest::Client::new()

@@ -27,11 +27,7 @@ async fn server() -> (String, tokio::sync::oneshot::Sender<()>) {
 use common::form;
 
 async fn get(base: &str, pairs: &[(&str, &str)], accept: Option<&str>) -> Response {
-    let mut r = Client::new().get(format!("{base}/records?{}", form(pairs)));
-    if let Some(a) = accept {
-        r = r.header("accept", a);
-    }
-    r.send().await.unwrap()
+    common::get_form(base, "/records", pairs, accept).await
 }
 
 async fn json(base: &str, pairs: &[(&str, &str)]) -> Value {

@@ -36,11 +36,7 @@ async fn writable(store: palermo::store::Store) -> (String, tokio::sync::oneshot
 }
 
 async fn get(base: &str, pairs: &[(&str, &str)], accept: Option<&str>) -> Response {
-    let mut r = Client::new().get(format!("{base}/sparql?{}", form(pairs)));
-    if let Some(a) = accept {
-        r = r.header("accept", a);
-    }
-    r.send().await.unwrap()
+    common::get_form(base, "/sparql", pairs, accept).await
 }
 
 fn ct(r: &Response) -> String {
