@@ -31,6 +31,7 @@ mod linked_data_browser;
 mod metrics;
 mod oai;
 mod oai_harvest;
+mod responses;
 mod search;
 mod search_browser;
 mod search_http;
