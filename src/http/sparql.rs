@@ -586,7 +586,7 @@ fn service_description(
             .collect::<Result<_, _>>()
             .map_err(|e| Error::Io(format!("service description: {e}")))?;
     let mut w = RdfSerializer::from_format(chosen.oxigraph())
-        .with_prefix("sd", "http://www.w3.org/ns/sparql-service-description#")
+        .with_prefix("sd", crate::rdf::vocab::sd::NS)
         .map_err(|e| Error::Io(e.to_string()))?
         .for_writer(Vec::new());
     for t in &graph {

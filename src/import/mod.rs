@@ -12,8 +12,9 @@ use crate::normalize::languages::{LanguageValue, parse_language};
 use crate::normalize::places::{PlaceField, parse_places};
 use crate::normalize::reference::PastedReference;
 use crate::normalize::{clean_space, kind, short_slug, slug, title_key};
+use crate::rdf::Iris;
 use crate::rdf::mapping::{Mapper, Role};
-use crate::rdf::{Iris, ns, term};
+use crate::rdf::vocab::{dcat, dcterms, prov};
 use crate::record::{Agent, Container, Provenance, Record, RecordKind, Repair};
 use crate::report::{ImportReport, Merge, SourceReport};
 use crate::store::Store;
@@ -574,10 +575,9 @@ struct Ids {
 impl Ids {
     fn new(store: &Store, iris: &Iris, batch_sources: &BTreeSet<String>) -> Result<Self, Error> {
         let mut taken: HashMap<String, String> = HashMap::new();
-        let title_p = term(ns::DCTERMS, "title");
         for q in store
             .oxigraph()
-            .quads_for_pattern(None, Some(title_p.as_ref()), None, None)
+            .quads_for_pattern(None, Some(dcterms::TITLE), None, None)
         {
             let q = q?;
             let GraphName::NamedNode(g) = &q.graph_name else {
@@ -659,7 +659,6 @@ fn check_contributions(
         .iter()
         .map(|b| iris.graph(&b.id).as_str().to_string())
         .collect();
-    let title_p = term(ns::DCTERMS, "title");
     for batch in batches {
         for (r, role) in &batch.records {
             if *role != Role::Contribution || primary.contains(r.id.as_str()) {
@@ -667,7 +666,7 @@ fn check_contributions(
             }
             let titles = store.oxigraph().quads_for_pattern(
                 Some(iris.record(&r.id).as_ref().into()),
-                Some(title_p.as_ref()),
+                Some(dcterms::TITLE),
                 None,
                 None,
             );
@@ -992,15 +991,15 @@ fn describe_source(
     for q in &old {
         tx.remove(q);
     }
-    let mut replaced = vec![term(ns::DCTERMS, "title")];
+    let mut replaced = vec![dcterms::TITLE];
     if stamp.is_some() {
-        replaced.push(term(ns::DCTERMS, "modified"));
+        replaced.push(dcterms::MODIFIED);
     }
-    for p in &replaced {
+    for p in replaced {
         let old: Vec<Quad> = tx
             .quads_for_pattern(
                 Some(graph.as_ref().into()),
-                Some(p.as_ref()),
+                Some(p),
                 None,
                 Some(GraphNameRef::from(&meta)),
             )
@@ -1031,41 +1030,25 @@ fn source_description(
 ) -> Vec<Quad> {
     let meta = iris.meta_graph();
     let text = |v: &str| Literal::new_simple_literal(v);
-    let title_p = term(ns::DCTERMS, "title");
     let mut quads = vec![
-        Quad::new(
-            graph.clone(),
-            rdf::TYPE,
-            term(ns::PROV, "Entity"),
-            meta.clone(),
-        ),
-        Quad::new(
-            graph.clone(),
-            rdf::TYPE,
-            term(ns::DCAT, "Dataset"),
-            meta.clone(),
-        ),
-        Quad::new(graph.clone(), title_p.clone(), text(title), meta.clone()),
+        Quad::new(graph.clone(), rdf::TYPE, prov::ENTITY, meta.clone()),
+        Quad::new(graph.clone(), rdf::TYPE, dcat::DATASET, meta.clone()),
+        Quad::new(graph.clone(), dcterms::TITLE, text(title), meta.clone()),
     ];
     if let Some(stamp) = stamp {
         quads.push(Quad::new(
             graph.clone(),
-            term(ns::DCTERMS, "modified"),
+            dcterms::MODIFIED,
             stamp.clone(),
             meta.clone(),
         ));
     }
     for (path, file_title) in files {
         let f = iris.source_file(id, crate::rdf::mapping::file_stem(path));
+        quads.push(Quad::new(f.clone(), rdf::TYPE, prov::ENTITY, meta.clone()));
         quads.push(Quad::new(
             f.clone(),
-            rdf::TYPE,
-            term(ns::PROV, "Entity"),
-            meta.clone(),
-        ));
-        quads.push(Quad::new(
-            f.clone(),
-            title_p.clone(),
+            dcterms::TITLE,
             text(file_title),
             meta.clone(),
         ));
@@ -1077,7 +1060,7 @@ fn source_description(
         ));
         quads.push(Quad::new(
             f,
-            term(ns::DCTERMS, "isPartOf"),
+            dcterms::IS_PART_OF,
             graph.clone(),
             meta.clone(),
         ));

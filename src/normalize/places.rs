@@ -3,6 +3,7 @@
 //! source split on " and " ("Bosnia" / "Herzegovina").
 
 use super::clean_space;
+use crate::rdf::vocab::{owl, skos};
 use crate::record::Repair;
 use oxigraph::io::{RdfFormat, RdfParser};
 use oxigraph::model::Term;
@@ -31,7 +32,6 @@ pub struct Scheme {
 impl Scheme {
     /// Read a scheme from Turtle; `segment` is the IRI path before the key ("id/country/").
     pub fn from_turtle(ttl: &str, segment: &str) -> Self {
-        const SKOS: &str = "http://www.w3.org/2004/02/skos/core#";
         let mut concepts: HashMap<String, Concept> = HashMap::new();
         let mut labels: Vec<(String, String)> = Vec::new();
         let parser = RdfParser::from_format(RdfFormat::Turtle)
@@ -53,7 +53,7 @@ impl Scheme {
                 ..Concept::default()
             });
             let predicate = quad.predicate.as_str();
-            match (&quad.object, predicate.strip_prefix(SKOS)) {
+            match (&quad.object, predicate.strip_prefix(skos::NS)) {
                 (Term::Literal(l), Some("prefLabel")) => {
                     entry.pref_label = l.value().to_string();
                     labels.push((l.value().to_string(), key.to_string()));
@@ -61,7 +61,7 @@ impl Scheme {
                 (Term::Literal(l), Some("altLabel" | "hiddenLabel" | "notation")) => {
                     labels.push((l.value().to_string(), key.to_string()));
                 }
-                (Term::NamedNode(n), _) if predicate == "http://www.w3.org/2002/07/owl#sameAs" => {
+                (Term::NamedNode(n), _) if quad.predicate == owl::SAME_AS => {
                     entry.same_as = Some(n.as_str().to_string());
                 }
                 (Term::Literal(l), _) if predicate.ends_with("ontology#historic") => {

@@ -31,11 +31,12 @@ use crate::normalize::agents::{organization, parse_name};
 use crate::normalize::languages::{LanguageValue, parse_language};
 use crate::normalize::places::{COUNTRIES, REGIONS, Scheme};
 use crate::normalize::{clean_space, kind, slug};
-use crate::rdf::{Iris, ns, term};
+use crate::rdf::Iris;
+use crate::rdf::vocab::{dcterms, prov};
 use crate::record::{Container, Provenance, Record, RecordKind};
 use crate::store::Store;
 use oxigraph::model::vocab::{rdf, xsd};
-use oxigraph::model::{GraphNameRef, Literal, NamedNode, Quad, Term};
+use oxigraph::model::{GraphNameRef, Literal, NamedNode, NamedNodeRef, Quad, Term};
 use serde::Serialize;
 use sha2::Digest;
 use std::collections::BTreeMap;
@@ -860,8 +861,6 @@ fn write_state(
     let node = key.node(iris, source);
     let graph = iris.graph(source);
     let endpoint = NamedNode::new(&key.endpoint).ok();
-    let dc = |l: &str| term(ns::DCTERMS, l);
-    let prov = |l: &str| term(ns::PROV, l);
     let now = Literal::new_typed_literal(datestamp(OffsetDateTime::now_utc()), xsd::DATE_TIME);
     store.transaction(|tx| {
         let old: Vec<Quad> = tx
@@ -875,37 +874,37 @@ fn write_state(
         for q in &old {
             tx.remove(q);
         }
-        let mut add = |s: &NamedNode, p: NamedNode, o: Term| {
+        let mut add = |s: &NamedNode, p: NamedNodeRef<'_>, o: Term| {
             tx.insert(&Quad::new(s.clone(), p, o, meta.clone()));
         };
-        add(&node, rdf::TYPE.into_owned(), prov("Activity").into());
-        add(&node, prov("generated"), graph.clone().into());
-        add(&node, prov("endedAtTime"), now.clone().into());
+        add(&node, rdf::TYPE, prov::ACTIVITY.into());
+        add(&node, prov::GENERATED, graph.clone().into());
+        add(&node, prov::ENDED_AT_TIME, now.clone().into());
         add(
             &node,
-            iris.vocab("oaiResponseDate"),
+            iris.vocab("oaiResponseDate").as_ref(),
             Literal::new_typed_literal(response_date, xsd::DATE_TIME).into(),
         );
         add(
             &node,
-            iris.vocab("oaiMetadataPrefix"),
+            iris.vocab("oaiMetadataPrefix").as_ref(),
             Literal::new_simple_literal(&key.prefix).into(),
         );
         if let Some(set) = &key.set {
             add(
                 &node,
-                iris.vocab("oaiSet"),
+                iris.vocab("oaiSet").as_ref(),
                 Literal::new_simple_literal(set).into(),
             );
         }
         if let Some(e) = &endpoint {
-            add(&node, prov("used"), e.clone().into());
-            add(&graph, dc("source"), e.clone().into());
-            add(&graph, prov("wasDerivedFrom"), e.clone().into());
+            add(&node, prov::USED, e.clone().into());
+            add(&graph, dcterms::SOURCE, e.clone().into());
+            add(&graph, prov::WAS_DERIVED_FROM, e.clone().into());
         }
         for (id, identifier) in derived {
             if let Ok(remote) = NamedNode::new(identifier) {
-                add(&iris.record(id), prov("wasDerivedFrom"), remote.into());
+                add(&iris.record(id), prov::WAS_DERIVED_FROM, remote.into());
             }
         }
         Ok(())

@@ -358,13 +358,12 @@ impl SearchIndex {
     /// For serving: small stores indexed now, large ones in the background.
     pub fn for_serving(store: &Store, iris: &Iris) -> Result<Self, Error> {
         // Counting stops past the limit: the build reads them all anyway.
-        let class = crate::rdf::term(crate::rdf::ns::DCTERMS, "BibliographicResource");
         let typed = store
             .oxigraph()
             .quads_for_pattern(
                 None,
                 Some(oxigraph::model::vocab::rdf::TYPE),
-                Some(class.as_ref().into()),
+                Some(crate::rdf::vocab::dcterms::BIBLIOGRAPHIC_RESOURCE.into()),
                 None,
             )
             .take(SYNC_BUILD_LIMIT + 1)

@@ -3,7 +3,6 @@
 
 use crate::common;
 
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn query_page_runs_an_example_in_chromium() {
     let (base, _stop) = common::serve_catalogue().await;

@@ -135,8 +135,8 @@ pub fn serialize(graph: &Graph, doc: Doc, iris: &Iris) -> Result<Vec<u8>, Error>
                 .map_err(|e| Error::Io(e.to_string()))?;
         }
         for (p, iri) in [
-            ("sh", "http://www.w3.org/ns/shacl#"),
-            ("ldp", "http://www.w3.org/ns/ldp#"),
+            ("sh", crate::rdf::vocab::sh::NS),
+            ("ldp", crate::rdf::vocab::ldp::NS),
             ("dcat", crate::rdf::ns::DCAT),
             ("void", crate::rdf::ns::VOID),
         ] {

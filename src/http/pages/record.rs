@@ -74,8 +74,8 @@ pub fn is_report(kind: RecordKind) -> bool {
 
 /// The schema.org type of a kind (local name), as `rdf::mapping` maps it.
 pub fn schema_type(kind: RecordKind) -> String {
-    let (_, schema) = crate::rdf::mapping::kind_classes(kind);
-    schema
+    let (_, schema_type) = crate::rdf::mapping::kind_classes(kind);
+    schema_type
         .as_str()
         .rsplit('/')
         .next()
@@ -368,7 +368,7 @@ impl Landing<'_> {
             // Dublin Core. Coverage stays out: Zotero files DC.coverage as
             // an archive location, and our countries are subjects' places.
             link rel="schema.DC" href="http://purl.org/dc/elements/1.1/";
-            link rel="schema.DCTERMS" href="http://purl.org/dc/terms/";
+            link rel="schema.DCTERMS" href=(crate::rdf::ns::DCTERMS);
             meta name="DC.title" content=(r.title);
             @for a in cited_authors(r) {
                 meta name="DC.creator" content=(inverted_name(a));
