@@ -322,7 +322,6 @@ const CHUNK: usize = 64 * 1024;
 /// appears twice (Turtle readers merge them) rather than holding the whole
 /// store in memory to remove them.
 pub fn write_dump<W: Write>(store: &Store, iris: &Iris, quads: bool, w: W) -> Result<W, Error> {
-    let io = |e: std::io::Error| Error::Io(e.to_string());
     let gz = flate2::write::GzEncoder::new(w, flate2::Compression::default());
     let mut ser = RdfSerializer::from_format(if quads {
         RdfFormat::NQuads
@@ -341,14 +340,13 @@ pub fn write_dump<W: Write>(store: &Store, iris: &Iris, quads: bool, w: W) -> Re
     for q in store.oxigraph().iter() {
         let q = q?;
         if quads {
-            ser.serialize_quad(&q).map_err(io)?;
+            ser.serialize_quad(&q)?;
         } else {
-            ser.serialize_triple(TripleRef::from(q.as_ref()))
-                .map_err(io)?;
+            ser.serialize_triple(TripleRef::from(q.as_ref()))?;
         }
     }
-    let gz = ser.finish().map_err(io)?;
-    gz.finish().map_err(io)
+    let gz = ser.finish()?;
+    gz.finish().map_err(Error::from)
 }
 
 fn dump(state: &AppState, quads: bool) -> Result<Response, Error> {

@@ -39,7 +39,7 @@ pub struct SourceFile {
 impl SourceFile {
     pub fn read(path: &std::path::Path) -> Result<Self, Error> {
         let bytes =
-            std::fs::read(path).map_err(|e| Error::Io(format!("{}: {e}", path.display())))?;
+            std::fs::read(path).map_err(|e| Error::internal(path.display().to_string(), e))?;
         let text = String::from_utf8(bytes).map_err(|e| {
             Error::Parse(ParseError {
                 file: path.display().to_string(),

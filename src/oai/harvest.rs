@@ -311,7 +311,7 @@ async fn harvest_once(
             }
             return Err(remote(
                 &endpoint_str,
-                &format!("error {}: {}", err.attr("code").unwrap_or("?"), err.value()),
+                format!("error {}: {}", err.attr("code").unwrap_or("?"), err.value()),
             ));
         }
         let list = doc
@@ -442,13 +442,16 @@ async fn blocking<T: Send + 'static>(
 ) -> Result<T, Error> {
     tokio::task::spawn_blocking(f)
         .await
-        .map_err(|e| Error::Io(format!("harvest task failed: {e}")))?
+        .map_err(|e| Error::internal("harvest task failed", e))?
 }
 
-fn remote(endpoint: &str, message: &str) -> Error {
-    Error::Io(format!(
-        "harvest of {endpoint} stopped, nothing written: {message}"
-    ))
+/// The repository failed or answered what is not OAI-PMH: upstream's
+/// fault (502), and the harvest writes nothing.
+fn remote(endpoint: &str, cause: impl Into<crate::error::Cause>) -> Error {
+    Error::upstream(
+        format!("harvest of {endpoint} stopped, nothing written"),
+        cause,
+    )
 }
 
 /// `harvest-{host}[-{port}]`, as a slug.
@@ -668,7 +671,7 @@ impl Client {
             .timeout(REQUEST_TIMEOUT)
             .user_agent(concat!("palermo-harvester/", env!("CARGO_PKG_VERSION")))
             .build()
-            .map_err(|e| Error::Io(format!("HTTP client: {e}")))?;
+            .map_err(|e| Error::internal("HTTP client", e))?;
         Ok(Client { http, endpoint })
     }
 
@@ -688,11 +691,11 @@ impl Client {
                 Ok(resp) if resp.status().is_success() => match read_body(resp).await {
                     Ok(body) => {
                         let root = Element::parse(&body)
-                            .map_err(|e| remote(endpoint, &format!("{url}: {e}")))?;
+                            .map_err(|e| remote(endpoint, format!("{url}: {e}")))?;
                         if root.ns != OAI_NS || root.name != "OAI-PMH" {
                             return Err(remote(
                                 endpoint,
-                                &format!("{url}: not an OAI-PMH response"),
+                                format!("{url}: not an OAI-PMH response"),
                             ));
                         }
                         return Ok(root);
@@ -707,7 +710,7 @@ impl Client {
                     Attempt::Busy(retry_after(resp.headers()))
                 }
                 Ok(resp) => {
-                    return Err(remote(endpoint, &format!("{url}: HTTP {}", resp.status())));
+                    return Err(remote(endpoint, format!("{url}: HTTP {}", resp.status())));
                 }
                 Err(e) if describe(&e).contains("scheme is not http") => {
                     return Err(remote(
@@ -718,14 +721,14 @@ impl Client {
                 Err(e) if e.is_connect() || e.is_timeout() || e.is_request() || e.is_body() => {
                     Attempt::Dropped(describe(&e))
                 }
-                Err(e) => return Err(remote(endpoint, &format!("{url}: {}", describe(&e)))),
+                Err(e) => return Err(remote(endpoint, format!("{url}: {}", describe(&e)))),
             };
             let wait = match outcome {
                 Attempt::Busy(wait) => {
                     if busy >= MAX_RETRIES {
                         return Err(remote(
                             endpoint,
-                            &format!("{url}: still unavailable after {MAX_RETRIES} retries"),
+                            format!("{url}: still unavailable after {MAX_RETRIES} retries"),
                         ));
                     }
                     busy += 1;
@@ -735,7 +738,7 @@ impl Client {
                 // harvest can simply run again.
                 Attempt::Dropped(e) => {
                     if dropped >= MAX_DROPPED {
-                        return Err(remote(endpoint, &format!("{url}: {e}")));
+                        return Err(remote(endpoint, format!("{url}: {e}")));
                     }
                     dropped += 1;
                     Duration::from_secs(1 << (dropped - 1))
