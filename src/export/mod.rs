@@ -44,12 +44,11 @@ pub mod types;
 
 use crate::error::Error;
 use crate::normalize::languages::language_name;
-use crate::normalize::places::{COUNTRIES, REGIONS, Scheme};
 use crate::rdf::Iris;
+use crate::rdf::schemes::{CATEGORIES, COUNTRIES, REGIONS, Scheme};
 use crate::record::{Agent, Record, RecordKind};
 use crate::store::Store;
 use std::io::Write;
-use std::sync::LazyLock;
 
 /// The citation formats' own media types.
 mod media {
@@ -406,14 +405,6 @@ where
     })
     .flatten()
 }
-
-/// The category scheme, for keyword labels (`ontology/categories.ttl`).
-pub(crate) static CATEGORIES: LazyLock<Scheme> = LazyLock::new(|| {
-    Scheme::from_turtle(
-        include_str!("../../ontology/categories.ttl"),
-        "/id/category/",
-    )
-});
 
 /// The landing page of a record: the URL every format carries, and the
 /// way our own exports are recognised on re-import.

@@ -20,11 +20,11 @@
 //! step 3 runs again (it is idempotent). Nothing else writes while the
 //! import holds the store's lock, so no reader sees the steps in between.
 
-use super::{ONTOLOGY_TTL, RecordSource, SCHEMES, SourceBatch, ontology_quads, source_description};
+use super::{RecordSource, SourceBatch, source_description};
 use crate::error::Error;
-use crate::rdf::Iris;
 use crate::rdf::mapping::{Mapper, Role};
 use crate::rdf::vocab::dcterms;
+use crate::rdf::{Iris, schemes};
 use crate::record::Record;
 use crate::report::{ImportReport, SourceReport};
 use crate::store::Store;
@@ -332,10 +332,8 @@ pub fn recover(store: &Store, iris: &Iris) -> Result<(), Error> {
         if !ingested.is_empty() {
             // As every import does: the ontology and vocabularies of this build.
             tx.clear_graph(GraphNameRef::from(&iris.ontology_graph()))?;
-            tx.extend(&ontology_quads(iris, ONTOLOGY_TTL, iris.ontology_graph()));
-            for t in SCHEMES {
-                tx.extend(&ontology_quads(iris, t, iris.vocab_graph()));
-            }
+            tx.extend(&schemes::ontology_quads(iris));
+            tx.extend(&schemes::vocabulary_quads(iris));
         }
         Ok(())
     })

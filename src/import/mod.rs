@@ -12,13 +12,12 @@ use crate::normalize::languages::{LanguageValue, parse_language};
 use crate::normalize::places::{PlaceField, parse_places};
 use crate::normalize::reference::PastedReference;
 use crate::normalize::{clean_space, kind, short_slug, slug, title_key};
-use crate::rdf::Iris;
 use crate::rdf::mapping::{Mapper, Role};
 use crate::rdf::vocab::{dcat, dcterms, prov};
+use crate::rdf::{Iris, schemes};
 use crate::record::{Agent, Container, Provenance, Record, RecordKind, Repair};
 use crate::report::{ImportReport, Merge, SourceReport};
 use crate::store::Store;
-use oxigraph::io::{RdfFormat, RdfParser};
 use oxigraph::model::vocab::rdf;
 use oxigraph::model::{GraphName, GraphNameRef, Literal, NamedNode, NamedOrBlankNode, Quad, Term};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -796,36 +795,6 @@ fn by_record(iris: &Iris, quads: &[Quad]) -> BTreeMap<String, [u8; 32]> {
         .collect()
 }
 
-/// Parse one of our Turtle files, rebased onto the configured base IRI.
-pub fn ontology_quads(iris: &Iris, ttl: &str, graph: GraphName) -> Vec<Quad> {
-    // The files carry `@base <http://localhost:8080/>` so they read on
-    // their own; drop it so relative IRIs resolve against our base.
-    let text: String = ttl
-        .lines()
-        .filter(|l| !l.trim_start().starts_with("@base"))
-        .map(|l| format!("{l}\n"))
-        .collect();
-    RdfParser::from_format(RdfFormat::Turtle)
-        .with_base_iri(iris.base())
-        .expect("base IRI was validated at startup")
-        .with_default_graph(graph)
-        // Labels are scoped to one file: the same `_:x` in two files (or
-        // in one file loaded twice) must not become one node.
-        .rename_blank_nodes()
-        .for_slice(text.as_bytes())
-        .map(|q| q.expect("embedded ontology files are valid Turtle (tested)"))
-        .collect()
-}
-
-/// The Turtle files loaded into the vocabulary and ontology graphs.
-pub const SCHEMES: [&str; 4] = [
-    crate::normalize::places::COUNTRIES_TTL,
-    crate::normalize::places::REGIONS_TTL,
-    include_str!("../../ontology/categories.ttl"),
-    include_str!("../../ontology/languages.ttl"),
-];
-pub const ONTOLOGY_TTL: &str = include_str!("../../ontology/palermo.ttl");
-
 fn write(
     store: &Store,
     iris: &Iris,
@@ -836,11 +805,8 @@ fn write(
     let stamp = crate::update::timestamp(now)?;
     let vocab = iris.vocab_graph();
 
-    let mut vocab_quads: Vec<Quad> = SCHEMES
-        .iter()
-        .flat_map(|t| ontology_quads(iris, t, vocab.clone()))
-        .collect();
-    let ontology = ontology_quads(iris, ONTOLOGY_TTL, iris.ontology_graph());
+    let mut vocab_quads = schemes::vocabulary_quads(iris);
+    let ontology = schemes::ontology_quads(iris);
     let mut agents = Mapper::new(iris, vocab.clone());
     let mut plans = Vec::new();
     for batch in batches {

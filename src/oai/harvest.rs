@@ -29,9 +29,9 @@ use crate::error::Error;
 use crate::import::{Mode, RecordSource, import_records};
 use crate::normalize::agents::{organization, parse_name};
 use crate::normalize::languages::{LanguageValue, parse_language};
-use crate::normalize::places::{COUNTRIES, REGIONS, Scheme};
 use crate::normalize::{clean_space, kind, slug};
 use crate::rdf::Iris;
+use crate::rdf::schemes::{CATEGORIES, COUNTRIES, REGIONS};
 use crate::rdf::vocab::{dcterms, prov};
 use crate::record::{Container, Provenance, Record, RecordKind};
 use crate::store::Store;
@@ -41,7 +41,6 @@ use serde::Serialize;
 use sha2::Digest;
 use std::collections::BTreeMap;
 use std::fmt;
-use std::sync::LazyLock;
 use std::time::Duration;
 use time::OffsetDateTime;
 
@@ -513,9 +512,6 @@ struct Dc {
     languages: Vec<String>,
     coverages: Vec<String>,
 }
-
-static CATEGORIES: LazyLock<Scheme> =
-    LazyLock::new(|| Scheme::from_turtle(crate::import::SCHEMES[2], "/id/category/"));
 
 impl Dc {
     fn read(dc: &Element) -> Dc {

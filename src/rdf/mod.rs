@@ -4,6 +4,7 @@ pub mod describe;
 pub mod jsonld;
 pub mod mapping;
 pub mod read;
+pub mod schemes;
 pub mod vocab;
 
 use oxigraph::model::{GraphName, NamedNode};

@@ -4,18 +4,9 @@
 
 use super::FacetKind;
 use crate::normalize::languages::{LanguageValue, language_name, parse_language};
-use crate::normalize::places::{COUNTRIES, REGIONS, Scheme};
+use crate::rdf::schemes::{CATEGORIES, COUNTRIES, REGIONS, Scheme};
 use crate::record::RecordKind;
 use std::collections::HashMap;
-use std::sync::LazyLock;
-
-/// The category scheme (`ontology/categories.ttl`).
-static CATEGORIES: LazyLock<Scheme> = LazyLock::new(|| {
-    Scheme::from_turtle(
-        include_str!("../../ontology/categories.ttl"),
-        "/id/category/",
-    )
-});
 
 fn scheme(kind: FacetKind) -> Option<&'static Scheme> {
     match kind {
