@@ -525,11 +525,11 @@ pub(crate) fn language_codes<'a>(values: impl IntoIterator<Item = &'a str>) -> V
 /// The label that refines a format's generic type (see the table above).
 pub(crate) fn kind_label(kind: RecordKind) -> Option<&'static str> {
     match kind {
-        RecordKind::PolicyBrief => Some("Policy Brief"),
-        RecordKind::IssuePaper => Some("Issue Paper"),
-        RecordKind::Toolkit => Some("Toolkit"),
-        RecordKind::ModelLaw => Some("Model Law"),
-        RecordKind::AudioVisual => Some("Audiovisual Material"),
+        RecordKind::PolicyBrief
+        | RecordKind::IssuePaper
+        | RecordKind::Toolkit
+        | RecordKind::ModelLaw
+        | RecordKind::AudioVisual => Some(kind.title_label()),
         RecordKind::Report
         | RecordKind::Manual
         | RecordKind::Article

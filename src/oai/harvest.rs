@@ -966,4 +966,26 @@ mod tests {
         assert_eq!(warnings.len(), 1);
         assert_eq!(r.provenance[0].file, "http://e.org/oai");
     }
+
+    /// `dc:type` is the kind's label in lower case; "audiovisual", which
+    /// Palermo wrote for that kind before it had one label, still reads.
+    #[test]
+    fn dc_type_reads_as_the_kind() {
+        for (written, kind) in [
+            (
+                super::super::formats::kind_label(RecordKind::AudioVisual).unwrap(),
+                RecordKind::AudioVisual,
+            ),
+            ("audiovisual".to_string(), RecordKind::AudioVisual),
+            ("book chapter".to_string(), RecordKind::Chapter),
+        ] {
+            let xml = format!(
+                r#"<oai_dc:dc xmlns:oai_dc="{OAI_DC_NS}" xmlns:dc="{DC_NS}">
+                <dc:title>A Thing</dc:title><dc:type>{written}</dc:type></oai_dc:dc>"#
+            );
+            let dc = Dc::read(&Element::parse(xml.as_bytes()).unwrap());
+            let (r, _) = dc.to_record("h-x", "h", "http://e.org/oai").unwrap();
+            assert_eq!(r.kind, kind, "{written}");
+        }
+    }
 }

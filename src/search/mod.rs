@@ -55,8 +55,6 @@ use tantivy::schema::{IndexRecordOption, TantivyDocument, Value};
 use tantivy::snippet::SnippetGenerator;
 use tantivy::{DocAddress, IndexReader, IndexWriter, Order, ReloadPolicy, Searcher, Term};
 
-pub use labels::kind_label;
-
 /// Longest accepted free-text query, in characters: enough for any real
 /// question, short enough that no query parses into a huge boolean tree.
 pub const MAX_QUERY_CHARS: usize = 500;

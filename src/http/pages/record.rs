@@ -50,23 +50,6 @@ pub fn style_name(style: &str) -> &str {
     }
 }
 
-/// Human label of a record kind.
-pub fn kind_name(kind: RecordKind) -> &'static str {
-    match kind {
-        RecordKind::Report => "Report",
-        RecordKind::PolicyBrief => "Policy brief",
-        RecordKind::IssuePaper => "Issue paper",
-        RecordKind::Manual => "Manual",
-        RecordKind::Toolkit => "Toolkit",
-        RecordKind::Article => "Article",
-        RecordKind::Book => "Book",
-        RecordKind::ModelLaw => "Model law",
-        RecordKind::AudioVisual => "Audiovisual material",
-        RecordKind::Chapter => "Book chapter",
-        RecordKind::Document => "Document",
-    }
-}
-
 /// Reports in Zotero's sense: what gets `citation_technical_report_institution`.
 pub fn is_report(kind: RecordKind) -> bool {
     CitationType::from(kind) == CitationType::Report
@@ -429,7 +412,7 @@ impl Landing<'_> {
             article {
                 h1 { (r.title) }
                 p.meta {
-                    (kind_name(r.kind))
+                    (r.kind.label())
                     @if let Some(y) = r.year { " · " (y) }
                 }
                 @let by = cited_authors(r);
