@@ -118,3 +118,46 @@ impl From<oxigraph::sparql::QueryEvaluationError> for Error {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::federation::ServiceError;
+    use axum::http::StatusCode;
+    use oxigraph::sparql::QueryEvaluationError;
+    use std::error::Error as _;
+
+    #[test]
+    fn internal_errors_keep_their_source() {
+        let e = Error::from(std::io::Error::other("disk full"));
+        assert_eq!(e.to_string(), "disk full");
+        assert_eq!(e.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        let e = Error::internal("styles directory /x", std::io::Error::other("gone"));
+        assert_eq!(e.to_string(), "styles directory /x: gone");
+        let source = e.source().unwrap();
+        assert!(source.downcast_ref::<std::io::Error>().is_some());
+    }
+
+    #[test]
+    fn a_failed_service_is_upstream_and_a_refused_one_the_query_s() {
+        let failed = QueryEvaluationError::Service(Box::new(ServiceError::Failed {
+            service: "http://remote.example/sparql".into(),
+            source: "answered 500".into(),
+        }));
+        let e = Error::from(failed);
+        assert_eq!(e.status(), StatusCode::BAD_GATEWAY);
+        assert_eq!(
+            e.to_string(),
+            "SERVICE <http://remote.example/sparql>: answered 500"
+        );
+        let refused = QueryEvaluationError::Service(Box::new(ServiceError::Refused(
+            "SERVICE <x> is not allowed".into(),
+        )));
+        let e = Error::from(refused);
+        assert_eq!(e.status(), StatusCode::BAD_REQUEST);
+        assert_eq!(
+            e.to_string(),
+            "query evaluation failed: SERVICE <x> is not allowed"
+        );
+    }
+}

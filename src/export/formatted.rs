@@ -317,11 +317,10 @@ impl Styles {
                 };
                 let xml = std::fs::read_to_string(&path)
                     .map_err(|e| Error::internal(path.display().to_string(), e))?;
-                let style =
-                    independent(Style::from_xml(&xml).map_err(|e| {
-                        Error::Io(format!("{}: not a CSL style: {e}", path.display()))
-                    })?)
-                    .map_err(|e| Error::Io(format!("{}: {e}", path.display())))?;
+                let style = independent(Style::from_xml(&xml).map_err(|e| {
+                    Error::internal(format!("{}: not a CSL style", path.display()), e)
+                })?)
+                .map_err(|e| Error::Io(format!("{}: {e}", path.display())))?;
                 custom.insert(stem.to_lowercase(), Arc::new(style));
             }
         }

@@ -294,7 +294,7 @@ impl Exporter {
     ) -> Result<String, Error> {
         let mut out = Vec::new();
         self.write_records(format, std::iter::once(Ok(record.clone())), opts, &mut out)?;
-        String::from_utf8(out).map_err(|e| Error::Io(format!("export is not UTF-8: {e}")))
+        String::from_utf8(out).map_err(|e| Error::internal("export is not UTF-8", e))
     }
 
     /// Write a multi-record file, record by record: memory stays bounded

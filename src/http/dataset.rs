@@ -74,7 +74,7 @@ fn number(term: Option<&Term>) -> Result<u64, Error> {
         Some(Term::Literal(l)) => l
             .value()
             .parse()
-            .map_err(|e| Error::Io(format!("count is not a number: {e}"))),
+            .map_err(|e| Error::internal("count is not a number", e)),
         _ => Ok(0),
     }
 }

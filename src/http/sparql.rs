@@ -581,7 +581,7 @@ fn service_description(
             .for_slice(ttl.as_bytes())
             .map(|q| q.map(Into::into))
             .collect::<Result<_, _>>()
-            .map_err(|e| Error::Io(format!("service description: {e}")))?;
+            .map_err(|e| Error::internal("service description", e))?;
     let mut w = RdfSerializer::from_format(chosen.oxigraph())
         .with_prefix("sd", crate::rdf::vocab::sd::NS)
         .map_err(|e| Error::Io(e.to_string()))?

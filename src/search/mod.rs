@@ -280,7 +280,7 @@ pub struct SearchIndex {
 }
 
 fn tantivy_error(e: tantivy::TantivyError) -> Error {
-    Error::Io(format!("search index: {e}"))
+    Error::internal("search index", e)
 }
 
 impl SearchIndex {
@@ -378,7 +378,7 @@ impl SearchIndex {
                     tracing::error!(error = %e, "search index could not be built; /records is unavailable");
                 }
             })
-            .map_err(|e| Error::Io(format!("cannot start the search index build: {e}")))?;
+            .map_err(|e| Error::internal("cannot start the search index build", e))?;
         tracing::info!(
             "more than {SYNC_BUILD_LIMIT} records: building the search index in the background"
         );
