@@ -26,28 +26,27 @@ use std::time::Duration;
 /// is (Crossref, DataCite, Zenodo), so partners can reuse it freely.
 pub const LICENSE: &str = "http://creativecommons.org/publicdomain/zero/1.0/";
 
-/// Namespaces a vocabulary may come from, for `void:vocabulary`.
+/// Namespaces a vocabulary may come from, with the vocabulary's IRI for
+/// `void:vocabulary`: the namespace, without the `#` of a hash namespace.
 fn vocabularies(iris: &Iris) -> Vec<(String, String)> {
-    vec![
-        (ns::DCTERMS.into(), "http://purl.org/dc/terms/".into()),
-        (ns::SCHEMA.into(), "http://schema.org/".into()),
-        (ns::BIBO.into(), "http://purl.org/ontology/bibo/".into()),
-        (ns::FOAF.into(), "http://xmlns.com/foaf/0.1/".into()),
-        (
-            ns::SKOS.into(),
-            "http://www.w3.org/2004/02/skos/core".into(),
-        ),
-        (ns::PROV.into(), "http://www.w3.org/ns/prov".into()),
-        (ns::OWL.into(), "http://www.w3.org/2002/07/owl".into()),
-        (
-            ns::RDFS.into(),
-            "http://www.w3.org/2000/01/rdf-schema".into(),
-        ),
-        (
-            format!("{}ontology#", iris.base()),
-            format!("{}ontology", iris.base()),
-        ),
+    let ours = format!("{}ontology#", iris.base());
+    [
+        ns::DCTERMS,
+        ns::SCHEMA,
+        ns::BIBO,
+        ns::FOAF,
+        ns::SKOS,
+        ns::PROV,
+        ns::OWL,
+        ns::RDFS,
+        &ours,
     ]
+    .into_iter()
+    .map(|namespace| {
+        let vocabulary = namespace.trim_end_matches('#');
+        (namespace.to_string(), vocabulary.to_string())
+    })
+    .collect()
 }
 
 /// The SPARQL queries behind `/void`'s numbers (union of all graphs), so
@@ -490,4 +489,28 @@ pub async fn robots(State(state): State<AppState>) -> Response {
         body,
     )
         .into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_vocabulary_is_its_namespace_without_the_hash() {
+        let vocabularies = vocabularies(&Iris::new("https://example.org/"));
+        let of = |namespace: &str| {
+            vocabularies
+                .iter()
+                .find(|(n, _)| n == namespace)
+                .map(|(_, v)| v.as_str())
+        };
+        assert_eq!(of(ns::DCTERMS), Some("http://purl.org/dc/terms/"));
+        assert_eq!(of(ns::SKOS), Some("http://www.w3.org/2004/02/skos/core"));
+        assert_eq!(of(ns::RDFS), Some("http://www.w3.org/2000/01/rdf-schema"));
+        assert_eq!(
+            of("https://example.org/ontology#"),
+            Some("https://example.org/ontology")
+        );
+        assert_eq!(vocabularies.len(), 9);
+    }
 }
