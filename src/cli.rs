@@ -539,7 +539,7 @@ fn stream_import(
     }
     let reader = std::fs::File::open(file)
         .map(|f| std::io::BufReader::with_capacity(1 << 20, f))
-        .map_err(|e| Error::Io(format!("{}: {e}", file.display())))?;
+        .map_err(|e| Error::internal(file.display().to_string(), e))?;
     let Some(records) = record_stream(format, &path, reader, iris) else {
         return Ok(None);
     };
@@ -605,7 +605,6 @@ pub fn print_query(
     mut out: impl Write,
 ) -> Result<(), Error> {
     store.query_in(query, dataset, timeout, |results| {
-        let io = |e: std::io::Error| Error::Io(e.to_string());
         let results_format = match format {
             OutputFormat::Table => None,
             OutputFormat::Json => Some(QueryResultsFormat::Json),
@@ -622,11 +621,11 @@ pub fn print_query(
             }
         };
         match (results, results_format) {
-            (QueryResults::Boolean(b), None) => writeln!(out, "{b}").map_err(io),
+            (QueryResults::Boolean(b), None) => writeln!(out, "{b}").map_err(Error::from),
             (QueryResults::Boolean(b), Some(f)) => {
                 QueryResultsSerializer::from_format(f)
                     .serialize_boolean_to_writer(&mut out, b)
-                    .map_err(io)?;
+                    ?;
                 Ok(())
             }
             (QueryResults::Solutions(solutions), None) => {
@@ -644,16 +643,16 @@ pub fn print_query(
                             .collect::<Vec<_>>(),
                     );
                 }
-                write_table(&mut out, &vars, &rows).map_err(io)
+                write_table(&mut out, &vars, &rows).map_err(Error::from)
             }
             (QueryResults::Solutions(solutions), Some(f)) => {
                 let mut ser = QueryResultsSerializer::from_format(f)
                     .serialize_solutions_to_writer(&mut out, solutions.variables().to_vec())
-                    .map_err(io)?;
+                    ?;
                 for s in solutions {
-                    ser.serialize(&s?).map_err(io)?;
+                    ser.serialize(&s?)?;
                 }
-                ser.finish().map_err(io)?;
+                ser.finish()?;
                 Ok(())
             }
             (QueryResults::Graph(triples), _) => {
@@ -663,9 +662,9 @@ pub fn print_query(
                 };
                 let mut ser = RdfSerializer::from_format(rdf).for_writer(&mut out);
                 for t in triples {
-                    ser.serialize_triple(&t?).map_err(io)?;
+                    ser.serialize_triple(&t?)?;
                 }
-                ser.finish().map_err(io)?;
+                ser.finish()?;
                 Ok(())
             }
         }

@@ -4,6 +4,9 @@
 use crate::ingest::ParseError;
 use std::time::Duration;
 
+/// The cause an error keeps, for `Error::source` chains and logs.
+pub type Cause = Box<dyn std::error::Error + Send + Sync>;
+
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     #[error("{0}")]
@@ -50,8 +53,43 @@ pub enum Error {
     BodyTooSlow(Duration),
     #[error("request cut off after {} s (the limit per request); try again later or narrow it", .0.as_secs_f32())]
     RequestTooSlow(Duration),
+    /// A remote service we called (a partner's OAI-PMH repository, a
+    /// `SERVICE` endpoint) failed or answered what we cannot use: 502.
+    #[error("{what}: {source}")]
+    Upstream {
+        what: String,
+        #[source]
+        source: Cause,
+    },
+    /// A file or socket failed; the message is the system's.
+    #[error("{0}")]
+    System(#[from] std::io::Error),
+    /// Something of ours failed (a task that panicked, a serialiser), with
+    /// what we were doing.
+    #[error("{what}: {source}")]
+    Internal {
+        what: String,
+        #[source]
+        source: Cause,
+    },
     #[error("{0}")]
     Io(String),
+}
+
+impl Error {
+    pub fn upstream(what: impl Into<String>, source: impl Into<Cause>) -> Self {
+        Error::Upstream {
+            what: what.into(),
+            source: source.into(),
+        }
+    }
+
+    pub fn internal(what: impl Into<String>, source: impl Into<Cause>) -> Self {
+        Error::Internal {
+            what: what.into(),
+            source: source.into(),
+        }
+    }
 }
 
 impl From<oxigraph::store::StorageError> for Error {
@@ -60,14 +98,66 @@ impl From<oxigraph::store::StorageError> for Error {
     }
 }
 
+/// A `SERVICE` endpoint that failed is upstream's fault (502); any other
+/// evaluation error, a refused `SERVICE` included, is the query's (400).
 impl From<oxigraph::sparql::QueryEvaluationError> for Error {
     fn from(e: oxigraph::sparql::QueryEvaluationError) -> Self {
-        Error::Query(e.to_string())
+        use crate::federation::ServiceError;
+        use oxigraph::sparql::QueryEvaluationError;
+        match e {
+            QueryEvaluationError::Service(cause) => match cause.downcast::<ServiceError>() {
+                Ok(failed) => match *failed {
+                    ServiceError::Failed { service, source } => {
+                        Error::upstream(format!("SERVICE <{service}>"), source)
+                    }
+                    refused @ ServiceError::Refused(_) => Error::Query(refused.to_string()),
+                },
+                Err(other) => Error::Query(QueryEvaluationError::Service(other).to_string()),
+            },
+            e => Error::Query(e.to_string()),
+        }
     }
 }
 
-impl From<std::io::Error> for Error {
-    fn from(e: std::io::Error) -> Self {
-        Error::Io(e.to_string())
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::federation::ServiceError;
+    use axum::http::StatusCode;
+    use oxigraph::sparql::QueryEvaluationError;
+    use std::error::Error as _;
+
+    #[test]
+    fn internal_errors_keep_their_source() {
+        let e = Error::from(std::io::Error::other("disk full"));
+        assert_eq!(e.to_string(), "disk full");
+        assert_eq!(e.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        let e = Error::internal("styles directory /x", std::io::Error::other("gone"));
+        assert_eq!(e.to_string(), "styles directory /x: gone");
+        let source = e.source().unwrap();
+        assert!(source.downcast_ref::<std::io::Error>().is_some());
+    }
+
+    #[test]
+    fn a_failed_service_is_upstream_and_a_refused_one_the_query_s() {
+        let failed = QueryEvaluationError::Service(Box::new(ServiceError::Failed {
+            service: "http://remote.example/sparql".into(),
+            source: "answered 500".into(),
+        }));
+        let e = Error::from(failed);
+        assert_eq!(e.status(), StatusCode::BAD_GATEWAY);
+        assert_eq!(
+            e.to_string(),
+            "SERVICE <http://remote.example/sparql>: answered 500"
+        );
+        let refused = QueryEvaluationError::Service(Box::new(ServiceError::Refused(
+            "SERVICE <x> is not allowed".into(),
+        )));
+        let e = Error::from(refused);
+        assert_eq!(e.status(), StatusCode::BAD_REQUEST);
+        assert_eq!(
+            e.to_string(),
+            "query evaluation failed: SERVICE <x> is not allowed"
+        );
     }
 }

@@ -30,9 +30,18 @@ impl AllowList {
     }
 }
 
+/// Why a `SERVICE` call gave no solutions: the query's fault (a prefix
+/// not allowed) or the remote endpoint's (`Error::Upstream`, 502).
 #[derive(Debug, thiserror::Error)]
-#[error("{0}")]
-pub struct ServiceError(String);
+pub enum ServiceError {
+    #[error("{0}")]
+    Refused(String),
+    #[error("SERVICE <{service}>: {source}")]
+    Failed {
+        service: String,
+        source: crate::error::Cause,
+    },
+}
 
 impl DefaultServiceHandler for AllowList {
     type Error = QueryEvaluationError;
@@ -43,9 +52,15 @@ impl DefaultServiceHandler for AllowList {
         pattern: &GraphPattern,
         base_iri: Option<&oxiri::Iri<String>>,
     ) -> Result<QuerySolutionIter<'static>, QueryEvaluationError> {
-        let fail = |m: String| QueryEvaluationError::Service(Box::new(ServiceError(m)));
-        if !self.allows(service_name.as_str()) {
-            return Err(fail(format!(
+        let service = service_name.as_str();
+        let fail = |source: crate::error::Cause| {
+            QueryEvaluationError::Service(Box::new(ServiceError::Failed {
+                service: service.to_string(),
+                source,
+            }))
+        };
+        if !self.allows(service) {
+            let refused = ServiceError::Refused(format!(
                 "SERVICE <{}> is not allowed on this endpoint (allowed prefixes: {})",
                 service_name.as_str(),
                 if self.prefixes.is_empty() {
@@ -53,7 +68,8 @@ impl DefaultServiceHandler for AllowList {
                 } else {
                     self.prefixes.join(", ")
                 }
-            )));
+            ));
+            return Err(QueryEvaluationError::Service(Box::new(refused)));
         }
         let query = spargebra::Query::Select {
             dataset: None,
@@ -72,41 +88,36 @@ impl DefaultServiceHandler for AllowList {
                 oxigraph::sparql::results::QueryResultsFormat::Json.media_type(),
             )
             .send_form([("query", query.to_string())])
-            .map_err(|e| fail(format!("SERVICE <{}>: {e}", service_name.as_str())))?;
+            .map_err(|e| fail(e.into()))?;
         let status = response.status();
         let body = response
             .body_mut()
             .with_config()
             .limit(64 << 20)
             .read_to_vec()
-            .map_err(|e| fail(format!("SERVICE <{}>: {e}", service_name.as_str())))?;
+            .map_err(|e| fail(e.into()))?;
         if !status.is_success() {
-            return Err(fail(format!(
-                "SERVICE <{}> answered {status}: {}",
-                service_name.as_str(),
-                String::from_utf8_lossy(&body[..body.len().min(300)])
-            )));
+            return Err(fail(
+                format!(
+                    "answered {status}: {}",
+                    String::from_utf8_lossy(&body[..body.len().min(300)])
+                )
+                .into(),
+            ));
         }
         let parsed = QueryResultsParser::from_format(QueryResultsFormat::Json)
             .for_slice(&body)
-            .map_err(|e| {
-                fail(format!(
-                    "SERVICE <{}>: invalid results: {e}",
-                    service_name.as_str()
-                ))
-            })?;
+            .map_err(|e| fail(format!("invalid results: {e}").into()))?;
         match parsed {
             SliceQueryResultsParserOutput::Solutions(solutions) => {
                 let variables: Arc<[_]> = solutions.variables().into();
                 let rows: Vec<Result<QuerySolution, QueryEvaluationError>> = solutions
-                    .map(|s| {
-                        s.map_err(|e| fail(format!("SERVICE <{}>: {e}", service_name.as_str())))
-                    })
+                    .map(|s| s.map_err(|e| fail(format!("invalid results: {e}").into())))
                     .collect();
                 Ok(QuerySolutionIter::new(variables, rows))
             }
             SliceQueryResultsParserOutput::Boolean(_) => {
-                Err(fail("SERVICE answered a boolean".into()))
+                Err(fail("answered a boolean, not solutions".into()))
             }
         }
     }

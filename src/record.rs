@@ -5,6 +5,7 @@
 //! normalised: codes, not free-text names.
 
 use serde::{Deserialize, Serialize};
+use std::sync::LazyLock;
 
 /// One publication of the catalogue.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -188,6 +189,49 @@ impl RecordKind {
     pub fn from_class_name(name: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|k| k.class_name() == name)
     }
+
+    /// The kind's name for people, in sentence case, as record pages show
+    /// it; citation formats and search facets show it in title case
+    /// (`title_label`), OAI-PMH in lower case.
+    pub fn label(self) -> &'static str {
+        match self {
+            RecordKind::Report => "Report",
+            RecordKind::PolicyBrief => "Policy brief",
+            RecordKind::IssuePaper => "Issue paper",
+            RecordKind::Manual => "Manual",
+            RecordKind::Toolkit => "Toolkit",
+            RecordKind::Article => "Article",
+            RecordKind::Book => "Book",
+            RecordKind::ModelLaw => "Model law",
+            RecordKind::AudioVisual => "Audiovisual material",
+            RecordKind::Chapter => "Book chapter",
+            RecordKind::Document => "Document",
+        }
+    }
+
+    /// `label` in title case ("Policy Brief"), the way Zotero's genres
+    /// and our search facets spell it.
+    pub fn title_label(self) -> &'static str {
+        static TITLES: LazyLock<Vec<String>> = LazyLock::new(|| {
+            RecordKind::ALL
+                .iter()
+                .map(|k| {
+                    k.label()
+                        .split(' ')
+                        .map(|w| {
+                            let mut chars = w.chars();
+                            chars.next().map_or_else(String::new, |c| {
+                                c.to_uppercase().chain(chars).collect()
+                            })
+                        })
+                        .collect::<Vec<_>>()
+                        .join(" ")
+                })
+                .collect()
+        });
+        let i = Self::ALL.iter().position(|k| *k == self).unwrap_or(0);
+        &TITLES[i]
+    }
 }
 
 /// Where (part of) a record came from.
@@ -210,4 +254,31 @@ pub struct Repair {
     /// True when the repair is a judgement call a curator should review.
     pub guess: bool,
     pub reason: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::RecordKind;
+
+    #[test]
+    fn one_label_in_the_casings_each_surface_uses() {
+        assert_eq!(RecordKind::PolicyBrief.label(), "Policy brief");
+        let titles: Vec<&str> = RecordKind::ALL.iter().map(|k| k.title_label()).collect();
+        assert_eq!(
+            titles,
+            [
+                "Report",
+                "Policy Brief",
+                "Issue Paper",
+                "Manual",
+                "Toolkit",
+                "Article",
+                "Book",
+                "Model Law",
+                "Audiovisual Material",
+                "Book Chapter",
+                "Document"
+            ]
+        );
+    }
 }

@@ -35,10 +35,7 @@ impl Store {
     #[cfg(feature = "rocksdb")]
     pub fn open(dir: &Path) -> Result<Self, Error> {
         std::fs::create_dir_all(dir).map_err(|e| {
-            Error::Io(format!(
-                "cannot create data directory {}: {e}",
-                dir.display()
-            ))
+            Error::internal(format!("cannot create data directory {}", dir.display()), e)
         })?;
         match OxStore::open(dir) {
             Ok(inner) => Ok(Store { inner }),

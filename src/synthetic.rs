@@ -7,9 +7,9 @@
 //! ("Markéta", "São Tomé", "Müller"), several languages per record, second-
 //! language titles and years 1995–2024.
 
-use crate::normalize::places::{COUNTRIES, REGIONS};
 use crate::rdf::Iris;
 use crate::rdf::mapping::{Mapper, Role};
+use crate::rdf::schemes::{COUNTRIES, REGIONS};
 use crate::record::{Agent, Record, RecordKind};
 use oxigraph::io::{RdfFormat, RdfSerializer};
 use oxigraph::model::GraphName;

@@ -3,11 +3,14 @@
 //! marks right, so harvesters see every change.
 
 use crate::error::Error;
-use crate::rdf::{Iris, ns, term};
+use crate::rdf::Iris;
+use crate::rdf::vocab::dcterms;
 use crate::store::Store;
 use oxigraph::io::{RdfFormat, RdfParser};
 use oxigraph::model::vocab::{rdf, xsd};
-use oxigraph::model::{GraphName, GraphNameRef, Literal, NamedNode, NamedOrBlankNode, Quad, Term};
+use oxigraph::model::{
+    GraphName, GraphNameRef, Literal, NamedNode, NamedNodeRef, NamedOrBlankNode, Quad, Term,
+};
 use oxigraph::sparql::{QueryResults, SparqlEvaluator};
 use oxigraph::store::Transaction;
 use spargebra::algebra::GraphPattern;
@@ -294,14 +297,14 @@ fn ground_subject(t: &GroundTermPattern) -> Subject {
 pub(crate) fn set_value(
     tx: &mut Transaction<'_>,
     subject: &NamedNode,
-    predicate: &NamedNode,
+    predicate: NamedNodeRef<'_>,
     object: Term,
     graph: &GraphName,
 ) -> Result<(), Error> {
     let old: Vec<Quad> = tx
         .quads_for_pattern(
             Some(subject.as_ref().into()),
-            Some(predicate.as_ref()),
+            Some(predicate),
             None,
             Some(GraphNameRef::from(graph)),
         )
@@ -311,7 +314,7 @@ pub(crate) fn set_value(
     }
     tx.insert(&Quad::new(
         subject.clone(),
-        predicate.clone(),
+        predicate,
         object,
         graph.clone(),
     ));
@@ -343,12 +346,11 @@ pub(crate) fn touch(
 ) -> Result<WriteReport, Error> {
     let stamp = timestamp(now)?;
     let meta = iris.meta_graph();
-    let modified = term(ns::DCTERMS, "modified");
     let deleted = iris.vocab("deleted");
     let mut report = WriteReport::default();
     for id in ids {
         let s = iris.record(id);
-        set_value(tx, &s, &modified, stamp.clone().into(), &meta)?;
+        set_value(tx, &s, dcterms::MODIFIED, stamp.clone().into(), &meta)?;
         let typed = tx.quads_for_pattern(Some(s.as_ref().into()), Some(rdf::TYPE), None, None);
         let alive =
             itertools::process_results(typed, |mut quads| quads.any(|q| q.graph_name != meta))?;

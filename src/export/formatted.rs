@@ -306,7 +306,7 @@ impl Styles {
         let mut custom = BTreeMap::new();
         if let Some(dir) = dir {
             let entries = std::fs::read_dir(dir)
-                .map_err(|e| Error::Io(format!("styles directory {}: {e}", dir.display())))?;
+                .map_err(|e| Error::internal(format!("styles directory {}", dir.display()), e))?;
             for entry in entries {
                 let path = entry?.path();
                 if path.extension().and_then(|e| e.to_str()) != Some("csl") {
@@ -316,12 +316,11 @@ impl Styles {
                     continue;
                 };
                 let xml = std::fs::read_to_string(&path)
-                    .map_err(|e| Error::Io(format!("{}: {e}", path.display())))?;
-                let style =
-                    independent(Style::from_xml(&xml).map_err(|e| {
-                        Error::Io(format!("{}: not a CSL style: {e}", path.display()))
-                    })?)
-                    .map_err(|e| Error::Io(format!("{}: {e}", path.display())))?;
+                    .map_err(|e| Error::internal(path.display().to_string(), e))?;
+                let style = independent(Style::from_xml(&xml).map_err(|e| {
+                    Error::internal(format!("{}: not a CSL style", path.display()), e)
+                })?)
+                .map_err(|e| Error::Io(format!("{}: {e}", path.display())))?;
                 custom.insert(stem.to_lowercase(), Arc::new(style));
             }
         }

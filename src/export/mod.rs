@@ -44,12 +44,11 @@ pub mod types;
 
 use crate::error::Error;
 use crate::normalize::languages::language_name;
-use crate::normalize::places::{COUNTRIES, REGIONS, Scheme};
 use crate::rdf::Iris;
+use crate::rdf::schemes::{CATEGORIES, COUNTRIES, REGIONS, Scheme};
 use crate::record::{Agent, Record, RecordKind};
 use crate::store::Store;
 use std::io::Write;
-use std::sync::LazyLock;
 
 /// The citation formats' own media types.
 mod media {
@@ -295,7 +294,7 @@ impl Exporter {
     ) -> Result<String, Error> {
         let mut out = Vec::new();
         self.write_records(format, std::iter::once(Ok(record.clone())), opts, &mut out)?;
-        String::from_utf8(out).map_err(|e| Error::Io(format!("export is not UTF-8: {e}")))
+        String::from_utf8(out).map_err(|e| Error::internal("export is not UTF-8", e))
     }
 
     /// Write a multi-record file, record by record: memory stays bounded
@@ -406,14 +405,6 @@ where
     })
     .flatten()
 }
-
-/// The category scheme, for keyword labels (`ontology/categories.ttl`).
-pub(crate) static CATEGORIES: LazyLock<Scheme> = LazyLock::new(|| {
-    Scheme::from_turtle(
-        include_str!("../../ontology/categories.ttl"),
-        "/id/category/",
-    )
-});
 
 /// The landing page of a record: the URL every format carries, and the
 /// way our own exports are recognised on re-import.
@@ -534,11 +525,11 @@ pub(crate) fn language_codes<'a>(values: impl IntoIterator<Item = &'a str>) -> V
 /// The label that refines a format's generic type (see the table above).
 pub(crate) fn kind_label(kind: RecordKind) -> Option<&'static str> {
     match kind {
-        RecordKind::PolicyBrief => Some("Policy Brief"),
-        RecordKind::IssuePaper => Some("Issue Paper"),
-        RecordKind::Toolkit => Some("Toolkit"),
-        RecordKind::ModelLaw => Some("Model Law"),
-        RecordKind::AudioVisual => Some("Audiovisual Material"),
+        RecordKind::PolicyBrief
+        | RecordKind::IssuePaper
+        | RecordKind::Toolkit
+        | RecordKind::ModelLaw
+        | RecordKind::AudioVisual => Some(kind.title_label()),
         RecordKind::Report
         | RecordKind::Manual
         | RecordKind::Article

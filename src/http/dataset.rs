@@ -9,14 +9,15 @@ use super::plumbing::{self, Representation, blocking, parse_modified, query_para
 use crate::error::Error;
 use crate::oai::xml::Xml;
 use crate::rdf::describe::{self, Kind};
-use crate::rdf::{Iris, ns, read, term};
+use crate::rdf::vocab::{self, dcat, dcterms, foaf, sd};
+use crate::rdf::{Iris, ns, read};
 use crate::store::Store;
 use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use oxigraph::io::{RdfFormat, RdfSerializer};
 use oxigraph::model::vocab::{rdf, xsd};
-use oxigraph::model::{Graph, Literal, NamedNode, Term, Triple, TripleRef};
+use oxigraph::model::{Graph, Literal, NamedNode, NamedNodeRef, Term, Triple, TripleRef};
 use oxigraph::sparql::QueryResults;
 use std::io::Write;
 use std::time::Duration;
@@ -25,28 +26,27 @@ use std::time::Duration;
 /// is (Crossref, DataCite, Zenodo), so partners can reuse it freely.
 pub const LICENSE: &str = "http://creativecommons.org/publicdomain/zero/1.0/";
 
-/// Namespaces a vocabulary may come from, for `void:vocabulary`.
+/// Namespaces a vocabulary may come from, with the vocabulary's IRI for
+/// `void:vocabulary`: the namespace, without the `#` of a hash namespace.
 fn vocabularies(iris: &Iris) -> Vec<(String, String)> {
-    vec![
-        (ns::DCTERMS.into(), "http://purl.org/dc/terms/".into()),
-        (ns::SCHEMA.into(), "http://schema.org/".into()),
-        (ns::BIBO.into(), "http://purl.org/ontology/bibo/".into()),
-        (ns::FOAF.into(), "http://xmlns.com/foaf/0.1/".into()),
-        (
-            ns::SKOS.into(),
-            "http://www.w3.org/2004/02/skos/core".into(),
-        ),
-        (ns::PROV.into(), "http://www.w3.org/ns/prov".into()),
-        (ns::OWL.into(), "http://www.w3.org/2002/07/owl".into()),
-        (
-            ns::RDFS.into(),
-            "http://www.w3.org/2000/01/rdf-schema".into(),
-        ),
-        (
-            format!("{}ontology#", iris.base()),
-            format!("{}ontology", iris.base()),
-        ),
+    let ours = format!("{}ontology#", iris.base());
+    [
+        ns::DCTERMS,
+        ns::SCHEMA,
+        ns::BIBO,
+        ns::FOAF,
+        ns::SKOS,
+        ns::PROV,
+        ns::OWL,
+        ns::RDFS,
+        &ours,
     ]
+    .into_iter()
+    .map(|namespace| {
+        let vocabulary = namespace.trim_end_matches('#');
+        (namespace.to_string(), vocabulary.to_string())
+    })
+    .collect()
 }
 
 /// The SPARQL queries behind `/void`'s numbers (union of all graphs), so
@@ -73,7 +73,7 @@ fn number(term: Option<&Term>) -> Result<u64, Error> {
         Some(Term::Literal(l)) => l
             .value()
             .parse()
-            .map_err(|e| Error::Io(format!("count is not a number: {e}"))),
+            .map_err(|e| Error::internal("count is not a number", e)),
         _ => Ok(0),
     }
 }
@@ -110,81 +110,79 @@ fn grouped(store: &Store, query: &str, timeout: Duration) -> Result<Vec<(NamedNo
 pub fn void_graph(store: &Store, iris: &Iris, timeout: Duration) -> Result<Graph, Error> {
     let base = iris.base();
     let node = |s: &str| NamedNode::new_unchecked(format!("{base}{s}"));
-    let void = |l: &str| term(ns::VOID, l);
-    let dcat = |l: &str| term(ns::DCAT, l);
-    let dc = |l: &str| term(ns::DCTERMS, l);
+    use vocab::void as v;
     let en = |s: &str| Literal::new_language_tagged_literal_unchecked(s, "en");
     let int = |n: u64| Literal::new_typed_literal(n.to_string(), xsd::INTEGER);
     let mut g = Graph::new();
-    let mut add = |s: &NamedNode, p: NamedNode, o: Term| {
+    let mut add = |s: &NamedNode, p: NamedNodeRef<'_>, o: Term| {
         g.insert(&Triple::new(s.clone(), p, o));
     };
 
     let doc = node("void");
     let ds = node("void#dataset");
     let sparql = node("sparql");
-    add(&doc, rdf::TYPE.into(), void("DatasetDescription").into());
+    add(&doc, rdf::TYPE, v::DATASET_DESCRIPTION.into());
     add(
         &doc,
-        dc("title"),
+        dcterms::TITLE,
         en("Description of the Palermo dataset").into(),
     );
-    add(&doc, term(ns::FOAF, "primaryTopic"), ds.clone().into());
+    add(&doc, foaf::PRIMARY_TOPIC, ds.clone().into());
 
-    add(&ds, rdf::TYPE.into(), void("Dataset").into());
-    add(&ds, rdf::TYPE.into(), dcat("Dataset").into());
-    add(&ds, dc("title"), en("Palermo").into());
-    add(&ds, dc("description"), en("A linked-data catalogue of publications on human trafficking and migrant smuggling: manuals, reports, policy briefs and toolkits from UNODC, ICMPD, IOM, OSCE and others.").into());
-    add(&ds, dc("license"), NamedNode::new_unchecked(LICENSE).into());
-    add(&ds, dcat("landingPage"), node("").into());
-    add(&ds, term(ns::FOAF, "homepage"), node("").into());
+    add(&ds, rdf::TYPE, v::DATASET.into());
+    add(&ds, rdf::TYPE, dcat::DATASET.into());
+    add(&ds, dcterms::TITLE, en("Palermo").into());
+    add(&ds, dcterms::DESCRIPTION, en("A linked-data catalogue of publications on human trafficking and migrant smuggling: manuals, reports, policy briefs and toolkits from UNODC, ICMPD, IOM, OSCE and others.").into());
+    add(
+        &ds,
+        dcterms::LICENSE,
+        NamedNode::new_unchecked(LICENSE).into(),
+    );
+    add(&ds, dcat::LANDING_PAGE, node("").into());
+    add(&ds, foaf::HOMEPAGE, node("").into());
     for k in [
         "human trafficking",
         "migrant smuggling",
         "trafficking in persons",
         "bibliography",
     ] {
-        add(&ds, dcat("keyword"), en(k).into());
+        add(&ds, dcat::KEYWORD, en(k).into());
     }
     if let Some(m) = describe::last_modified(store.oxigraph(), iris)? {
         add(
             &ds,
-            dc("modified"),
+            dcterms::MODIFIED,
             Literal::new_typed_literal(m, xsd::DATE_TIME).into(),
         );
     }
-    add(
-        &ds,
-        void("uriSpace"),
-        Literal::new_simple_literal(base).into(),
-    );
-    add(&ds, void("sparqlEndpoint"), sparql.clone().into());
-    add(&ds, void("rootResource"), node("id/category/").into());
+    add(&ds, v::URI_SPACE, Literal::new_simple_literal(base).into());
+    add(&ds, v::SPARQL_ENDPOINT, sparql.clone().into());
+    add(&ds, v::ROOT_RESOURCE, node("id/category/").into());
 
     for (p, q) in [
-        ("triples", counts::TRIPLES),
-        ("entities", counts::ENTITIES),
-        ("classes", counts::CLASSES),
-        ("properties", counts::PROPERTIES),
-        ("distinctSubjects", counts::SUBJECTS),
-        ("distinctObjects", counts::OBJECTS),
+        (v::TRIPLES, counts::TRIPLES),
+        (v::ENTITIES, counts::ENTITIES),
+        (v::CLASSES, counts::CLASSES),
+        (v::PROPERTIES, counts::PROPERTIES),
+        (v::DISTINCT_SUBJECTS, counts::SUBJECTS),
+        (v::DISTINCT_OBJECTS, counts::OBJECTS),
     ] {
-        add(&ds, void(p), int(count(store, q, timeout)?).into());
+        add(&ds, p, int(count(store, q, timeout)?).into());
     }
 
     let classes = grouped(store, counts::BY_CLASS, timeout)?;
     for (i, (class, n)) in classes.iter().enumerate() {
         let part = node(&format!("void#class-{}", i + 1));
-        add(&ds, void("classPartition"), part.clone().into());
-        add(&part, void("class"), class.clone().into());
-        add(&part, void("entities"), int(*n).into());
+        add(&ds, v::CLASS_PARTITION, part.clone().into());
+        add(&part, v::CLASS, class.clone().into());
+        add(&part, v::ENTITIES, int(*n).into());
     }
     let properties = grouped(store, counts::BY_PROPERTY, timeout)?;
     for (i, (property, n)) in properties.iter().enumerate() {
         let part = node(&format!("void#property-{}", i + 1));
-        add(&ds, void("propertyPartition"), part.clone().into());
-        add(&part, void("property"), property.clone().into());
-        add(&part, void("triples"), int(*n).into());
+        add(&ds, v::PROPERTY_PARTITION, part.clone().into());
+        add(&part, v::PROPERTY, property.clone().into());
+        add(&part, v::TRIPLES, int(*n).into());
     }
     for (graph, n) in grouped(store, counts::BY_GRAPH, timeout)? {
         let name = graph
@@ -192,14 +190,10 @@ pub fn void_graph(store: &Store, iris: &Iris, timeout: Duration) -> Result<Graph
             .strip_prefix(&format!("{base}graph/"))
             .unwrap_or(graph.as_str());
         let part = node(&format!("void#graph-{}", crate::normalize::slug(name)));
-        add(&ds, void("subset"), part.clone().into());
-        add(&part, rdf::TYPE.into(), void("Dataset").into());
-        add(
-            &part,
-            term("http://www.w3.org/ns/sparql-service-description#", "name"),
-            graph.clone().into(),
-        );
-        add(&part, void("triples"), int(n).into());
+        add(&ds, v::SUBSET, part.clone().into());
+        add(&part, rdf::TYPE, v::DATASET.into());
+        add(&part, sd::NAME, graph.clone().into());
+        add(&part, v::TRIPLES, int(n).into());
     }
     for (namespace, vocabulary) in vocabularies(iris) {
         let used = classes
@@ -209,20 +203,20 @@ pub fn void_graph(store: &Store, iris: &Iris, timeout: Duration) -> Result<Graph
         if used {
             add(
                 &ds,
-                void("vocabulary"),
+                v::VOCABULARY,
                 NamedNode::new_unchecked(vocabulary).into(),
             );
         }
     }
     let ids = read::record_ids(store.oxigraph(), iris)?;
     for id in ids.iter().take(3) {
-        add(&ds, void("exampleResource"), iris.record(id).into());
+        add(&ds, v::EXAMPLE_RESOURCE, iris.record(id).into());
     }
     if let Some((country, _)) = describe::counts(store.oxigraph(), iris, Kind::Country)?
         .into_iter()
         .max_by_key(|(_, n)| *n)
     {
-        add(&ds, void("exampleResource"), iris.country(&country).into());
+        add(&ds, v::EXAMPLE_RESOURCE, iris.country(&country).into());
     }
 
     for (file, media, title) in [
@@ -239,15 +233,15 @@ pub fn void_graph(store: &Store, iris: &Iris, timeout: Duration) -> Result<Graph
     ] {
         let url = node(file);
         let dist = node(&format!("void#{}", file.replace('.', "-")));
-        add(&ds, void("dataDump"), url.clone().into());
-        add(&ds, dcat("distribution"), dist.clone().into());
-        add(&dist, rdf::TYPE.into(), dcat("Distribution").into());
-        add(&dist, dc("title"), en(title).into());
-        add(&dist, dcat("downloadURL"), url.clone().into());
-        add(&dist, dcat("accessURL"), url.into());
+        add(&ds, v::DATA_DUMP, url.clone().into());
+        add(&ds, dcat::DISTRIBUTION, dist.clone().into());
+        add(&dist, rdf::TYPE, dcat::DISTRIBUTION_CLASS.into());
+        add(&dist, dcterms::TITLE, en(title).into());
+        add(&dist, dcat::DOWNLOAD_URL, url.clone().into());
+        add(&dist, dcat::ACCESS_URL, url.into());
         add(
             &dist,
-            dcat("mediaType"),
+            dcat::MEDIA_TYPE,
             NamedNode::new_unchecked(format!(
                 "http://www.iana.org/assignments/media-types/{media}"
             ))
@@ -255,7 +249,7 @@ pub fn void_graph(store: &Store, iris: &Iris, timeout: Duration) -> Result<Graph
         );
         add(
             &dist,
-            dcat("compressFormat"),
+            dcat::COMPRESS_FORMAT,
             NamedNode::new_unchecked(
                 "http://www.iana.org/assignments/media-types/application/gzip",
             )
@@ -263,26 +257,26 @@ pub fn void_graph(store: &Store, iris: &Iris, timeout: Duration) -> Result<Graph
         );
         add(
             &dist,
-            dc("license"),
+            dcterms::LICENSE,
             NamedNode::new_unchecked(LICENSE).into(),
         );
     }
     let service = node("void#sparql-service");
-    add(&service, rdf::TYPE.into(), dcat("DataService").into());
-    add(&service, dc("title"), en("Palermo SPARQL endpoint").into());
-    add(&service, dcat("endpointURL"), sparql.clone().into());
-    add(&service, dcat("endpointDescription"), sparql.into());
-    add(&service, dcat("servesDataset"), ds.clone().into());
+    add(&service, rdf::TYPE, dcat::DATA_SERVICE.into());
     add(
         &service,
-        dcterms_conforms(),
+        dcterms::TITLE,
+        en("Palermo SPARQL endpoint").into(),
+    );
+    add(&service, dcat::ENDPOINT_URL, sparql.clone().into());
+    add(&service, dcat::ENDPOINT_DESCRIPTION, sparql.into());
+    add(&service, dcat::SERVES_DATASET, ds.clone().into());
+    add(
+        &service,
+        dcterms::CONFORMS_TO,
         NamedNode::new_unchecked("https://www.w3.org/TR/sparql11-protocol/").into(),
     );
     Ok(g)
-}
-
-fn dcterms_conforms() -> NamedNode {
-    term(ns::DCTERMS, "conformsTo")
 }
 
 /// GET `/void`: VoID and DCAT, in an RDF syntax (Turtle by default).
@@ -327,7 +321,6 @@ const CHUNK: usize = 64 * 1024;
 /// appears twice (Turtle readers merge them) rather than holding the whole
 /// store in memory to remove them.
 pub fn write_dump<W: Write>(store: &Store, iris: &Iris, quads: bool, w: W) -> Result<W, Error> {
-    let io = |e: std::io::Error| Error::Io(e.to_string());
     let gz = flate2::write::GzEncoder::new(w, flate2::Compression::default());
     let mut ser = RdfSerializer::from_format(if quads {
         RdfFormat::NQuads
@@ -346,14 +339,13 @@ pub fn write_dump<W: Write>(store: &Store, iris: &Iris, quads: bool, w: W) -> Re
     for q in store.oxigraph().iter() {
         let q = q?;
         if quads {
-            ser.serialize_quad(&q).map_err(io)?;
+            ser.serialize_quad(&q)?;
         } else {
-            ser.serialize_triple(TripleRef::from(q.as_ref()))
-                .map_err(io)?;
+            ser.serialize_triple(TripleRef::from(q.as_ref()))?;
         }
     }
-    let gz = ser.finish().map_err(io)?;
-    gz.finish().map_err(io)
+    let gz = ser.finish()?;
+    gz.finish().map_err(Error::from)
 }
 
 fn dump(state: &AppState, quads: bool) -> Result<Response, Error> {
@@ -497,4 +489,28 @@ pub async fn robots(State(state): State<AppState>) -> Response {
         body,
     )
         .into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_vocabulary_is_its_namespace_without_the_hash() {
+        let vocabularies = vocabularies(&Iris::new("https://example.org/"));
+        let of = |namespace: &str| {
+            vocabularies
+                .iter()
+                .find(|(n, _)| n == namespace)
+                .map(|(_, v)| v.as_str())
+        };
+        assert_eq!(of(ns::DCTERMS), Some("http://purl.org/dc/terms/"));
+        assert_eq!(of(ns::SKOS), Some("http://www.w3.org/2004/02/skos/core"));
+        assert_eq!(of(ns::RDFS), Some("http://www.w3.org/2000/01/rdf-schema"));
+        assert_eq!(
+            of("https://example.org/ontology#"),
+            Some("https://example.org/ontology")
+        );
+        assert_eq!(vocabularies.len(), 9);
+    }
 }

@@ -30,9 +30,12 @@ impl Error {
             Error::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Error::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             Error::Forbidden(_) => StatusCode::FORBIDDEN,
-            Error::StoreLocked(_) | Error::Store(_) | Error::Io(_) => {
-                StatusCode::INTERNAL_SERVER_ERROR
-            }
+            Error::Upstream { .. } => StatusCode::BAD_GATEWAY,
+            Error::StoreLocked(_)
+            | Error::Store(_)
+            | Error::System(_)
+            | Error::Internal { .. }
+            | Error::Io(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 

@@ -11,15 +11,16 @@ use super::plumbing::{
     Representation, blocking, parse_modified, query_param, split_extension, valid_key,
 };
 use crate::error::Error;
+use crate::rdf::Iris;
 use crate::rdf::describe::{self, Kind};
-use crate::rdf::{Iris, ns, term};
+use crate::rdf::vocab::{dcterms, foaf, owl, schema, skos};
 use crate::store::Store;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, Method, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use maud::html;
 use oxigraph::model::vocab::rdf;
-use oxigraph::model::{NamedNode, NamedOrBlankNode, Term};
+use oxigraph::model::{NamedNode, NamedNodeRef, NamedOrBlankNode, Term};
 
 /// The kind a path segment names, or 404 listing the kinds.
 fn kind_of(segment: &str) -> Result<Kind, Error> {
@@ -90,11 +91,10 @@ fn index_page(store: &Store, iris: &Iris, kind: Kind) -> Result<String, Error> {
     let prefix = format!("{}id/{}/", iris.base(), kind.segment());
     let keys: Vec<String> = if kind.has_scheme() {
         let scheme = iris.scheme(kind.segment());
-        let in_scheme = term(ns::SKOS, "inScheme");
         let mut keys: Vec<String> = ox
             .quads_for_pattern(
                 None,
-                Some(in_scheme.as_ref()),
+                Some(skos::IN_SCHEME),
                 Some(scheme.as_ref().into()),
                 None,
             )
@@ -199,11 +199,9 @@ pub async fn resource(
 fn literals(
     ox: &oxigraph::store::Store,
     iri: &NamedNode,
-    ns_: &str,
-    local: &str,
+    p: NamedNodeRef<'_>,
 ) -> Result<Vec<String>, Error> {
-    let p = term(ns_, local);
-    Ok(describe::values(ox, iri, p.as_ref())?
+    Ok(describe::values(ox, iri, p)?
         .into_iter()
         .filter_map(|t| match t {
             Term::Literal(l) => Some(l.value().to_string()),
@@ -233,9 +231,9 @@ fn resource_page(
         Ok(Fact::Link { href, text })
     };
     if kind == Kind::Agent {
-        let person = describe::values(ox, iri, rdf::TYPE)?.iter().any(
-            |t| matches!(t, Term::NamedNode(n) if n.as_str() == format!("{}Person", ns::FOAF)),
-        );
+        let person = describe::values(ox, iri, rdf::TYPE)?
+            .iter()
+            .any(|t| matches!(t, Term::NamedNode(n) if *n == foaf::PERSON));
         facts.push((
             "Type".into(),
             vec![Fact::Text(
@@ -243,12 +241,12 @@ fn resource_page(
             )],
         ));
     }
-    let notation = literals(ox, iri, ns::SKOS, "notation")?;
+    let notation = literals(ox, iri, skos::NOTATION)?;
     if !notation.is_empty() {
         facts.push(("Code".into(), text(notation)));
     }
-    let mut other_names = literals(ox, iri, ns::SKOS, "altLabel")?;
-    for n in literals(ox, iri, ns::SCHEMA, "alternateName")? {
+    let mut other_names = literals(ox, iri, skos::ALT_LABEL)?;
+    for n in literals(ox, iri, schema::ALTERNATE_NAME)? {
         if !other_names.contains(&n) {
             other_names.push(n);
         }
@@ -256,9 +254,12 @@ fn resource_page(
     if !other_names.is_empty() {
         facts.push(("Also known as".into(), text(other_names)));
     }
-    for (p, name) in [("broader", "Part of"), ("topConceptOf", "Top concept of")] {
+    for (p, name) in [
+        (skos::BROADER, "Part of"),
+        (skos::TOP_CONCEPT_OF, "Top concept of"),
+    ] {
         let mut links = Vec::new();
-        for t in describe::values(ox, iri, term(ns::SKOS, p).as_ref())? {
+        for t in describe::values(ox, iri, p)? {
             if let Term::NamedNode(n) = t {
                 links.push(link_to(&n)?);
             }
@@ -267,9 +268,8 @@ fn resource_page(
             facts.push((name.into(), links));
         }
     }
-    let broader = term(ns::SKOS, "broader");
     let mut narrower = Vec::new();
-    for q in ox.quads_for_pattern(None, Some(broader.as_ref()), Some(iri.into()), None) {
+    for q in ox.quads_for_pattern(None, Some(skos::BROADER), Some(iri.into()), None) {
         if let NamedOrBlankNode::NamedNode(n) = q?.subject {
             narrower.push(link_to(&n)?);
         }
@@ -277,7 +277,7 @@ fn resource_page(
     if !narrower.is_empty() {
         facts.push(("Includes".into(), narrower));
     }
-    let same: Vec<Fact> = describe::values(ox, iri, term(ns::OWL, "sameAs").as_ref())?
+    let same: Vec<Fact> = describe::values(ox, iri, owl::SAME_AS)?
         .into_iter()
         .filter_map(|t| match t {
             Term::NamedNode(n) => Some(Fact::Link {
@@ -290,7 +290,7 @@ fn resource_page(
     if !same.is_empty() {
         facts.push(("Same as".into(), same));
     }
-    if literals(ox, iri, &iris.vocab("").into_string(), "historic")?
+    if literals(ox, iri, iris.vocab("historic").as_ref())?
         .iter()
         .any(|v| v == "true")
     {
@@ -314,13 +314,13 @@ fn resource_page(
             ox,
             iris,
             iri.as_ref(),
-            &["creator"],
+            &[dcterms::CREATOR],
         )?)?;
         let published = summaries(describe::records_linking(
             ox,
             iris,
             iri.as_ref(),
-            &["publisher"],
+            &[dcterms::PUBLISHER],
         )?)?;
         let mut g = vec![Group {
             heading: "As author".into(),

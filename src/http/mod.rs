@@ -227,13 +227,11 @@ pub async fn serve(store: Store, config: Config) -> Result<(), Error> {
         .try_init();
     {
         let (store, iris) = (store.clone(), config.iris.clone());
-        tokio::task::spawn_blocking(move || ensure_catalogue(&store, &iris))
-            .await
-            .map_err(|e| Error::Io(e.to_string()))??;
+        plumbing::blocking(move || ensure_catalogue(&store, &iris)).await?;
     }
     let listener = tokio::net::TcpListener::bind(config.bind)
         .await
-        .map_err(|e| Error::Io(format!("cannot listen on {}: {e}", config.bind)))?;
+        .map_err(|e| Error::internal(format!("cannot listen on {}", config.bind), e))?;
     tracing::info!("serving {} on http://{}", config.iris.base(), config.bind);
     serve_on(listener, store, config, shutdown_signal()).await
 }

@@ -190,7 +190,7 @@ pub async fn blocking<T: Send + 'static>(
 ) -> Result<T, Error> {
     tokio::task::spawn_blocking(f)
         .await
-        .map_err(|e| Error::Io(format!("task failed: {e}")))?
+        .map_err(|e| Error::internal("task failed", e))?
 }
 
 /// Split `{id}.{ext}` (ids never hold dots).

@@ -10,6 +10,7 @@ use super::pages::{self, Doc, search::highlighted};
 use super::plumbing::{blocking, streamed};
 use crate::error::Error;
 use crate::export::{ExportOptions, Format};
+use crate::record::RecordKind;
 use crate::search::{FacetKind, Highlighted, Hit, SearchIndex, SearchRequest, SearchResults, Sort};
 use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -306,7 +307,7 @@ fn hit_json(state: &AppState, hit: &Hit) -> Value {
         "title_html": highlighted(&hit.title).into_string(),
         "snippet": plain(&hit.snippet),
         "snippet_html": highlighted(&hit.snippet).into_string(),
-        "type": hit.kind.map(crate::search::kind_label),
+        "type": hit.kind.map(RecordKind::title_label),
         "year": hit.year,
         "authors": hit.authors,
         "categories": labelled(index, FacetKind::Category, &hit.categories),

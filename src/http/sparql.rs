@@ -427,7 +427,7 @@ async fn evaluate(
         evaluate_here(&state, parsed, &dataset, target, timeout)
     })
     .await
-    .map_err(|e| Error::Io(format!("query task failed: {e}")))?
+    .map_err(|e| Error::internal("query task failed", e))?
 }
 
 /// One evaluation on the calling thread, cut off after `timeout`; a panic
@@ -481,18 +481,15 @@ fn serialise(
     target: TargetFormat,
     max_rows: usize,
 ) -> Result<Serialised, Error> {
-    let io = |e: std::io::Error| Error::Io(e.to_string());
     match (results, target) {
         (QueryResults::Boolean(b), TargetFormat::Results(f)) => {
             let body = QueryResultsSerializer::from_format(f.oxigraph())
-                .serialize_boolean_to_writer(Vec::new(), b)
-                .map_err(io)?;
+                .serialize_boolean_to_writer(Vec::new(), b)?;
             Ok((f.media_type(), body, None))
         }
         (QueryResults::Solutions(solutions), TargetFormat::Results(f)) => {
             let mut ser = QueryResultsSerializer::from_format(f.oxigraph())
-                .serialize_solutions_to_writer(Vec::new(), solutions.variables().to_vec())
-                .map_err(io)?;
+                .serialize_solutions_to_writer(Vec::new(), solutions.variables().to_vec())?;
             let mut truncated = None;
             for (i, s) in solutions.enumerate() {
                 let s = s?;
@@ -500,9 +497,9 @@ fn serialise(
                     truncated = Some(max_rows);
                     break;
                 }
-                ser.serialize(&s).map_err(io)?;
+                ser.serialize(&s)?;
             }
-            Ok((f.media_type(), ser.finish().map_err(io)?, truncated))
+            Ok((f.media_type(), ser.finish()?, truncated))
         }
         (QueryResults::Graph(triples), TargetFormat::Graph(f)) => {
             // DESCRIBE and CONSTRUCT may repeat triples: collect them into a
@@ -527,9 +524,9 @@ fn serialise(
             }
             let mut w = ser.for_writer(Vec::new());
             for t in graph.iter() {
-                w.serialize_triple(t).map_err(io)?;
+                w.serialize_triple(t)?;
             }
-            Ok((f.media_type(), w.finish().map_err(io)?, truncated))
+            Ok((f.media_type(), w.finish()?, truncated))
         }
         _ => Err(Error::Io("query form and result format disagree".into())),
     }
@@ -584,16 +581,15 @@ fn service_description(
             .for_slice(ttl.as_bytes())
             .map(|q| q.map(Into::into))
             .collect::<Result<_, _>>()
-            .map_err(|e| Error::Io(format!("service description: {e}")))?;
+            .map_err(|e| Error::internal("service description", e))?;
     let mut w = RdfSerializer::from_format(chosen.oxigraph())
-        .with_prefix("sd", "http://www.w3.org/ns/sparql-service-description#")
+        .with_prefix("sd", crate::rdf::vocab::sd::NS)
         .map_err(|e| Error::Io(e.to_string()))?
         .for_writer(Vec::new());
     for t in &graph {
-        w.serialize_triple(t)
-            .map_err(|e| Error::Io(e.to_string()))?;
+        w.serialize_triple(t)?;
     }
-    let body = w.finish().map_err(|e| Error::Io(e.to_string()))?;
+    let body = w.finish()?;
     Ok(Answer {
         media_type: chosen.media_type(),
         body,

@@ -4,6 +4,7 @@
 
 use super::AppState;
 use super::negotiate::choose;
+use super::plumbing::blocking;
 use super::sparql::GraphFormat;
 use crate::error::Error;
 use crate::update::{GraphWrite, graph_store_write, sparql_update};
@@ -65,11 +66,9 @@ pub async fn update(
         }
     };
     let (store, iris) = (state.store.clone(), state.config.iris.clone());
-    let report = tokio::task::spawn_blocking(move || {
-        sparql_update(&store, &iris, &text, time::OffsetDateTime::now_utc())
-    })
-    .await
-    .map_err(|e| Error::Io(e.to_string()))??;
+    let report =
+        blocking(move || sparql_update(&store, &iris, &text, time::OffsetDateTime::now_utc()))
+            .await?;
     follow_write(&state, &report.records).await;
     tracing::info!(
         records = report.records.len(),
@@ -137,7 +136,7 @@ pub async fn store(
         })?)
     };
     let (store, iris) = (state.store.clone(), state.config.iris.clone());
-    let report = tokio::task::spawn_blocking(move || {
+    let report = blocking(move || {
         graph_store_write(
             &store,
             &iris,
@@ -147,8 +146,7 @@ pub async fn store(
             time::OffsetDateTime::now_utc(),
         )
     })
-    .await
-    .map_err(|e| Error::Io(e.to_string()))??;
+    .await?;
     follow_write(&state, &report.records).await;
     Ok(Json(report).into_response())
 }
@@ -161,7 +159,7 @@ async fn read_graph(
     let accept = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok());
     let format = choose(accept, None, &GraphFormat::ALL)?.offer;
     let store = state.store.clone();
-    let body = tokio::task::spawn_blocking(move || -> Result<Vec<u8>, Error> {
+    let body = blocking(move || -> Result<Vec<u8>, Error> {
         if let GraphName::NamedNode(n) = &graph
             && !store.oxigraph().contains_named_graph(n)?
         {
@@ -173,13 +171,11 @@ async fn read_graph(
                 .oxigraph()
                 .quads_for_pattern(None, None, None, Some(GraphNameRef::from(&graph)))
         {
-            w.serialize_triple(q?.as_ref())
-                .map_err(|e| Error::Io(e.to_string()))?;
+            w.serialize_triple(q?.as_ref())?;
         }
-        w.finish().map_err(|e| Error::Io(e.to_string()))
+        Ok(w.finish()?)
     })
-    .await
-    .map_err(|e| Error::Io(e.to_string()))??;
+    .await?;
     Ok(super::sparql::Answer {
         media_type: super::negotiate::Offer::media_type(&format),
         body,

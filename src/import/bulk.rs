@@ -20,10 +20,11 @@
 //! step 3 runs again (it is idempotent). Nothing else writes while the
 //! import holds the store's lock, so no reader sees the steps in between.
 
-use super::{ONTOLOGY_TTL, RecordSource, SCHEMES, SourceBatch, ontology_quads, source_description};
+use super::{RecordSource, SourceBatch, source_description};
 use crate::error::Error;
 use crate::rdf::mapping::{Mapper, Role};
-use crate::rdf::{Iris, ns, term};
+use crate::rdf::vocab::dcterms;
+use crate::rdf::{Iris, schemes};
 use crate::record::Record;
 use crate::report::{ImportReport, SourceReport};
 use crate::store::Store;
@@ -251,7 +252,6 @@ fn load(
 struct NewQuads<'a> {
     iris: &'a Iris,
     stamp: &'a Literal,
-    modified: NamedNode,
     agents: HashSet<String>,
 }
 
@@ -260,7 +260,6 @@ impl<'a> NewQuads<'a> {
         NewQuads {
             iris,
             stamp,
-            modified: term(ns::DCTERMS, "modified"),
             agents: HashSet::new(),
         }
     }
@@ -270,7 +269,7 @@ impl<'a> NewQuads<'a> {
         mapper.record(r, Role::Primary);
         mapper.quads.push(Quad::new(
             self.iris.record(&r.id),
-            self.modified.clone(),
+            dcterms::MODIFIED,
             self.stamp.clone(),
             self.iris.meta_graph(),
         ));
@@ -333,10 +332,8 @@ pub fn recover(store: &Store, iris: &Iris) -> Result<(), Error> {
         if !ingested.is_empty() {
             // As every import does: the ontology and vocabularies of this build.
             tx.clear_graph(GraphNameRef::from(&iris.ontology_graph()))?;
-            tx.extend(&ontology_quads(iris, ONTOLOGY_TTL, iris.ontology_graph()));
-            for t in SCHEMES {
-                tx.extend(&ontology_quads(iris, t, iris.vocab_graph()));
-            }
+            tx.extend(&schemes::ontology_quads(iris));
+            tx.extend(&schemes::vocabulary_quads(iris));
         }
         Ok(())
     })
@@ -358,7 +355,6 @@ fn stale_meta(
     let ox = store.oxigraph();
     let meta = GraphNameRef::from(&iris.meta_graph()).into_owned();
     let deleted = iris.vocab("deleted");
-    let modified = term(ns::DCTERMS, "modified");
     let marks: Vec<Quad> = ox
         .quads_for_pattern(None, Some(deleted.as_ref()), None, Some(meta.as_ref()))
         .collect::<Result<_, _>>()?;
@@ -379,7 +375,7 @@ fn stale_meta(
             }
             for q in ox.quads_for_pattern(
                 Some(record.as_ref().into()),
-                Some(modified.as_ref()),
+                Some(dcterms::MODIFIED),
                 None,
                 Some(meta.as_ref()),
             ) {

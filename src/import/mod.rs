@@ -13,11 +13,11 @@ use crate::normalize::places::{PlaceField, parse_places};
 use crate::normalize::reference::PastedReference;
 use crate::normalize::{clean_space, kind, short_slug, slug, title_key};
 use crate::rdf::mapping::{Mapper, Role};
-use crate::rdf::{Iris, ns, term};
+use crate::rdf::vocab::{dcat, dcterms, prov};
+use crate::rdf::{Iris, schemes};
 use crate::record::{Agent, Container, Provenance, Record, RecordKind, Repair};
 use crate::report::{ImportReport, Merge, SourceReport};
 use crate::store::Store;
-use oxigraph::io::{RdfFormat, RdfParser};
 use oxigraph::model::vocab::rdf;
 use oxigraph::model::{GraphName, GraphNameRef, Literal, NamedNode, NamedOrBlankNode, Quad, Term};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -38,7 +38,7 @@ pub struct SourceFile {
 impl SourceFile {
     pub fn read(path: &std::path::Path) -> Result<Self, Error> {
         let bytes =
-            std::fs::read(path).map_err(|e| Error::Io(format!("{}: {e}", path.display())))?;
+            std::fs::read(path).map_err(|e| Error::internal(path.display().to_string(), e))?;
         let text = String::from_utf8(bytes).map_err(|e| {
             Error::Parse(ParseError {
                 file: path.display().to_string(),
@@ -574,10 +574,9 @@ struct Ids {
 impl Ids {
     fn new(store: &Store, iris: &Iris, batch_sources: &BTreeSet<String>) -> Result<Self, Error> {
         let mut taken: HashMap<String, String> = HashMap::new();
-        let title_p = term(ns::DCTERMS, "title");
         for q in store
             .oxigraph()
-            .quads_for_pattern(None, Some(title_p.as_ref()), None, None)
+            .quads_for_pattern(None, Some(dcterms::TITLE), None, None)
         {
             let q = q?;
             let GraphName::NamedNode(g) = &q.graph_name else {
@@ -659,7 +658,6 @@ fn check_contributions(
         .iter()
         .map(|b| iris.graph(&b.id).as_str().to_string())
         .collect();
-    let title_p = term(ns::DCTERMS, "title");
     for batch in batches {
         for (r, role) in &batch.records {
             if *role != Role::Contribution || primary.contains(r.id.as_str()) {
@@ -667,7 +665,7 @@ fn check_contributions(
             }
             let titles = store.oxigraph().quads_for_pattern(
                 Some(iris.record(&r.id).as_ref().into()),
-                Some(title_p.as_ref()),
+                Some(dcterms::TITLE),
                 None,
                 None,
             );
@@ -797,36 +795,6 @@ fn by_record(iris: &Iris, quads: &[Quad]) -> BTreeMap<String, [u8; 32]> {
         .collect()
 }
 
-/// Parse one of our Turtle files, rebased onto the configured base IRI.
-pub fn ontology_quads(iris: &Iris, ttl: &str, graph: GraphName) -> Vec<Quad> {
-    // The files carry `@base <http://localhost:8080/>` so they read on
-    // their own; drop it so relative IRIs resolve against our base.
-    let text: String = ttl
-        .lines()
-        .filter(|l| !l.trim_start().starts_with("@base"))
-        .map(|l| format!("{l}\n"))
-        .collect();
-    RdfParser::from_format(RdfFormat::Turtle)
-        .with_base_iri(iris.base())
-        .expect("base IRI was validated at startup")
-        .with_default_graph(graph)
-        // Labels are scoped to one file: the same `_:x` in two files (or
-        // in one file loaded twice) must not become one node.
-        .rename_blank_nodes()
-        .for_slice(text.as_bytes())
-        .map(|q| q.expect("embedded ontology files are valid Turtle (tested)"))
-        .collect()
-}
-
-/// The Turtle files loaded into the vocabulary and ontology graphs.
-pub const SCHEMES: [&str; 4] = [
-    crate::normalize::places::COUNTRIES_TTL,
-    crate::normalize::places::REGIONS_TTL,
-    include_str!("../../ontology/categories.ttl"),
-    include_str!("../../ontology/languages.ttl"),
-];
-pub const ONTOLOGY_TTL: &str = include_str!("../../ontology/palermo.ttl");
-
 fn write(
     store: &Store,
     iris: &Iris,
@@ -837,11 +805,8 @@ fn write(
     let stamp = crate::update::timestamp(now)?;
     let vocab = iris.vocab_graph();
 
-    let mut vocab_quads: Vec<Quad> = SCHEMES
-        .iter()
-        .flat_map(|t| ontology_quads(iris, t, vocab.clone()))
-        .collect();
-    let ontology = ontology_quads(iris, ONTOLOGY_TTL, iris.ontology_graph());
+    let mut vocab_quads = schemes::vocabulary_quads(iris);
+    let ontology = schemes::ontology_quads(iris);
     let mut agents = Mapper::new(iris, vocab.clone());
     let mut plans = Vec::new();
     for batch in batches {
@@ -992,15 +957,15 @@ fn describe_source(
     for q in &old {
         tx.remove(q);
     }
-    let mut replaced = vec![term(ns::DCTERMS, "title")];
+    let mut replaced = vec![dcterms::TITLE];
     if stamp.is_some() {
-        replaced.push(term(ns::DCTERMS, "modified"));
+        replaced.push(dcterms::MODIFIED);
     }
-    for p in &replaced {
+    for p in replaced {
         let old: Vec<Quad> = tx
             .quads_for_pattern(
                 Some(graph.as_ref().into()),
-                Some(p.as_ref()),
+                Some(p),
                 None,
                 Some(GraphNameRef::from(&meta)),
             )
@@ -1031,41 +996,25 @@ fn source_description(
 ) -> Vec<Quad> {
     let meta = iris.meta_graph();
     let text = |v: &str| Literal::new_simple_literal(v);
-    let title_p = term(ns::DCTERMS, "title");
     let mut quads = vec![
-        Quad::new(
-            graph.clone(),
-            rdf::TYPE,
-            term(ns::PROV, "Entity"),
-            meta.clone(),
-        ),
-        Quad::new(
-            graph.clone(),
-            rdf::TYPE,
-            term(ns::DCAT, "Dataset"),
-            meta.clone(),
-        ),
-        Quad::new(graph.clone(), title_p.clone(), text(title), meta.clone()),
+        Quad::new(graph.clone(), rdf::TYPE, prov::ENTITY, meta.clone()),
+        Quad::new(graph.clone(), rdf::TYPE, dcat::DATASET, meta.clone()),
+        Quad::new(graph.clone(), dcterms::TITLE, text(title), meta.clone()),
     ];
     if let Some(stamp) = stamp {
         quads.push(Quad::new(
             graph.clone(),
-            term(ns::DCTERMS, "modified"),
+            dcterms::MODIFIED,
             stamp.clone(),
             meta.clone(),
         ));
     }
     for (path, file_title) in files {
         let f = iris.source_file(id, crate::rdf::mapping::file_stem(path));
+        quads.push(Quad::new(f.clone(), rdf::TYPE, prov::ENTITY, meta.clone()));
         quads.push(Quad::new(
             f.clone(),
-            rdf::TYPE,
-            term(ns::PROV, "Entity"),
-            meta.clone(),
-        ));
-        quads.push(Quad::new(
-            f.clone(),
-            title_p.clone(),
+            dcterms::TITLE,
             text(file_title),
             meta.clone(),
         ));
@@ -1077,7 +1026,7 @@ fn source_description(
         ));
         quads.push(Quad::new(
             f,
-            term(ns::DCTERMS, "isPartOf"),
+            dcterms::IS_PART_OF,
             graph.clone(),
             meta.clone(),
         ));

@@ -79,22 +79,10 @@ impl Context<'_> {
     }
 }
 
-/// The kind as a plain term, for `dc:type` and MODS `genre`. The generic
-/// document says nothing, so it gets none.
-pub fn kind_label(kind: RecordKind) -> Option<&'static str> {
-    Some(match kind {
-        RecordKind::Report => "report",
-        RecordKind::PolicyBrief => "policy brief",
-        RecordKind::IssuePaper => "issue paper",
-        RecordKind::Manual => "manual",
-        RecordKind::Toolkit => "toolkit",
-        RecordKind::Article => "article",
-        RecordKind::Book => "book",
-        RecordKind::ModelLaw => "model law",
-        RecordKind::AudioVisual => "audiovisual",
-        RecordKind::Chapter => "book chapter",
-        RecordKind::Document => return None,
-    })
+/// The kind as a plain term, for `dc:type` and MODS `genre`: its label in
+/// lower case. The generic document says nothing, so it gets none.
+pub fn kind_label(kind: RecordKind) -> Option<String> {
+    (kind != RecordKind::Document).then(|| kind.label().to_lowercase())
 }
 
 /// How an agent is written in `dc:creator` / `dc:publisher`: "Family, Given"
@@ -170,7 +158,7 @@ fn oai_dc(x: &mut Xml, r: &Record, ctx: &Context<'_>) {
     };
     x.text("dc:type", &[], dcmi);
     if let Some(k) = kind_label(r.kind) {
-        x.text("dc:type", &[], k);
+        x.text("dc:type", &[], &k);
     }
     x.text("dc:identifier", &[], ctx.iris.record(&r.id).as_str());
     for l in &r.languages {
@@ -222,7 +210,7 @@ fn mods(x: &mut Xml, r: &Record, ctx: &Context<'_>) {
     };
     x.text("typeOfResource", &[], resource);
     if let Some(k) = kind_label(r.kind) {
-        x.text("genre", &[], k);
+        x.text("genre", &[], &k);
     }
     if !r.publishers.is_empty() || r.year.is_some() || r.place.is_some() {
         x.open("originInfo", &[]);

@@ -29,18 +29,18 @@ use crate::error::Error;
 use crate::import::{Mode, RecordSource, import_records};
 use crate::normalize::agents::{organization, parse_name};
 use crate::normalize::languages::{LanguageValue, parse_language};
-use crate::normalize::places::{COUNTRIES, REGIONS, Scheme};
 use crate::normalize::{clean_space, kind, slug};
-use crate::rdf::{Iris, ns, term};
+use crate::rdf::Iris;
+use crate::rdf::schemes::{CATEGORIES, COUNTRIES, REGIONS};
+use crate::rdf::vocab::{dcterms, prov};
 use crate::record::{Container, Provenance, Record, RecordKind};
 use crate::store::Store;
 use oxigraph::model::vocab::{rdf, xsd};
-use oxigraph::model::{GraphNameRef, Literal, NamedNode, Quad, Term};
+use oxigraph::model::{GraphNameRef, Literal, NamedNode, NamedNodeRef, Quad, Term};
 use serde::Serialize;
 use sha2::Digest;
 use std::collections::BTreeMap;
 use std::fmt;
-use std::sync::LazyLock;
 use std::time::Duration;
 use time::OffsetDateTime;
 
@@ -310,7 +310,7 @@ async fn harvest_once(
             }
             return Err(remote(
                 &endpoint_str,
-                &format!("error {}: {}", err.attr("code").unwrap_or("?"), err.value()),
+                format!("error {}: {}", err.attr("code").unwrap_or("?"), err.value()),
             ));
         }
         let list = doc
@@ -441,13 +441,16 @@ async fn blocking<T: Send + 'static>(
 ) -> Result<T, Error> {
     tokio::task::spawn_blocking(f)
         .await
-        .map_err(|e| Error::Io(format!("harvest task failed: {e}")))?
+        .map_err(|e| Error::internal("harvest task failed", e))?
 }
 
-fn remote(endpoint: &str, message: &str) -> Error {
-    Error::Io(format!(
-        "harvest of {endpoint} stopped, nothing written: {message}"
-    ))
+/// The repository failed or answered what is not OAI-PMH: upstream's
+/// fault (502), and the harvest writes nothing.
+fn remote(endpoint: &str, cause: impl Into<crate::error::Cause>) -> Error {
+    Error::upstream(
+        format!("harvest of {endpoint} stopped, nothing written"),
+        cause,
+    )
 }
 
 /// `harvest-{host}[-{port}]`, as a slug.
@@ -509,9 +512,6 @@ struct Dc {
     languages: Vec<String>,
     coverages: Vec<String>,
 }
-
-static CATEGORIES: LazyLock<Scheme> =
-    LazyLock::new(|| Scheme::from_turtle(crate::import::SCHEMES[2], "/id/category/"));
 
 impl Dc {
     fn read(dc: &Element) -> Dc {
@@ -667,7 +667,7 @@ impl Client {
             .timeout(REQUEST_TIMEOUT)
             .user_agent(concat!("palermo-harvester/", env!("CARGO_PKG_VERSION")))
             .build()
-            .map_err(|e| Error::Io(format!("HTTP client: {e}")))?;
+            .map_err(|e| Error::internal("HTTP client", e))?;
         Ok(Client { http, endpoint })
     }
 
@@ -687,11 +687,11 @@ impl Client {
                 Ok(resp) if resp.status().is_success() => match read_body(resp).await {
                     Ok(body) => {
                         let root = Element::parse(&body)
-                            .map_err(|e| remote(endpoint, &format!("{url}: {e}")))?;
+                            .map_err(|e| remote(endpoint, format!("{url}: {e}")))?;
                         if root.ns != OAI_NS || root.name != "OAI-PMH" {
                             return Err(remote(
                                 endpoint,
-                                &format!("{url}: not an OAI-PMH response"),
+                                format!("{url}: not an OAI-PMH response"),
                             ));
                         }
                         return Ok(root);
@@ -706,7 +706,7 @@ impl Client {
                     Attempt::Busy(retry_after(resp.headers()))
                 }
                 Ok(resp) => {
-                    return Err(remote(endpoint, &format!("{url}: HTTP {}", resp.status())));
+                    return Err(remote(endpoint, format!("{url}: HTTP {}", resp.status())));
                 }
                 Err(e) if describe(&e).contains("scheme is not http") => {
                     return Err(remote(
@@ -717,14 +717,14 @@ impl Client {
                 Err(e) if e.is_connect() || e.is_timeout() || e.is_request() || e.is_body() => {
                     Attempt::Dropped(describe(&e))
                 }
-                Err(e) => return Err(remote(endpoint, &format!("{url}: {}", describe(&e)))),
+                Err(e) => return Err(remote(endpoint, format!("{url}: {}", describe(&e)))),
             };
             let wait = match outcome {
                 Attempt::Busy(wait) => {
                     if busy >= MAX_RETRIES {
                         return Err(remote(
                             endpoint,
-                            &format!("{url}: still unavailable after {MAX_RETRIES} retries"),
+                            format!("{url}: still unavailable after {MAX_RETRIES} retries"),
                         ));
                     }
                     busy += 1;
@@ -734,7 +734,7 @@ impl Client {
                 // harvest can simply run again.
                 Attempt::Dropped(e) => {
                     if dropped >= MAX_DROPPED {
-                        return Err(remote(endpoint, &format!("{url}: {e}")));
+                        return Err(remote(endpoint, format!("{url}: {e}")));
                     }
                     dropped += 1;
                     Duration::from_secs(1 << (dropped - 1))
@@ -860,8 +860,6 @@ fn write_state(
     let node = key.node(iris, source);
     let graph = iris.graph(source);
     let endpoint = NamedNode::new(&key.endpoint).ok();
-    let dc = |l: &str| term(ns::DCTERMS, l);
-    let prov = |l: &str| term(ns::PROV, l);
     let now = Literal::new_typed_literal(datestamp(OffsetDateTime::now_utc()), xsd::DATE_TIME);
     store.transaction(|tx| {
         let old: Vec<Quad> = tx
@@ -875,37 +873,37 @@ fn write_state(
         for q in &old {
             tx.remove(q);
         }
-        let mut add = |s: &NamedNode, p: NamedNode, o: Term| {
+        let mut add = |s: &NamedNode, p: NamedNodeRef<'_>, o: Term| {
             tx.insert(&Quad::new(s.clone(), p, o, meta.clone()));
         };
-        add(&node, rdf::TYPE.into_owned(), prov("Activity").into());
-        add(&node, prov("generated"), graph.clone().into());
-        add(&node, prov("endedAtTime"), now.clone().into());
+        add(&node, rdf::TYPE, prov::ACTIVITY.into());
+        add(&node, prov::GENERATED, graph.clone().into());
+        add(&node, prov::ENDED_AT_TIME, now.clone().into());
         add(
             &node,
-            iris.vocab("oaiResponseDate"),
+            iris.vocab("oaiResponseDate").as_ref(),
             Literal::new_typed_literal(response_date, xsd::DATE_TIME).into(),
         );
         add(
             &node,
-            iris.vocab("oaiMetadataPrefix"),
+            iris.vocab("oaiMetadataPrefix").as_ref(),
             Literal::new_simple_literal(&key.prefix).into(),
         );
         if let Some(set) = &key.set {
             add(
                 &node,
-                iris.vocab("oaiSet"),
+                iris.vocab("oaiSet").as_ref(),
                 Literal::new_simple_literal(set).into(),
             );
         }
         if let Some(e) = &endpoint {
-            add(&node, prov("used"), e.clone().into());
-            add(&graph, dc("source"), e.clone().into());
-            add(&graph, prov("wasDerivedFrom"), e.clone().into());
+            add(&node, prov::USED, e.clone().into());
+            add(&graph, dcterms::SOURCE, e.clone().into());
+            add(&graph, prov::WAS_DERIVED_FROM, e.clone().into());
         }
         for (id, identifier) in derived {
             if let Ok(remote) = NamedNode::new(identifier) {
-                add(&iris.record(id), prov("wasDerivedFrom"), remote.into());
+                add(&iris.record(id), prov::WAS_DERIVED_FROM, remote.into());
             }
         }
         Ok(())
@@ -967,5 +965,27 @@ mod tests {
         assert!(!r.authors[1].is_person());
         assert_eq!(warnings.len(), 1);
         assert_eq!(r.provenance[0].file, "http://e.org/oai");
+    }
+
+    /// `dc:type` is the kind's label in lower case; "audiovisual", which
+    /// Palermo wrote for that kind before it had one label, still reads.
+    #[test]
+    fn dc_type_reads_as_the_kind() {
+        for (written, kind) in [
+            (
+                super::super::formats::kind_label(RecordKind::AudioVisual).unwrap(),
+                RecordKind::AudioVisual,
+            ),
+            ("audiovisual".to_string(), RecordKind::AudioVisual),
+            ("book chapter".to_string(), RecordKind::Chapter),
+        ] {
+            let xml = format!(
+                r#"<oai_dc:dc xmlns:oai_dc="{OAI_DC_NS}" xmlns:dc="{DC_NS}">
+                <dc:title>A Thing</dc:title><dc:type>{written}</dc:type></oai_dc:dc>"#
+            );
+            let dc = Dc::read(&Element::parse(xml.as_bytes()).unwrap());
+            let (r, _) = dc.to_record("h-x", "h", "http://e.org/oai").unwrap();
+            assert_eq!(r.kind, kind, "{written}");
+        }
     }
 }

@@ -9,7 +9,8 @@
 
 use super::args::{canonical_datestamp, is_metadata_prefix};
 use crate::error::Error;
-use crate::rdf::{Iris, ns, term};
+use crate::rdf::Iris;
+use crate::rdf::vocab::{dcterms, skos};
 use crate::store::Store;
 use oxigraph::model::vocab::rdf;
 use oxigraph::model::{GraphName, GraphNameRef, NamedOrBlankNode, Term};
@@ -27,11 +28,10 @@ pub struct Item {
 pub fn items(store: &Store, iris: &Iris) -> Result<Vec<Item>, Error> {
     let ox = store.oxigraph();
     let meta = iris.meta_graph();
-    let modified_p = term(ns::DCTERMS, "modified");
     let mut stamps: BTreeMap<String, String> = BTreeMap::new();
     for q in ox.quads_for_pattern(
         None,
-        Some(modified_p.as_ref()),
+        Some(dcterms::MODIFIED),
         None,
         Some(GraphNameRef::from(&meta)),
     ) {
@@ -79,11 +79,10 @@ pub fn item(store: &Store, iris: &Iris, id: &str) -> Result<Option<Item>, Error>
     }
     let meta = iris.meta_graph();
     let ox = store.oxigraph();
-    let class = term(ns::DCTERMS, "BibliographicResource");
     let typed = ox.quads_for_pattern(
         Some(s.as_ref().into()),
         Some(rdf::TYPE),
-        Some(class.as_ref().into()),
+        Some(dcterms::BIBLIOGRAPHIC_RESOURCE.into()),
         None,
     );
     let live = itertools::process_results(typed, |mut quads| quads.any(|q| q.graph_name != meta))?;
@@ -118,13 +117,13 @@ pub fn earliest_datestamp(store: &Store, iris: &Iris) -> Result<String, Error> {
 const EPOCH: &str = "1970-01-01T00:00:00Z";
 
 fn live_ids(store: &Store, iris: &Iris, meta: &GraphName) -> Result<BTreeSet<String>, Error> {
-    let class = term(ns::DCTERMS, "BibliographicResource");
     let mut live = BTreeSet::new();
-    for q in
-        store
-            .oxigraph()
-            .quads_for_pattern(None, Some(rdf::TYPE), Some(class.as_ref().into()), None)
-    {
+    for q in store.oxigraph().quads_for_pattern(
+        None,
+        Some(rdf::TYPE),
+        Some(dcterms::BIBLIOGRAPHIC_RESOURCE.into()),
+        None,
+    ) {
         let q = q?;
         if &q.graph_name == meta {
             continue;
@@ -171,8 +170,6 @@ impl Sets {
     pub fn load(store: &Store, iris: &Iris, labels: &Labels) -> Result<Sets, Error> {
         let vocab = iris.vocab_graph();
         let ox = store.oxigraph();
-        let in_scheme = term(ns::SKOS, "inScheme");
-        let broader_p = term(ns::SKOS, "broader");
         let mut sets = Vec::new();
         let mut by_concept = HashMap::new();
         for (root, segment, name) in SET_ROOTS {
@@ -181,7 +178,7 @@ impl Sets {
             let mut keys: BTreeSet<String> = BTreeSet::new();
             for q in ox.quads_for_pattern(
                 None,
-                Some(in_scheme.as_ref()),
+                Some(skos::IN_SCHEME),
                 Some(scheme.as_ref().into()),
                 Some(GraphNameRef::from(&vocab)),
             ) {
@@ -203,7 +200,7 @@ impl Sets {
                 // hierarchy is a tree and stable.
                 let broader_quads = ox.quads_for_pattern(
                     Some(node.as_ref().into()),
-                    Some(broader_p.as_ref()),
+                    Some(skos::BROADER),
                     None,
                     Some(GraphNameRef::from(&vocab)),
                 );
@@ -266,14 +263,12 @@ impl Sets {
     pub fn of_record(&self, store: &Store, iris: &Iris, id: &str) -> Result<Vec<String>, Error> {
         let s = iris.record(id);
         let mut out = BTreeSet::new();
-        for p in ["subject", "spatial"] {
-            let p = term(ns::DCTERMS, p);
-            for q in store.oxigraph().quads_for_pattern(
-                Some(s.as_ref().into()),
-                Some(p.as_ref()),
-                None,
-                None,
-            ) {
+        for p in [dcterms::SUBJECT, dcterms::SPATIAL] {
+            for q in
+                store
+                    .oxigraph()
+                    .quads_for_pattern(Some(s.as_ref().into()), Some(p), None, None)
+            {
                 if let Term::NamedNode(o) = q?.object
                     && let Some(spec) = self.by_concept.get(o.as_str())
                 {
@@ -301,11 +296,10 @@ pub struct Labels {
 impl Labels {
     pub fn load(store: &Store, iris: &Iris) -> Result<Labels, Error> {
         let vocab = iris.vocab_graph();
-        let p = term(ns::SKOS, "prefLabel");
         let mut by_iri: HashMap<String, (bool, String)> = HashMap::new();
         for q in store.oxigraph().quads_for_pattern(
             None,
-            Some(p.as_ref()),
+            Some(skos::PREF_LABEL),
             None,
             Some(GraphNameRef::from(&vocab)),
         ) {

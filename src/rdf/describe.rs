@@ -6,7 +6,8 @@
 //! links to, so a client needs no second request to show it. An agent or a
 //! concept is described by its own triples and the links records make to it.
 
-use super::{Iris, ns, term};
+use super::Iris;
+use super::vocab::{dcterms, ldp, skos};
 use oxigraph::model::vocab::{rdf, rdfs};
 use oxigraph::model::{
     BlankNode, Graph, GraphNameRef, Literal, NamedNode, NamedNodeRef, NamedOrBlankNode,
@@ -60,12 +61,12 @@ impl Kind {
     }
 
     /// The predicates by which a record links to this kind of resource.
-    pub fn record_predicates(self) -> &'static [&'static str] {
+    pub fn record_predicates(self) -> &'static [NamedNodeRef<'static>] {
         match self {
-            Kind::Agent => &["creator", "publisher"],
-            Kind::Country | Kind::Region => &["spatial"],
-            Kind::Category => &["subject"],
-            Kind::Language => &["language"],
+            Kind::Agent => &[dcterms::CREATOR, dcterms::PUBLISHER],
+            Kind::Country | Kind::Region => &[dcterms::SPATIAL],
+            Kind::Category => &[dcterms::SUBJECT],
+            Kind::Language => &[dcterms::LANGUAGE],
         }
     }
 
@@ -96,9 +97,8 @@ fn subject_triples(
 
 /// Labels of a resource we link to: the one name a client shows for it.
 fn labels(store: &Store, iri: &NamedNode, graph: &mut Graph) -> Result<(), StorageError> {
-    let preds = [term(ns::SKOS, "prefLabel"), rdfs::LABEL.into_owned()];
-    for p in &preds {
-        for q in store.quads_for_pattern(Some(iri.into()), Some(p.as_ref()), None, None) {
+    for p in [skos::PREF_LABEL, rdfs::LABEL] {
+        for q in store.quads_for_pattern(Some(iri.into()), Some(p), None, None) {
             graph.insert(&Triple::from(q?));
         }
     }
@@ -108,9 +108,8 @@ fn labels(store: &Store, iri: &NamedNode, graph: &mut Graph) -> Result<(), Stora
 /// A record's description, or `None` when the store holds no title for it.
 pub fn record(store: &Store, iris: &Iris, id: &str) -> Result<Option<Graph>, StorageError> {
     let s = iris.record(id);
-    let title = term(ns::DCTERMS, "title");
     if store
-        .quads_for_pattern(Some(s.as_ref().into()), Some(title.as_ref()), None, None)
+        .quads_for_pattern(Some(s.as_ref().into()), Some(dcterms::TITLE), None, None)
         .next()
         .transpose()?
         .is_none()
@@ -169,8 +168,6 @@ pub fn resource(
     Ok(Some(graph))
 }
 
-const LDP: &str = "http://www.w3.org/ns/ldp#";
-
 /// The index of a kind, at `{base}id/{kind}/`: the SKOS scheme with each
 /// concept's label and notation; for agents, which have no scheme, an LDP
 /// container of the agents with their names.
@@ -179,31 +176,26 @@ pub fn index(store: &Store, iris: &Iris, kind: Kind) -> Result<Graph, StorageErr
     let mut graph = Graph::new();
     if kind.has_scheme() {
         subject_triples(store, scheme.as_ref().into(), &mut graph)?;
-        let in_scheme = term(ns::SKOS, "inScheme");
-        let notation = term(ns::SKOS, "notation");
         for q in store.quads_for_pattern(
             None,
-            Some(in_scheme.as_ref()),
+            Some(skos::IN_SCHEME),
             Some(scheme.as_ref().into()),
             None,
         ) {
             let q = q?;
             if let NamedOrBlankNode::NamedNode(c) = &q.subject {
                 labels(store, c, &mut graph)?;
-                for n in
-                    store.quads_for_pattern(Some(c.into()), Some(notation.as_ref()), None, None)
-                {
+                for n in store.quads_for_pattern(Some(c.into()), Some(skos::NOTATION), None, None) {
                     graph.insert(&Triple::from(n?));
                 }
             }
             graph.insert(&Triple::from(q));
         }
     } else {
-        let contains = term(LDP, "contains");
         graph.insert(&Triple::new(
             scheme.clone(),
             rdf::TYPE,
-            term(LDP, "BasicContainer"),
+            ldp::BASIC_CONTAINER,
         ));
         graph.insert(&Triple::new(
             scheme.clone(),
@@ -212,7 +204,7 @@ pub fn index(store: &Store, iris: &Iris, kind: Kind) -> Result<Graph, StorageErr
         ));
         let prefix = format!("{}id/agent/", iris.base());
         for iri in subjects_under(store, iris, &prefix)? {
-            graph.insert(&Triple::new(scheme.clone(), contains.clone(), iri.clone()));
+            graph.insert(&Triple::new(scheme.clone(), ldp::CONTAINS, iri.clone()));
             labels(store, &iri, &mut graph)?;
         }
     }
@@ -314,11 +306,10 @@ pub fn shapes(iris: &Iris) -> Graph {
 /// changed through an import (an xsd:dateTime lexical form).
 pub fn last_modified(store: &Store, iris: &Iris) -> Result<Option<String>, StorageError> {
     let meta = iris.meta_graph();
-    let p = term(ns::DCTERMS, "modified");
     let mut latest: Option<String> = None;
     for q in store.quads_for_pattern(
         None,
-        Some(p.as_ref()),
+        Some(dcterms::MODIFIED),
         None,
         Some(GraphNameRef::from(&meta)),
     ) {
@@ -351,18 +342,17 @@ pub fn deleted(store: &Store, iris: &Iris, id: &str) -> Result<bool, StorageErro
     Ok(false)
 }
 
-/// Ids of the records that link to `iri` by one of `predicates`
-/// (local names in dcterms), sorted and without duplicates.
+/// Ids of the records that link to `iri` by one of `predicates`, sorted
+/// and without duplicates.
 pub fn records_linking(
     store: &Store,
     iris: &Iris,
     iri: NamedNodeRef<'_>,
-    predicates: &[&str],
+    predicates: &[NamedNodeRef<'_>],
 ) -> Result<Vec<String>, StorageError> {
     let mut ids = BTreeSet::new();
     for p in predicates {
-        let p = term(ns::DCTERMS, p);
-        for q in store.quads_for_pattern(None, Some(p.as_ref()), Some(iri.into()), None) {
+        for q in store.quads_for_pattern(None, Some(*p), Some(iri.into()), None) {
             if let NamedOrBlankNode::NamedNode(s) = q?.subject
                 && let Some(id) = iris.record_id(s.as_str())
                 && !s.as_str().contains('#')
@@ -384,8 +374,7 @@ pub fn counts(
     let prefix = format!("{}id/{}/", iris.base(), kind.segment());
     let mut pairs: BTreeSet<(String, String)> = BTreeSet::new();
     for p in kind.record_predicates() {
-        let p = term(ns::DCTERMS, p);
-        for q in store.quads_for_pattern(None, Some(p.as_ref()), None, None) {
+        for q in store.quads_for_pattern(None, Some(*p), None, None) {
             let q = q?;
             let (NamedOrBlankNode::NamedNode(s), Term::NamedNode(o)) = (&q.subject, &q.object)
             else {
@@ -417,10 +406,9 @@ pub struct Summary {
 /// Title and year of a record, or `None` when it has no title.
 pub fn summary(store: &Store, iris: &Iris, id: &str) -> Result<Option<Summary>, StorageError> {
     let s = iris.record(id);
-    let first = |local: &str| -> Result<Option<String>, StorageError> {
-        let p = term(ns::DCTERMS, local);
+    let first = |p: NamedNodeRef<'_>| -> Result<Option<String>, StorageError> {
         let mut values: Vec<String> = store
-            .quads_for_pattern(Some(s.as_ref().into()), Some(p.as_ref()), None, None)
+            .quads_for_pattern(Some(s.as_ref().into()), Some(p), None, None)
             .filter_map(|q| match q {
                 Ok(q) => match q.object {
                     Term::Literal(l) => Some(Ok(l.value().to_string())),
@@ -432,10 +420,10 @@ pub fn summary(store: &Store, iris: &Iris, id: &str) -> Result<Option<Summary>, 
         values.sort();
         Ok(values.into_iter().next())
     };
-    let Some(title) = first("title")? else {
+    let Some(title) = first(dcterms::TITLE)? else {
         return Ok(None);
     };
-    let year = first("issued")?.and_then(|y| y.get(..4).and_then(|y| y.parse().ok()));
+    let year = first(dcterms::ISSUED)?.and_then(|y| y.get(..4).and_then(|y| y.parse().ok()));
     Ok(Some(Summary {
         id: id.to_string(),
         title,

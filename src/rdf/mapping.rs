@@ -1,9 +1,10 @@
 //! Record -> triples: Dublin Core terms, schema.org and BIBO, as DESIGN.md maps them.
 
-use super::{Iris, container, ns, term};
+use super::vocab::{bibo, dcterms, foaf, prov, schema, skos};
+use super::{Iris, container};
 use crate::record::{Agent, Record, RecordKind};
 use oxigraph::model::vocab::{rdf, rdfs, xsd};
-use oxigraph::model::{GraphName, Literal, NamedNode, NamedOrBlankNode, Quad, Term};
+use oxigraph::model::{GraphName, Literal, NamedNode, NamedNodeRef, NamedOrBlankNode, Quad, Term};
 
 /// How a source describes a record: as its main description, or as extra
 /// facts about a record another source holds (a title under other wording,
@@ -16,20 +17,19 @@ pub enum Role {
 }
 
 /// BIBO class and schema.org type of a kind.
-pub fn kind_classes(kind: RecordKind) -> (NamedNode, NamedNode) {
-    let (bibo, schema) = match kind {
+pub fn kind_classes(kind: RecordKind) -> (NamedNodeRef<'static>, NamedNodeRef<'static>) {
+    match kind {
         RecordKind::Report | RecordKind::PolicyBrief | RecordKind::IssuePaper => {
-            ("Report", "Report")
+            (bibo::REPORT, schema::REPORT)
         }
-        RecordKind::Manual | RecordKind::Toolkit => ("Manual", "Book"),
-        RecordKind::Article => ("AcademicArticle", "ScholarlyArticle"),
-        RecordKind::Book => ("Book", "Book"),
-        RecordKind::ModelLaw => ("LegalDocument", "Legislation"),
-        RecordKind::AudioVisual => ("AudioDocument", "AudioObject"),
-        RecordKind::Chapter => ("Chapter", "Chapter"),
-        RecordKind::Document => ("Document", "CreativeWork"),
-    };
-    (term(ns::BIBO, bibo), term(ns::SCHEMA, schema))
+        RecordKind::Manual | RecordKind::Toolkit => (bibo::MANUAL, schema::BOOK),
+        RecordKind::Article => (bibo::ACADEMIC_ARTICLE, schema::SCHOLARLY_ARTICLE),
+        RecordKind::Book => (bibo::BOOK, schema::BOOK),
+        RecordKind::ModelLaw => (bibo::LEGAL_DOCUMENT, schema::LEGISLATION),
+        RecordKind::AudioVisual => (bibo::AUDIO_DOCUMENT, schema::AUDIO_OBJECT),
+        RecordKind::Chapter => (bibo::CHAPTER, schema::CHAPTER),
+        RecordKind::Document => (bibo::DOCUMENT, schema::CREATIVE_WORK),
+    }
 }
 
 /// Builds the quads of records into one named graph.
@@ -48,15 +48,8 @@ impl<'a> Mapper<'a> {
         }
     }
 
-    fn add(&mut self, s: impl Into<NamedOrBlankNode>, p: NamedNode, o: impl Into<Term>) {
+    fn add(&mut self, s: impl Into<NamedOrBlankNode>, p: impl Into<NamedNode>, o: impl Into<Term>) {
         self.quads.push(Quad::new(s, p, o, self.graph.clone()));
-    }
-
-    fn dc(local: &str) -> NamedNode {
-        term(ns::DCTERMS, local)
-    }
-    fn schema(local: &str) -> NamedNode {
-        term(ns::SCHEMA, local)
     }
 
     /// Map one record (or a source's contribution to it).
@@ -64,98 +57,81 @@ impl<'a> Mapper<'a> {
         let s = self.iris.record(&r.id);
         let text = |v: &str| Literal::new_simple_literal(v);
         if role == Role::Primary {
-            let (bibo, schema) = kind_classes(r.kind);
-            self.add(
-                s.clone(),
-                rdf::TYPE.into(),
-                Self::dc("BibliographicResource"),
-            );
-            self.add(s.clone(), rdf::TYPE.into(), bibo);
-            self.add(s.clone(), rdf::TYPE.into(), schema);
-            self.add(
-                s.clone(),
-                rdf::TYPE.into(),
-                self.iris.vocab(r.kind.class_name()),
-            );
-            self.add(s.clone(), Self::dc("title"), text(&r.title));
-            self.add(s.clone(), Self::schema("name"), text(&r.title));
-            self.add(s.clone(), Self::dc("identifier"), text(&r.id));
+            let (bibo_class, schema_type) = kind_classes(r.kind);
+            self.add(s.clone(), rdf::TYPE, dcterms::BIBLIOGRAPHIC_RESOURCE);
+            self.add(s.clone(), rdf::TYPE, bibo_class);
+            self.add(s.clone(), rdf::TYPE, schema_type);
+            self.add(s.clone(), rdf::TYPE, self.iris.vocab(r.kind.class_name()));
+            self.add(s.clone(), dcterms::TITLE, text(&r.title));
+            self.add(s.clone(), schema::NAME, text(&r.title));
+            self.add(s.clone(), dcterms::IDENTIFIER, text(&r.id));
             if let Some(a) = &r.abstract_text {
-                self.add(s.clone(), Self::dc("abstract"), text(a));
-                self.add(s.clone(), Self::schema("abstract"), text(a));
+                self.add(s.clone(), dcterms::ABSTRACT, text(a));
+                self.add(s.clone(), schema::ABSTRACT, text(a));
             }
             if let Some(y) = r.year {
                 let year = Literal::new_typed_literal(y.to_string(), xsd::G_YEAR);
-                self.add(s.clone(), Self::dc("issued"), year.clone());
-                self.add(s.clone(), Self::schema("datePublished"), year);
+                self.add(s.clone(), dcterms::ISSUED, year.clone());
+                self.add(s.clone(), schema::DATE_PUBLISHED, year);
             }
             self.authors(&r.id, &s, &r.authors);
             if let Some(c) = &r.container {
                 self.container(&r.id, &s, c);
             }
         } else {
-            self.add(s.clone(), Self::dc("alternative"), text(&r.title));
-            self.add(s.clone(), Self::schema("alternateName"), text(&r.title));
+            self.add(s.clone(), dcterms::ALTERNATIVE, text(&r.title));
+            self.add(s.clone(), schema::ALTERNATE_NAME, text(&r.title));
             if let Some(a) = &r.abstract_text {
-                self.add(s.clone(), Self::dc("description"), text(a));
-                self.add(s.clone(), Self::schema("description"), text(a));
+                self.add(s.clone(), dcterms::DESCRIPTION, text(a));
+                self.add(s.clone(), schema::DESCRIPTION, text(a));
             }
         }
         for alt in &r.alternative_titles {
-            self.add(s.clone(), Self::dc("alternative"), text(alt));
-            self.add(s.clone(), Self::schema("alternateName"), text(alt));
+            self.add(s.clone(), dcterms::ALTERNATIVE, text(alt));
+            self.add(s.clone(), schema::ALTERNATE_NAME, text(alt));
         }
         if let Some(d) = &r.description {
-            self.add(s.clone(), Self::dc("description"), text(d));
-            self.add(s.clone(), Self::schema("description"), text(d));
+            self.add(s.clone(), dcterms::DESCRIPTION, text(d));
+            self.add(s.clone(), schema::DESCRIPTION, text(d));
         }
         for p in &r.publishers {
             let agent = self.iris.agent(&p.key());
-            self.add(s.clone(), Self::dc("publisher"), agent.clone());
-            self.add(s.clone(), Self::schema("publisher"), agent);
+            self.add(s.clone(), dcterms::PUBLISHER, agent.clone());
+            self.add(s.clone(), schema::PUBLISHER, agent);
         }
         if let Some(place) = &r.place {
-            let (ns, local) = container::PLACE;
-            self.add(s.clone(), term(ns, local), text(place));
+            self.add(s.clone(), container::PLACE, text(place));
         }
         for code in &r.languages {
-            self.add(s.clone(), Self::dc("language"), self.iris.language(code));
-            self.add(s.clone(), Self::schema("inLanguage"), text(code));
+            self.add(s.clone(), dcterms::LANGUAGE, self.iris.language(code));
+            self.add(s.clone(), schema::IN_LANGUAGE, text(code));
         }
         for code in &r.countries {
-            self.add(s.clone(), Self::dc("spatial"), self.iris.country(code));
-            self.add(
-                s.clone(),
-                Self::schema("spatialCoverage"),
-                self.iris.country(code),
-            );
+            self.add(s.clone(), dcterms::SPATIAL, self.iris.country(code));
+            self.add(s.clone(), schema::SPATIAL_COVERAGE, self.iris.country(code));
         }
         for key in &r.regions {
-            self.add(s.clone(), Self::dc("spatial"), self.iris.region(key));
-            self.add(
-                s.clone(),
-                Self::schema("spatialCoverage"),
-                self.iris.region(key),
-            );
+            self.add(s.clone(), dcterms::SPATIAL, self.iris.region(key));
+            self.add(s.clone(), schema::SPATIAL_COVERAGE, self.iris.region(key));
         }
         for key in &r.categories {
-            self.add(s.clone(), Self::dc("subject"), self.iris.category(key));
-            self.add(s.clone(), Self::schema("about"), self.iris.category(key));
+            self.add(s.clone(), dcterms::SUBJECT, self.iris.category(key));
+            self.add(s.clone(), schema::ABOUT, self.iris.category(key));
         }
         if let Some(c) = &r.citation {
-            self.add(s.clone(), Self::dc("bibliographicCitation"), text(c));
+            self.add(s.clone(), dcterms::BIBLIOGRAPHIC_CITATION, text(c));
         }
         if let Some(n) = &r.note {
-            self.add(s.clone(), term(ns::SKOS, "note"), text(n));
+            self.add(s.clone(), skos::NOTE, text(n));
         }
         for n in &r.editorial_notes {
-            self.add(s.clone(), term(ns::SKOS, "editorialNote"), text(n));
+            self.add(s.clone(), skos::EDITORIAL_NOTE, text(n));
         }
         for p in &r.provenance {
             let stem = file_stem(&p.file);
             let file = self.iris.source_file(&p.source, stem);
-            self.add(s.clone(), Self::dc("source"), file.clone());
-            self.add(s.clone(), term(ns::PROV, "wasDerivedFrom"), file);
+            self.add(s.clone(), dcterms::SOURCE, file.clone());
+            self.add(s.clone(), prov::WAS_DERIVED_FROM, file);
             self.add(
                 s.clone(),
                 self.iris.vocab("sourceLocation"),
@@ -167,7 +143,7 @@ impl<'a> Mapper<'a> {
                 .iris
                 .record_part(&r.id, &format!("repair-{}-{}", self.graph_key(), i + 1));
             self.add(s.clone(), self.iris.vocab("repair"), node.clone());
-            self.add(node.clone(), rdf::TYPE.into(), self.iris.vocab("Repair"));
+            self.add(node.clone(), rdf::TYPE, self.iris.vocab("Repair"));
             self.add(node.clone(), self.iris.vocab("field"), text(&repair.field));
             self.add(
                 node.clone(),
@@ -184,7 +160,7 @@ impl<'a> Mapper<'a> {
                 self.iris.vocab("isGuess"),
                 Literal::from(repair.guess),
             );
-            self.add(node, rdfs::COMMENT.into(), text(&repair.reason));
+            self.add(node, rdfs::COMMENT, text(&repair.reason));
         }
     }
 
@@ -204,33 +180,32 @@ impl<'a> Mapper<'a> {
         }
         for a in authors {
             let agent = self.iris.agent(&a.key());
-            self.add(s.clone(), Self::dc("creator"), agent.clone());
-            self.add(s.clone(), Self::schema("author"), agent);
+            self.add(s.clone(), dcterms::CREATOR, agent.clone());
+            self.add(s.clone(), schema::AUTHOR, agent);
         }
-        self.agent_list(id, "authors", s, term(ns::BIBO, "authorList"), authors);
+        self.agent_list(id, "authors", s, bibo::AUTHOR_LIST, authors);
     }
 
     /// A chapter's book: a node of the record's document with its title
     /// and editors (`rdf::container`).
     fn container(&mut self, id: &str, s: &NamedNode, c: &crate::record::Container) {
         let book = self.iris.record_part(id, container::FRAGMENT);
-        for (ns, local) in container::IS_PART_OF {
-            self.add(s.clone(), term(ns, local), book.clone());
+        for p in container::IS_PART_OF {
+            self.add(s.clone(), p, book.clone());
         }
-        for (ns, local) in container::BOOK {
-            self.add(book.clone(), rdf::TYPE.into(), term(ns, local));
+        for class in container::BOOK {
+            self.add(book.clone(), rdf::TYPE, class);
         }
         let title = Literal::new_simple_literal(&c.title);
-        self.add(book.clone(), Self::dc("title"), title.clone());
-        self.add(book.clone(), Self::schema("name"), title);
+        self.add(book.clone(), dcterms::TITLE, title.clone());
+        self.add(book.clone(), schema::NAME, title);
         for e in &c.editors {
             let agent = self.iris.agent(&e.key());
-            for (ns, local) in container::EDITOR {
-                self.add(book.clone(), term(ns, local), agent.clone());
+            for p in container::EDITOR {
+                self.add(book.clone(), p, agent.clone());
             }
         }
-        let (ns, local) = container::EDITOR_LIST;
-        self.agent_list(id, "editors", &book, term(ns, local), &c.editors);
+        self.agent_list(id, "editors", &book, container::EDITOR_LIST, &c.editors);
     }
 
     /// Agents in order: `s predicate` the head of an RDF list whose cells
@@ -240,7 +215,7 @@ impl<'a> Mapper<'a> {
         id: &str,
         name: &str,
         s: &NamedNode,
-        predicate: NamedNode,
+        predicate: NamedNodeRef<'static>,
         agents: &[Agent],
     ) {
         if agents.is_empty() {
@@ -250,13 +225,13 @@ impl<'a> Mapper<'a> {
         self.add(s.clone(), predicate, cell(0));
         for (i, a) in agents.iter().enumerate() {
             let agent = self.iris.agent(&a.key());
-            self.add(cell(i), rdf::FIRST.into(), agent);
+            self.add(cell(i), rdf::FIRST, agent);
             let rest: Term = if i + 1 < agents.len() {
                 cell(i + 1).into()
             } else {
                 rdf::NIL.into()
             };
-            self.add(cell(i), rdf::REST.into(), rest);
+            self.add(cell(i), rdf::REST, rest);
         }
     }
 
@@ -265,26 +240,26 @@ impl<'a> Mapper<'a> {
         let s = self.iris.agent(&a.key());
         let text = |v: &str| Literal::new_simple_literal(v);
         let name = a.display_name();
-        self.add(s.clone(), rdfs::LABEL.into(), text(&name));
-        self.add(s.clone(), term(ns::FOAF, "name"), text(&name));
-        self.add(s.clone(), Self::schema("name"), text(&name));
+        self.add(s.clone(), rdfs::LABEL, text(&name));
+        self.add(s.clone(), foaf::NAME, text(&name));
+        self.add(s.clone(), schema::NAME, text(&name));
         match a {
             Agent::Person { given, family } => {
-                self.add(s.clone(), rdf::TYPE.into(), term(ns::FOAF, "Person"));
-                self.add(s.clone(), rdf::TYPE.into(), Self::schema("Person"));
+                self.add(s.clone(), rdf::TYPE, foaf::PERSON);
+                self.add(s.clone(), rdf::TYPE, schema::PERSON);
                 if let Some(g) = given {
-                    self.add(s.clone(), term(ns::FOAF, "givenName"), text(g));
-                    self.add(s.clone(), Self::schema("givenName"), text(g));
+                    self.add(s.clone(), foaf::GIVEN_NAME, text(g));
+                    self.add(s.clone(), schema::GIVEN_NAME, text(g));
                 }
-                self.add(s.clone(), term(ns::FOAF, "familyName"), text(family));
-                self.add(s, Self::schema("familyName"), text(family));
+                self.add(s.clone(), foaf::FAMILY_NAME, text(family));
+                self.add(s, schema::FAMILY_NAME, text(family));
             }
             Agent::Organization { acronym, .. } => {
-                self.add(s.clone(), rdf::TYPE.into(), term(ns::FOAF, "Organization"));
-                self.add(s.clone(), rdf::TYPE.into(), Self::schema("Organization"));
+                self.add(s.clone(), rdf::TYPE, foaf::ORGANIZATION);
+                self.add(s.clone(), rdf::TYPE, schema::ORGANIZATION);
                 if let Some(acr) = acronym {
-                    self.add(s.clone(), term(ns::SKOS, "altLabel"), text(acr));
-                    self.add(s, Self::schema("alternateName"), text(acr));
+                    self.add(s.clone(), skos::ALT_LABEL, text(acr));
+                    self.add(s, schema::ALTERNATE_NAME, text(acr));
                 }
             }
         }

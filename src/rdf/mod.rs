@@ -4,26 +4,27 @@ pub mod describe;
 pub mod jsonld;
 pub mod mapping;
 pub mod read;
+pub mod schemes;
+pub mod vocab;
 
 use oxigraph::model::{GraphName, NamedNode};
 
-/// Namespaces we write. schema.org in its `http:` form, which most RDF
-/// tooling and JSON-LD contexts still expect.
+/// Namespaces, for prefix declarations (Turtle, SPARQL examples, VoID).
 pub mod ns {
+    use super::vocab;
     pub const RDF: &str = "http://www.w3.org/1999/02/22-rdf-syntax-ns#";
     pub const RDFS: &str = "http://www.w3.org/2000/01/rdf-schema#";
     pub const XSD: &str = "http://www.w3.org/2001/XMLSchema#";
-    pub const OWL: &str = "http://www.w3.org/2002/07/owl#";
-    pub const DCTERMS: &str = "http://purl.org/dc/terms/";
-    pub const SCHEMA: &str = "http://schema.org/";
-    pub const BIBO: &str = "http://purl.org/ontology/bibo/";
-    pub const FOAF: &str = "http://xmlns.com/foaf/0.1/";
-    pub const SKOS: &str = "http://www.w3.org/2004/02/skos/core#";
-    pub const PROV: &str = "http://www.w3.org/ns/prov#";
-    pub const DCAT: &str = "http://www.w3.org/ns/dcat#";
-    pub const VOID: &str = "http://rdfs.org/ns/void#";
-    /// RDA unconstrained elements (place of publication).
-    pub const RDAU: &str = "http://rdaregistry.info/Elements/u/";
+    pub const OWL: &str = vocab::owl::NS;
+    pub const DCTERMS: &str = vocab::dcterms::NS;
+    pub const SCHEMA: &str = vocab::schema::NS;
+    pub const BIBO: &str = vocab::bibo::NS;
+    pub const FOAF: &str = vocab::foaf::NS;
+    pub const SKOS: &str = vocab::skos::NS;
+    pub const PROV: &str = vocab::prov::NS;
+    pub const DCAT: &str = vocab::dcat::NS;
+    pub const VOID: &str = vocab::void::NS;
+    pub const RDAU: &str = vocab::rdau::NS;
 }
 
 /// A chapter's book (`Record::container`) and a work's place of
@@ -32,21 +33,22 @@ pub mod ns {
 /// record of the catalogue: `schema:Book` and `bibo:Book`, never
 /// `dcterms:BibliographicResource`.
 pub mod container {
-    use super::ns;
+    use super::vocab::{bibo, dcterms, rdau, schema};
+    use oxigraph::model::NamedNodeRef;
 
     /// Record -> its book (each written, the first read).
-    pub const IS_PART_OF: [(&str, &str); 2] = [(ns::DCTERMS, "isPartOf"), (ns::SCHEMA, "isPartOf")];
+    pub const IS_PART_OF: [NamedNodeRef<'static>; 2] = [dcterms::IS_PART_OF, schema::IS_PART_OF];
     /// The book's classes.
-    pub const BOOK: [(&str, &str); 2] = [(ns::BIBO, "Book"), (ns::SCHEMA, "Book")];
-    /// Book -> each editor (agent IRIs).
-    pub const EDITOR: [(&str, &str); 2] = [(ns::BIBO, "editor"), (ns::SCHEMA, "editor")];
+    pub const BOOK: [NamedNodeRef<'static>; 2] = [bibo::BOOK, schema::BOOK];
+    /// Book -> each editor (agent IRIs; each written, the first read).
+    pub const EDITOR: [NamedNodeRef<'static>; 2] = [bibo::EDITOR, schema::EDITOR];
     /// Book -> its editors in order, an RDF list like `bibo:authorList`.
-    pub const EDITOR_LIST: (&str, &str) = (ns::BIBO, "editorList");
+    pub const EDITOR_LIST: NamedNodeRef<'static> = bibo::EDITOR_LIST;
     /// The fragment of the book node in the record's document.
     pub const FRAGMENT: &str = "book";
     /// Record -> its place of publication, a literal as the source writes
     /// it (RDA "has place of publication"; schema.org and BIBO have none).
-    pub const PLACE: (&str, &str) = (ns::RDAU, "P60163");
+    pub const PLACE: NamedNodeRef<'static> = rdau::PLACE_OF_PUBLICATION;
 }
 
 /// Prefixes for Turtle output and for SPARQL examples.
@@ -65,11 +67,6 @@ pub fn prefixes(base: &str) -> Vec<(&'static str, String)> {
         ("rdau", ns::RDAU.into()),
         ("pal", format!("{base}ontology#")),
     ]
-}
-
-/// A term in a namespace. Our constants are valid IRIs by construction.
-pub fn term(namespace: &str, local: &str) -> NamedNode {
-    NamedNode::new_unchecked(format!("{namespace}{local}"))
 }
 
 /// Every IRI Palermo mints, derived from the configured base.

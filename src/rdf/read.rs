@@ -2,13 +2,13 @@
 //! of all graphs), so that anything added by import, update or harvest
 //! exports alike.
 
-use super::{Iris, container, ns, term};
+use super::vocab::{bibo, dcterms, foaf, schema, skos};
+use super::{Iris, container};
 use crate::record::{Agent, Container, Provenance, Record, RecordKind, Repair};
-use oxigraph::model::vocab::rdf;
-use oxigraph::model::{GraphNameRef, NamedNode, NamedOrBlankNodeRef, Quad, Term};
+use oxigraph::model::vocab::{rdf, rdfs};
+use oxigraph::model::{GraphNameRef, NamedNode, NamedNodeRef, NamedOrBlankNodeRef, Quad, Term};
 use oxigraph::store::{StorageError, Store};
 use std::collections::{BTreeSet, HashMap};
-use std::sync::LazyLock;
 
 /// The order of `about`: by predicate, then object, then graph, compared
 /// as text without building any (one read sorts a few dozen quads; bulk
@@ -37,10 +37,10 @@ fn about(store: &Store, subject: NamedOrBlankNodeRef<'_>) -> Result<Vec<Quad>, S
     Ok(quads)
 }
 
-fn literals(quads: &[Quad], predicate: &NamedNode) -> Vec<String> {
+fn literals(quads: &[Quad], predicate: NamedNodeRef<'_>) -> Vec<String> {
     let mut out: Vec<String> = quads
         .iter()
-        .filter(|q| &q.predicate == predicate)
+        .filter(|q| q.predicate == predicate)
         .filter_map(|q| match &q.object {
             Term::Literal(l) => Some(l.value().to_string()),
             _ => None,
@@ -50,95 +50,28 @@ fn literals(quads: &[Quad], predicate: &NamedNode) -> Vec<String> {
     out
 }
 
-fn first_literal(quads: &[Quad], predicate: &NamedNode) -> Option<String> {
+fn first_literal(quads: &[Quad], predicate: NamedNodeRef<'_>) -> Option<String> {
     quads
         .iter()
-        .filter(|q| &q.predicate == predicate)
+        .filter(|q| q.predicate == predicate)
         .find_map(|q| match &q.object {
             Term::Literal(l) => Some(l.value().to_string()),
             _ => None,
         })
 }
 
-fn objects<'q>(quads: &'q [Quad], predicate: &NamedNode) -> impl Iterator<Item = &'q NamedNode> {
+fn objects<'q>(
+    quads: &'q [Quad],
+    predicate: NamedNodeRef<'q>,
+) -> impl Iterator<Item = &'q NamedNode> {
     quads
         .iter()
-        .filter(move |q| &q.predicate == predicate)
+        .filter(move |q| q.predicate == predicate)
         .filter_map(|q| match &q.object {
             Term::NamedNode(n) => Some(n),
             _ => None,
         })
 }
-
-/// The predicates a record is read with, built once.
-struct Terms {
-    title: NamedNode,
-    alternative: NamedNode,
-    abstract_: NamedNode,
-    description: NamedNode,
-    issued: NamedNode,
-    author_list: NamedNode,
-    creator: NamedNode,
-    publisher: NamedNode,
-    language: NamedNode,
-    spatial: NamedNode,
-    subject: NamedNode,
-    citation: NamedNode,
-    note: NamedNode,
-    editorial_note: NamedNode,
-    type_: NamedNode,
-    foaf_name: NamedNode,
-    schema_name: NamedNode,
-    label: NamedNode,
-    foaf_given: NamedNode,
-    schema_given: NamedNode,
-    foaf_family: NamedNode,
-    schema_family: NamedNode,
-    alternate_name: NamedNode,
-    foaf_person: NamedNode,
-    schema_person: NamedNode,
-    comment: NamedNode,
-    is_part_of: NamedNode,
-    editor_list: NamedNode,
-    editor: NamedNode,
-    place: NamedNode,
-}
-
-static TERMS: LazyLock<Terms> = LazyLock::new(|| {
-    let dc = |l: &str| term(ns::DCTERMS, l);
-    Terms {
-        title: dc("title"),
-        alternative: dc("alternative"),
-        abstract_: dc("abstract"),
-        description: dc("description"),
-        issued: dc("issued"),
-        author_list: term(ns::BIBO, "authorList"),
-        creator: dc("creator"),
-        publisher: dc("publisher"),
-        language: dc("language"),
-        spatial: dc("spatial"),
-        subject: dc("subject"),
-        citation: dc("bibliographicCitation"),
-        note: term(ns::SKOS, "note"),
-        editorial_note: term(ns::SKOS, "editorialNote"),
-        type_: rdf::TYPE.into_owned(),
-        foaf_name: term(ns::FOAF, "name"),
-        schema_name: term(ns::SCHEMA, "name"),
-        label: term(ns::RDFS, "label"),
-        foaf_given: term(ns::FOAF, "givenName"),
-        schema_given: term(ns::SCHEMA, "givenName"),
-        foaf_family: term(ns::FOAF, "familyName"),
-        schema_family: term(ns::SCHEMA, "familyName"),
-        alternate_name: term(ns::SCHEMA, "alternateName"),
-        foaf_person: term(ns::FOAF, "Person"),
-        schema_person: term(ns::SCHEMA, "Person"),
-        comment: oxigraph::model::vocab::rdfs::COMMENT.into_owned(),
-        is_part_of: term(container::IS_PART_OF[0].0, container::IS_PART_OF[0].1),
-        editor_list: term(container::EDITOR_LIST.0, container::EDITOR_LIST.1),
-        editor: term(container::EDITOR[0].0, container::EDITOR[0].1),
-        place: term(container::PLACE.0, container::PLACE.1),
-    }
-});
 
 /// Agents read so far, at most this many (a bulk export meets the same
 /// authors and publishers again and again; this bounds its memory).
@@ -170,32 +103,31 @@ impl<'a> Reader<'a> {
 
     /// The record with this id, or `None` when the store has no title for it.
     pub fn record(&mut self, id: &str) -> Result<Option<Record>, StorageError> {
-        let t = &*TERMS;
         let (store, iris) = (self.store, self.iris);
         let s = iris.record(id);
         let quads = about(store, s.as_ref().into())?;
-        let Some(title) = first_literal(&quads, &t.title) else {
+        let Some(title) = first_literal(&quads, dcterms::TITLE) else {
             return Ok(None);
         };
-        let kind = objects(&quads, &t.type_)
+        let kind = objects(&quads, rdf::TYPE)
             .filter_map(|c| c.as_str().strip_prefix(&self.vocab_prefix))
             .find_map(RecordKind::from_class_name)
             .unwrap_or(RecordKind::Document);
-        let year = literals(&quads, &t.issued)
+        let year = literals(&quads, dcterms::ISSUED)
             .iter()
             .filter_map(|y| y.get(..4).and_then(|y| y.parse().ok()))
             .min();
 
-        let author_iris = match objects(&quads, &t.author_list).next() {
+        let author_iris = match objects(&quads, bibo::AUTHOR_LIST).next() {
             Some(head) => list_members(store, head)?,
-            None => objects(&quads, &t.creator).cloned().collect(),
+            None => objects(&quads, dcterms::CREATOR).cloned().collect(),
         };
         let authors = author_iris
             .iter()
             .map(|a| self.agent(a))
             .collect::<Result<Vec<_>, _>>()?;
         let mut publishers = Vec::new();
-        for p in objects(&quads, &t.publisher) {
+        for p in objects(&quads, dcterms::PUBLISHER) {
             let a = self.agent(p)?;
             if !publishers.contains(&a) {
                 publishers.push(a);
@@ -203,7 +135,7 @@ impl<'a> Reader<'a> {
         }
 
         let base = iris.base();
-        let keys_under = |predicate: &NamedNode, segment: &str| -> Vec<String> {
+        let keys_under = |predicate: NamedNodeRef<'_>, segment: &str| -> Vec<String> {
             let keys: BTreeSet<String> = objects(&quads, predicate)
                 .filter_map(|o| {
                     o.as_str()
@@ -240,45 +172,45 @@ impl<'a> Reader<'a> {
             .collect();
         provenance.sort_by(|a, b| (&a.source, &a.file, a.line).cmp(&(&b.source, &b.file, b.line)));
 
-        let container = match objects(&quads, &t.is_part_of).next() {
+        let container = match objects(&quads, container::IS_PART_OF[0]).next() {
             Some(book) => self.container(book)?,
             None => None,
         };
 
         let mut repairs = Vec::new();
-        for node in objects(&quads, &self.repair) {
+        for node in objects(&quads, self.repair.as_ref()) {
             let rq = about(store, node.as_ref().into())?;
-            let one = |p: &str| first_literal(&rq, &iris.vocab(p)).unwrap_or_default();
+            let one = |p: &str| first_literal(&rq, iris.vocab(p).as_ref()).unwrap_or_default();
             repairs.push(Repair {
                 field: one("field"),
                 original: one("originalValue"),
                 repaired: one("repairedValue"),
                 guess: one("isGuess") == "true",
-                reason: first_literal(&rq, &t.comment).unwrap_or_default(),
+                reason: first_literal(&rq, rdfs::COMMENT).unwrap_or_default(),
             });
         }
 
         Ok(Some(Record {
             id: id.to_string(),
             title,
-            alternative_titles: literals(&quads, &t.alternative),
-            abstract_text: first_literal(&quads, &t.abstract_),
-            description: first_literal(&quads, &t.description),
+            alternative_titles: literals(&quads, dcterms::ALTERNATIVE),
+            abstract_text: first_literal(&quads, dcterms::ABSTRACT),
+            description: first_literal(&quads, dcterms::DESCRIPTION),
             kind,
             year,
             authors,
             publishers,
-            place: first_literal(&quads, &t.place),
+            place: first_literal(&quads, container::PLACE),
             container,
-            languages: keys_under(&t.language, "language"),
-            countries: keys_under(&t.spatial, "country"),
-            regions: keys_under(&t.spatial, "region"),
-            categories: keys_under(&t.subject, "category"),
-            citation: first_literal(&quads, &t.citation),
-            note: first_literal(&quads, &t.note),
+            languages: keys_under(dcterms::LANGUAGE, "language"),
+            countries: keys_under(dcterms::SPATIAL, "country"),
+            regions: keys_under(dcterms::SPATIAL, "region"),
+            categories: keys_under(dcterms::SUBJECT, "category"),
+            citation: first_literal(&quads, dcterms::BIBLIOGRAPHIC_CITATION),
+            note: first_literal(&quads, skos::NOTE),
             editorial_notes: {
                 // Quads come in store order: sorted, so a record reads the same every time.
-                let mut n = literals(&quads, &t.editorial_note);
+                let mut n = literals(&quads, skos::EDITORIAL_NOTE);
                 n.sort();
                 n.dedup();
                 n
@@ -290,14 +222,13 @@ impl<'a> Reader<'a> {
 
     /// A chapter's book, when the node has a title.
     fn container(&mut self, book: &NamedNode) -> Result<Option<Container>, StorageError> {
-        let t = &*TERMS;
         let quads = about(self.store, book.as_ref().into())?;
-        let Some(title) = first_literal(&quads, &t.title) else {
+        let Some(title) = first_literal(&quads, dcterms::TITLE) else {
             return Ok(None);
         };
-        let editor_iris = match objects(&quads, &t.editor_list).next() {
+        let editor_iris = match objects(&quads, container::EDITOR_LIST).next() {
             Some(head) => list_members(self.store, head)?,
-            None => objects(&quads, &t.editor).cloned().collect(),
+            None => objects(&quads, container::EDITOR[0]).cloned().collect(),
         };
         let editors = editor_iris
             .iter()
@@ -356,13 +287,12 @@ fn list_members(store: &Store, head: &NamedNode) -> Result<Vec<NamedNode>, Stora
 
 /// Read an agent: a person when typed foaf:Person, else an organisation.
 fn agent(store: &Store, iri: &NamedNode) -> Result<Agent, StorageError> {
-    let t = &*TERMS;
     let quads = about(store, iri.as_ref().into())?;
-    let first = |p: &NamedNode| first_literal(&quads, p);
-    let is_person = objects(&quads, &t.type_).any(|c| *c == t.foaf_person || *c == t.schema_person);
-    let name = first(&t.foaf_name)
-        .or_else(|| first(&t.schema_name))
-        .or_else(|| first(&t.label))
+    let first = |p: NamedNodeRef<'_>| first_literal(&quads, p);
+    let is_person = objects(&quads, rdf::TYPE).any(|c| *c == foaf::PERSON || *c == schema::PERSON);
+    let name = first(foaf::NAME)
+        .or_else(|| first(schema::NAME))
+        .or_else(|| first(rdfs::LABEL))
         .unwrap_or_else(|| {
             iri.as_str()
                 .rsplit('/')
@@ -372,24 +302,28 @@ fn agent(store: &Store, iri: &NamedNode) -> Result<Agent, StorageError> {
         });
     Ok(if is_person {
         Agent::Person {
-            given: first(&t.foaf_given).or_else(|| first(&t.schema_given)),
-            family: first(&t.foaf_family)
-                .or_else(|| first(&t.schema_family))
+            given: first(foaf::GIVEN_NAME).or_else(|| first(schema::GIVEN_NAME)),
+            family: first(foaf::FAMILY_NAME)
+                .or_else(|| first(schema::FAMILY_NAME))
                 .unwrap_or(name),
         }
     } else {
         Agent::Organization {
             name,
-            acronym: first(&t.alternate_name),
+            acronym: first(schema::ALTERNATE_NAME),
         }
     })
 }
 
 /// Ids of every record the store holds, sorted.
 pub fn record_ids(store: &Store, iris: &Iris) -> Result<Vec<String>, StorageError> {
-    let class = term(ns::DCTERMS, "BibliographicResource");
     let mut ids: Vec<String> = store
-        .quads_for_pattern(None, Some(rdf::TYPE), Some(class.as_ref().into()), None)
+        .quads_for_pattern(
+            None,
+            Some(rdf::TYPE),
+            Some(dcterms::BIBLIOGRAPHIC_RESOURCE.into()),
+            None,
+        )
         .filter_map(|q| match q {
             Ok(q) => match q.subject {
                 oxigraph::model::NamedOrBlankNode::NamedNode(n) => {
@@ -409,10 +343,9 @@ pub fn record_ids(store: &Store, iris: &Iris) -> Result<Vec<String>, StorageErro
 pub fn modified(store: &Store, iris: &Iris, id: &str) -> Result<Option<String>, StorageError> {
     let s = iris.record(id);
     let meta = iris.meta_graph();
-    let p = term(ns::DCTERMS, "modified");
     let stamps = store.quads_for_pattern(
         Some(s.as_ref().into()),
-        Some(p.as_ref()),
+        Some(dcterms::MODIFIED),
         None,
         Some(GraphNameRef::from(&meta)),
     );

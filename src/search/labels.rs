@@ -4,18 +4,8 @@
 
 use super::FacetKind;
 use crate::normalize::languages::{LanguageValue, language_name, parse_language};
-use crate::normalize::places::{COUNTRIES, REGIONS, Scheme};
-use crate::record::RecordKind;
+use crate::rdf::schemes::{CATEGORIES, COUNTRIES, REGIONS, Scheme};
 use std::collections::HashMap;
-use std::sync::LazyLock;
-
-/// The category scheme (`ontology/categories.ttl`).
-static CATEGORIES: LazyLock<Scheme> = LazyLock::new(|| {
-    Scheme::from_turtle(
-        include_str!("../../ontology/categories.ttl"),
-        "/id/category/",
-    )
-});
 
 fn scheme(kind: FacetKind) -> Option<&'static Scheme> {
     match kind {
@@ -84,23 +74,6 @@ pub fn normalize(kind: FacetKind, value: &str, authors: &HashMap<String, String>
                 .unwrap_or(slug)
         }
         _ => value.to_string(),
-    }
-}
-
-/// A reader's name for a publication type.
-pub fn kind_label(kind: RecordKind) -> &'static str {
-    match kind {
-        RecordKind::Report => "Report",
-        RecordKind::PolicyBrief => "Policy Brief",
-        RecordKind::IssuePaper => "Issue Paper",
-        RecordKind::Manual => "Manual",
-        RecordKind::Toolkit => "Toolkit",
-        RecordKind::Article => "Article",
-        RecordKind::Book => "Book",
-        RecordKind::ModelLaw => "Model Law",
-        RecordKind::AudioVisual => "Audiovisual Material",
-        RecordKind::Chapter => "Book Chapter",
-        RecordKind::Document => "Document",
     }
 }
 

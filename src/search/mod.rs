@@ -55,8 +55,6 @@ use tantivy::schema::{IndexRecordOption, TantivyDocument, Value};
 use tantivy::snippet::SnippetGenerator;
 use tantivy::{DocAddress, IndexReader, IndexWriter, Order, ReloadPolicy, Searcher, Term};
 
-pub use labels::kind_label;
-
 /// Longest accepted free-text query, in characters: enough for any real
 /// question, short enough that no query parses into a huge boolean tree.
 pub const MAX_QUERY_CHARS: usize = 500;
@@ -282,7 +280,7 @@ pub struct SearchIndex {
 }
 
 fn tantivy_error(e: tantivy::TantivyError) -> Error {
-    Error::Io(format!("search index: {e}"))
+    Error::internal("search index", e)
 }
 
 impl SearchIndex {
@@ -358,13 +356,12 @@ impl SearchIndex {
     /// For serving: small stores indexed now, large ones in the background.
     pub fn for_serving(store: &Store, iris: &Iris) -> Result<Self, Error> {
         // Counting stops past the limit: the build reads them all anyway.
-        let class = crate::rdf::term(crate::rdf::ns::DCTERMS, "BibliographicResource");
         let typed = store
             .oxigraph()
             .quads_for_pattern(
                 None,
                 Some(oxigraph::model::vocab::rdf::TYPE),
-                Some(class.as_ref().into()),
+                Some(crate::rdf::vocab::dcterms::BIBLIOGRAPHIC_RESOURCE.into()),
                 None,
             )
             .take(SYNC_BUILD_LIMIT + 1)
@@ -381,7 +378,7 @@ impl SearchIndex {
                     tracing::error!(error = %e, "search index could not be built; /records is unavailable");
                 }
             })
-            .map_err(|e| Error::Io(format!("cannot start the search index build: {e}")))?;
+            .map_err(|e| Error::internal("cannot start the search index build", e))?;
         tracing::info!(
             "more than {SYNC_BUILD_LIMIT} records: building the search index in the background"
         );

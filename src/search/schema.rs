@@ -15,7 +15,7 @@ use tantivy::tokenizer::{
 };
 
 use super::FacetKind;
-use super::labels::{self, label};
+use super::labels::label;
 
 /// The field of facet values.
 pub(crate) const FACETS: &str = "facets";
@@ -273,7 +273,7 @@ pub(crate) fn document(
                 .map(|k| label(FacetKind::Country, k)),
         )
         .chain(record.regions.iter().map(|k| label(FacetKind::Region, k)))
-        .chain(std::iter::once(labels::kind_label(record.kind).to_string()));
+        .chain(std::iter::once(record.kind.title_label().to_string()));
     for s in subjects {
         doc.add_text(fields.subjects, s);
     }

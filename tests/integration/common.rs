@@ -173,3 +173,24 @@ pub async fn screenshot(url: &str, size: &str) -> Vec<u8> {
     );
     std::fs::read(&shot).expect("chromium wrote the screenshot")
 }
+
+/// A remote that is broken: a plain TCP listener on 127.0.0.1 that reads
+/// each request's head and answers `response` (raw HTTP bytes), for as long
+/// as the test runs. Returns `http://127.0.0.1:{port}`.
+pub fn broken_remote(response: &'static str) -> String {
+    use std::io::{BufRead, BufReader, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let mut line = String::new();
+            while reader.read_line(&mut line).is_ok_and(|n| n > 0) && line != "\r\n" {
+                line.clear();
+            }
+            let _ = stream.write_all(response.as_bytes());
+        }
+    });
+    url
+}

@@ -156,8 +156,8 @@ fn minted(store: &palermo::store::Store) -> Vec<(String, bool)> {
     for kind in [Kind::Region, Kind::Category, Kind::Language] {
         let graph = describe::index(ox, &iris, kind).unwrap();
         let scheme = iris.scheme(kind.segment());
-        let in_scheme = palermo::rdf::term(palermo::rdf::ns::SKOS, "inScheme");
-        for s in graph.subjects_for_predicate_object(&in_scheme, &scheme) {
+        let in_scheme = palermo::rdf::vocab::skos::IN_SCHEME;
+        for s in graph.subjects_for_predicate_object(in_scheme, &scheme) {
             out.push((s.to_string().trim_matches(['<', '>']).to_string(), true));
         }
     }

@@ -513,3 +513,36 @@ async fn a_failed_harvest_writes_nothing() {
     }
     assert!(store.is_empty().unwrap());
 }
+
+/// A repository that fails or answers what is not OAI-PMH is upstream's
+/// fault: the harvest stops with a 502-class error and writes nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failing_repository_is_a_bad_gateway() {
+    let failing = crate::common::broken_remote(
+        "HTTP/1.1 500 Internal Server Error\r\ncontent-length: 4\r\nconnection: close\r\n\r\noops",
+    );
+    let garbage = crate::common::broken_remote(
+        "HTTP/1.1 200 OK\r\ncontent-type: text/xml\r\ncontent-length: 11\r\nconnection: close\r\n\r\n<not-closed",
+    );
+    let store = Store::memory().unwrap();
+    let iris = Iris::new("http://127.0.0.1:9/");
+    for (remote, says) in [(&failing, "HTTP 500"), (&garbage, "/oai?")] {
+        let err = harvest(&store, &iris, HarvestOptions::new(format!("{remote}/oai")))
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(err, palermo::error::Error::Upstream { .. }),
+            "{err:?}"
+        );
+        assert_eq!(err.status(), StatusCode::BAD_GATEWAY);
+        let message = err.to_string();
+        assert!(
+            message.starts_with(&format!(
+                "harvest of {remote}/oai stopped, nothing written: "
+            )) && message.contains(says),
+            "{message}"
+        );
+        assert!(std::error::Error::source(&err).is_some());
+    }
+    assert!(store.is_empty().unwrap());
+}

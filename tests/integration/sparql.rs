@@ -763,6 +763,33 @@ async fn service_calls_only_to_allowed_prefixes() {
     );
 }
 
+/// An allowed endpoint that fails or answers garbage is upstream's fault
+/// (502), not the query's (400) nor ours (500).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failing_service_is_a_bad_gateway() {
+    let failing = common::broken_remote(
+        "HTTP/1.1 500 Internal Server Error\r\ncontent-length: 4\r\nconnection: close\r\n\r\noops",
+    );
+    let garbage = common::broken_remote(
+        "HTTP/1.1 200 OK\r\ncontent-type: application/sparql-results+json\r\ncontent-length: 9\r\nconnection: close\r\n\r\nnot json!",
+    );
+    let (base, _stop) = server(Config {
+        service_allow: vec![failing.clone(), garbage.clone()],
+        ..Config::default()
+    })
+    .await;
+    for (remote, says) in [(&failing, "500"), (&garbage, "invalid results")] {
+        let query = format!("SELECT * WHERE {{ SERVICE <{remote}/sparql> {{ ?s ?p ?o }} }}");
+        let r = get(&base, &[("query", &query)], None).await;
+        assert_eq!(r.status(), StatusCode::BAD_GATEWAY);
+        let body = r.text().await.unwrap();
+        assert!(
+            body.contains(&format!("SERVICE <{remote}/sparql>")) && body.contains(says),
+            "{body}"
+        );
+    }
+}
+
 #[tokio::test]
 async fn cors_and_query_page() {
     let (base, _stop) = server(Config::default()).await;

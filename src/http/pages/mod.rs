@@ -126,7 +126,6 @@ pub fn serialize(graph: &Graph, doc: Doc, iris: &Iris) -> Result<Vec<u8>, Error>
         Doc::NTriples => RdfFormat::NTriples,
         Doc::RdfXml => RdfFormat::RdfXml,
     };
-    let io = |e: std::io::Error| Error::Io(e.to_string());
     let mut ser = RdfSerializer::from_format(format);
     if doc != Doc::NTriples {
         for (p, iri) in crate::rdf::prefixes(iris.base()) {
@@ -135,8 +134,8 @@ pub fn serialize(graph: &Graph, doc: Doc, iris: &Iris) -> Result<Vec<u8>, Error>
                 .map_err(|e| Error::Io(e.to_string()))?;
         }
         for (p, iri) in [
-            ("sh", "http://www.w3.org/ns/shacl#"),
-            ("ldp", "http://www.w3.org/ns/ldp#"),
+            ("sh", crate::rdf::vocab::sh::NS),
+            ("ldp", crate::rdf::vocab::ldp::NS),
             ("dcat", crate::rdf::ns::DCAT),
             ("void", crate::rdf::ns::VOID),
         ] {
@@ -147,9 +146,9 @@ pub fn serialize(graph: &Graph, doc: Doc, iris: &Iris) -> Result<Vec<u8>, Error>
     }
     let mut w = ser.for_writer(Vec::new());
     for t in sorted(graph) {
-        w.serialize_triple(t).map_err(io)?;
+        w.serialize_triple(t)?;
     }
-    w.finish().map_err(io)
+    w.finish().map_err(Error::from)
 }
 
 /// Triples in a stable order: by subject, `rdf:type` first, then predicate

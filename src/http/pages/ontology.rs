@@ -2,13 +2,11 @@
 //! its IRI's fragment names), the SKOS schemes and the SHACL shapes.
 
 use super::{Doc, layout};
-use crate::rdf::{Iris, ns};
+use crate::rdf::Iris;
+use crate::rdf::vocab::{dcterms, owl, sh, skos};
 use maud::{Markup, html};
 use oxigraph::model::vocab::{rdf, rdfs};
 use oxigraph::model::{Graph, NamedNodeRef, NamedOrBlankNodeRef, TermRef};
-
-const OWL: &str = "http://www.w3.org/2002/07/owl#";
-const SH: &str = "http://www.w3.org/ns/shacl#";
 
 fn named(t: TermRef<'_>) -> Option<&str> {
     match t {
@@ -17,8 +15,7 @@ fn named(t: TermRef<'_>) -> Option<&str> {
     }
 }
 
-fn literal(graph: &Graph, s: NamedOrBlankNodeRef<'_>, p: &str) -> Option<String> {
-    let p = NamedNodeRef::new_unchecked(p);
+fn literal(graph: &Graph, s: NamedOrBlankNodeRef<'_>, p: NamedNodeRef<'_>) -> Option<String> {
     graph
         .objects_for_subject_predicate(s, p)
         .filter_map(|o| match o {
@@ -28,8 +25,7 @@ fn literal(graph: &Graph, s: NamedOrBlankNodeRef<'_>, p: &str) -> Option<String>
         .min()
 }
 
-fn iris_of(graph: &Graph, s: NamedOrBlankNodeRef<'_>, p: &str) -> Vec<String> {
-    let p = NamedNodeRef::new_unchecked(p);
+fn iris_of(graph: &Graph, s: NamedOrBlankNodeRef<'_>, p: NamedNodeRef<'_>) -> Vec<String> {
     let mut v: Vec<String> = graph
         .objects_for_subject_predicate(s, p)
         .filter_map(|o| named(o).map(str::to_string))
@@ -38,8 +34,7 @@ fn iris_of(graph: &Graph, s: NamedOrBlankNodeRef<'_>, p: &str) -> Vec<String> {
     v
 }
 
-fn subjects_of_type<'a>(graph: &'a Graph, class: &str) -> Vec<NamedOrBlankNodeRef<'a>> {
-    let class = NamedNodeRef::new_unchecked(class);
+fn subjects_of_type<'a>(graph: &'a Graph, class: NamedNodeRef<'_>) -> Vec<NamedOrBlankNodeRef<'a>> {
     let mut v: Vec<NamedOrBlankNodeRef<'a>> = graph
         .subjects_for_predicate_object(rdf::TYPE, class)
         .collect();
@@ -73,7 +68,7 @@ fn term_link(iri: &str, iris: &Iris) -> Markup {
 /// Render the ontology document.
 pub fn render(graph: &Graph, iris: &Iris) -> String {
     let ours = format!("{}ontology#", iris.base());
-    let terms = |class: &str| -> Vec<(String, NamedOrBlankNodeRef<'_>)> {
+    let terms = |class: NamedNodeRef<'_>| -> Vec<(String, NamedOrBlankNodeRef<'_>)> {
         subjects_of_type(graph, class)
             .into_iter()
             .filter_map(|s| match s {
@@ -84,9 +79,9 @@ pub fn render(graph: &Graph, iris: &Iris) -> String {
             })
             .collect()
     };
-    let classes = terms(&format!("{OWL}Class"));
-    let mut properties = terms(&format!("{OWL}ObjectProperty"));
-    properties.extend(terms(&format!("{OWL}DatatypeProperty")));
+    let classes = terms(owl::CLASS);
+    let mut properties = terms(owl::OBJECT_PROPERTY);
+    properties.extend(terms(owl::DATATYPE_PROPERTY));
     properties.sort_by(|a, b| a.0.cmp(&b.0));
     // Every other term of ours (SPARQL functions, …), so each one resolves
     // to an anchor here whatever its type.
@@ -107,23 +102,22 @@ pub fn render(graph: &Graph, iris: &Iris) -> String {
         }
     }
     others.sort_by(|a, b| a.0.cmp(&b.0));
-    let schemes = subjects_of_type(graph, &format!("{}ConceptScheme", ns::SKOS));
-    let shapes = subjects_of_type(graph, &format!("{SH}NodeShape"));
-    let label = |s: NamedOrBlankNodeRef<'_>| literal(graph, s, rdfs::LABEL.as_str());
-    let comment = |s: NamedOrBlankNodeRef<'_>| literal(graph, s, rdfs::COMMENT.as_str());
+    let schemes = subjects_of_type(graph, skos::CONCEPT_SCHEME);
+    let shapes = subjects_of_type(graph, sh::NODE_SHAPE);
+    let label = |s: NamedOrBlankNodeRef<'_>| literal(graph, s, rdfs::LABEL);
+    let comment = |s: NamedOrBlankNodeRef<'_>| literal(graph, s, rdfs::COMMENT);
     let ontology_iri = format!("{}ontology", iris.base());
     let title = literal(
         graph,
         NamedOrBlankNodeRef::NamedNode(NamedNodeRef::new_unchecked(&ontology_iri)),
-        &format!("{}title", ns::DCTERMS),
+        dcterms::TITLE,
     )
     .unwrap_or_else(|| "Palermo vocabulary".into());
     let description = literal(
         graph,
         NamedOrBlankNodeRef::NamedNode(NamedNodeRef::new_unchecked(&ontology_iri)),
-        &format!("{}description", ns::DCTERMS),
+        dcterms::DESCRIPTION,
     );
-    let in_scheme = format!("{}inScheme", ns::SKOS);
     let head = html! {
         link rel="canonical" href=(ontology_iri);
         @for d in Doc::RDF {
@@ -148,7 +142,7 @@ pub fn render(graph: &Graph, iris: &Iris) -> String {
                 dd {
                     (label(*s).unwrap_or_default())
                     @if let Some(c) = comment(*s) { ". " (c) }
-                    @let supers = iris_of(graph, *s, rdfs::SUB_CLASS_OF.as_str());
+                    @let supers = iris_of(graph, *s, rdfs::SUB_CLASS_OF);
                     @if !supers.is_empty() {
                         br; span.meta { "Subclass of " @for (i, sc) in supers.iter().enumerate() { @if i > 0 { ", " } (term_link(sc, iris)) } }
                     }
@@ -162,8 +156,8 @@ pub fn render(graph: &Graph, iris: &Iris) -> String {
                 dd {
                     (label(*s).unwrap_or_default())
                     @if let Some(c) = comment(*s) { ". " (c) }
-                    @let domain = iris_of(graph, *s, rdfs::DOMAIN.as_str());
-                    @let range = iris_of(graph, *s, rdfs::RANGE.as_str());
+                    @let domain = iris_of(graph, *s, rdfs::DOMAIN);
+                    @let range = iris_of(graph, *s, rdfs::RANGE);
                     @if !domain.is_empty() || !range.is_empty() {
                         br; span.meta {
                             @for d in &domain { "Domain " (term_link(d, iris)) " " }
@@ -181,7 +175,7 @@ pub fn render(graph: &Graph, iris: &Iris) -> String {
                     dd {
                         (label(*s).unwrap_or_default())
                         @if let Some(c) = comment(*s) { ". " (c) }
-                        @let types = iris_of(graph, *s, rdf::TYPE.as_str());
+                        @let types = iris_of(graph, *s, rdf::TYPE);
                         @if !types.is_empty() {
                             br; span.meta { "A " @for (i, t) in types.iter().enumerate() { @if i > 0 { ", " } (term_link(t, iris)) } }
                         }
@@ -195,16 +189,16 @@ pub fn render(graph: &Graph, iris: &Iris) -> String {
                 @let iri = s.to_string();
                 @let iri = iri.trim_matches(|c| c == '<' || c == '>');
                 @let path = iri.strip_prefix(iris.base()).map(|p| format!("/{p}")).unwrap_or_else(|| iri.to_string());
-                @let n = graph.subjects_for_predicate_object(NamedNodeRef::new_unchecked(&in_scheme), match s { NamedOrBlankNodeRef::NamedNode(n) => TermRef::NamedNode(*n), _ => TermRef::NamedNode(rdf::NIL) }).count();
-                li { a href=(path) { (literal(graph, *s, &format!("{}prefLabel", ns::SKOS)).unwrap_or_else(|| iri.to_string())) } " (" (n) " concepts)" }
+                @let n = graph.subjects_for_predicate_object(skos::IN_SCHEME, match s { NamedOrBlankNodeRef::NamedNode(n) => TermRef::NamedNode(*n), _ => TermRef::NamedNode(rdf::NIL) }).count();
+                li { a href=(path) { (literal(graph, *s, skos::PREF_LABEL).unwrap_or_else(|| iri.to_string())) } " (" (n) " concepts)" }
             }
         }
         h2 id="shapes" { "Shapes" }
         p { "SHACL shapes every record, agent and concept of the catalogue conforms to." }
         ul.plain {
             @for s in &shapes {
-                @let targets = iris_of(graph, *s, &format!("{SH}targetClass"));
-                @let n = graph.objects_for_subject_predicate(*s, NamedNodeRef::new_unchecked(&format!("{SH}property"))).count();
+                @let targets = iris_of(graph, *s, sh::TARGET_CLASS);
+                @let n = graph.objects_for_subject_predicate(*s, sh::PROPERTY).count();
                 li {
                     code { (s.to_string().trim_matches(|c| c == '<' || c == '>').rsplit('#').next().unwrap_or_default()) }
                     @for t in &targets { ": targets " (term_link(t, iris)) }

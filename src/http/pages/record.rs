@@ -50,23 +50,6 @@ pub fn style_name(style: &str) -> &str {
     }
 }
 
-/// Human label of a record kind.
-pub fn kind_name(kind: RecordKind) -> &'static str {
-    match kind {
-        RecordKind::Report => "Report",
-        RecordKind::PolicyBrief => "Policy brief",
-        RecordKind::IssuePaper => "Issue paper",
-        RecordKind::Manual => "Manual",
-        RecordKind::Toolkit => "Toolkit",
-        RecordKind::Article => "Article",
-        RecordKind::Book => "Book",
-        RecordKind::ModelLaw => "Model law",
-        RecordKind::AudioVisual => "Audiovisual material",
-        RecordKind::Chapter => "Book chapter",
-        RecordKind::Document => "Document",
-    }
-}
-
 /// Reports in Zotero's sense: what gets `citation_technical_report_institution`.
 pub fn is_report(kind: RecordKind) -> bool {
     CitationType::from(kind) == CitationType::Report
@@ -74,8 +57,8 @@ pub fn is_report(kind: RecordKind) -> bool {
 
 /// The schema.org type of a kind (local name), as `rdf::mapping` maps it.
 pub fn schema_type(kind: RecordKind) -> String {
-    let (_, schema) = crate::rdf::mapping::kind_classes(kind);
-    schema
+    let (_, schema_type) = crate::rdf::mapping::kind_classes(kind);
+    schema_type
         .as_str()
         .rsplit('/')
         .next()
@@ -368,7 +351,7 @@ impl Landing<'_> {
             // Dublin Core. Coverage stays out: Zotero files DC.coverage as
             // an archive location, and our countries are subjects' places.
             link rel="schema.DC" href="http://purl.org/dc/elements/1.1/";
-            link rel="schema.DCTERMS" href="http://purl.org/dc/terms/";
+            link rel="schema.DCTERMS" href=(crate::rdf::ns::DCTERMS);
             meta name="DC.title" content=(r.title);
             @for a in cited_authors(r) {
                 meta name="DC.creator" content=(inverted_name(a));
@@ -429,7 +412,7 @@ impl Landing<'_> {
             article {
                 h1 { (r.title) }
                 p.meta {
-                    (kind_name(r.kind))
+                    (r.kind.label())
                     @if let Some(y) = r.year { " · " (y) }
                 }
                 @let by = cited_authors(r);

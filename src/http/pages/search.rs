@@ -250,7 +250,7 @@ fn hits(index: &SearchIndex, params: &Params, results: &SearchResults) -> Markup
 fn hit_item(index: &SearchIndex, hit: &Hit) -> Markup {
     let mut meta = Vec::new();
     if let Some(k) = hit.kind {
-        meta.push(crate::search::kind_label(k).to_string());
+        meta.push(k.title_label().to_string());
     }
     if let Some(y) = hit.year {
         meta.push(y.to_string());
