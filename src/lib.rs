@@ -23,5 +23,6 @@ pub mod stats;
 pub mod store;
 pub mod synthetic;
 pub mod update;
+pub mod wire;
 
 pub use error::Error;

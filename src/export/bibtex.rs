@@ -813,7 +813,7 @@ mod tests {
             "APA's n.d., lettered per cited author (the title when there is none)"
         );
         assert!(years(false).is_empty(), "biblatex gets no invented year");
-        assert_eq!(crate::export::csljson::year_in("n.d.-b"), None);
+        assert_eq!(crate::wire::csl::year_in("n.d.-b"), None);
     }
 
     #[test]

@@ -29,6 +29,8 @@ use crate::rdf::Iris;
 use crate::record::{Agent, Record, RecordKind};
 use std::io::{self, Write};
 
+pub use crate::wire::ris::RisRecord;
+
 /// The `TY` of a kind (see the table in `export`).
 pub fn ris_type(kind: RecordKind) -> &'static str {
     RisType::from(CitationType::from(kind)).as_str()
@@ -46,32 +48,13 @@ pub fn author_value(agent: &Agent) -> String {
     }
 }
 
-/// One RIS record: its tags and values, in order.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct RisRecord {
-    pub tags: Vec<(String, String)>,
-}
-
+/// Writing a tag: one line, and nothing for an empty value.
 impl RisRecord {
     fn push(&mut self, tag: &str, value: &str) {
         let value = one_line(value);
         if !value.is_empty() {
             self.tags.push((tag.to_string(), value));
         }
-    }
-
-    /// Values of a tag, in order.
-    pub fn values<'a>(&'a self, tag: &str) -> impl Iterator<Item = &'a str> + use<'a> {
-        let tag = tag.to_string();
-        self.tags
-            .iter()
-            .filter(move |(t, _)| *t == tag)
-            .map(|(_, v)| v.as_str())
-    }
-
-    /// The first value of the first of `tags` that has one.
-    pub fn first(&self, tags: &[&str]) -> Option<&str> {
-        tags.iter().find_map(|t| self.values(t).next())
     }
 }
 

@@ -162,7 +162,7 @@ fn record(entry: &Entry, iris: &Iris) -> Result<Record, String> {
     let title = field(entry, "title").ok_or("has no title")?;
     let year = field(entry, "year")
         .or_else(|| field(entry, "date"))
-        .and_then(|y| crate::export::csljson::year_in(&y));
+        .and_then(|y| crate::wire::csl::year_in(&y));
     let authors = names(entry, "author");
     let org_authors: Vec<Agent> = authors.iter().filter(|a| !a.is_person()).cloned().collect();
     let mut publishers = Vec::new();

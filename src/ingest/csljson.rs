@@ -4,12 +4,12 @@
 //! Our own `custom` data, when present, restores what CSL cannot carry.
 
 use super::ParseError;
-use crate::export::csljson::{CslItem, CslName, CslType};
 use crate::export::{apply_keywords, id_from_url, kind_from_label, language_codes};
 use crate::normalize::agents::organization;
 use crate::normalize::clean_space;
 use crate::rdf::Iris;
 use crate::record::{Agent, Container, Provenance, Record, RecordKind};
+use crate::wire::csl::{CslItem, CslName, CslType};
 use serde::Deserialize;
 
 /// A file holds an array of items, or (Crossref's answer for one DOI) one.

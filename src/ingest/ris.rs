@@ -8,14 +8,14 @@
 //! portal's author lines (organisation words, "Given Family").
 
 use super::ParseError;
-use crate::export::csljson::year_in;
-use crate::export::ris::RisRecord;
 use crate::export::types::CitationType;
 use crate::export::{apply_keywords, id_from_url, kind_from_label, language_codes};
 use crate::normalize::agents::{organization, parse_name};
 use crate::normalize::{clean_space, controls_to_spaces};
 use crate::rdf::Iris;
 use crate::record::{Agent, Container, Provenance, Record, RecordKind};
+use crate::wire::csl::year_in;
+use crate::wire::ris::RisRecord;
 
 /// A tag line: two uppercase letters or digits, two spaces, a hyphen.
 fn tag_line(line: &str) -> Option<(&str, &str)> {
