@@ -156,6 +156,16 @@ impl Store {
     }
 }
 
+/// Run store work off the async threads (store calls block); a panic in it
+/// is this call's error.
+pub async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, Error> + Send + 'static,
+) -> Result<T, Error> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| Error::internal("task failed", e))?
+}
+
 /// The RDF dataset a query is evaluated against.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub enum Dataset {

@@ -152,7 +152,7 @@ pub fn render(accept: Option<&str>, mut response: Response) -> Response {
             crate::media::HTML_UTF8,
             super::pages::error_page(report.heading, &report.message, report.page).into_string(),
         ))
-    } else if prefers(accept, "application", "json") {
+    } else if prefers(accept, crate::media::JSON) {
         let json = serde_json::json!({ "error": report.message, "status": status.as_u16() });
         Some((crate::media::JSON, json.to_string()))
     } else {

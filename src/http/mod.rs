@@ -168,32 +168,33 @@ impl AppState {
     /// Shared state; fails when `styles_dir` holds an unreadable style.
     pub fn try_new(store: Store, config: Config) -> Result<Self, Error> {
         let styles = crate::export::formatted::Styles::new(config.styles_dir.as_deref(), 50_000)?;
-        Ok(AppState(Arc::new(Shared {
-            search: crate::search::SearchIndex::for_serving(&store, &config.iris)?,
-            store,
-            query_slots: Arc::new(tokio::sync::Semaphore::new(
-                config.max_concurrent_queries.max(1),
-            )),
-            long_query_slots: Arc::new(tokio::sync::Semaphore::new(config.max_long_queries.max(1))),
-            store_counts: metrics::StoreCounts::default(),
-            exporter: crate::export::Exporter::with_styles(config.iris.clone(), styles),
-            cache: cache::ResponseCache::new(cache::DEFAULT_BUDGET),
-            warmer: warm::Warmer::default(),
-            config: Arc::new(config),
-        })))
+        let search = crate::search::SearchIndex::for_serving(&store, &config.iris)?;
+        let exporter = crate::export::Exporter::with_styles(config.iris.clone(), styles);
+        Ok(Self::assemble(store, config, search, exporter))
     }
 
     /// Shared state with hayagriva's archived styles only.
     pub fn new(store: Store, config: Config) -> Self {
+        let search = crate::search::SearchIndex::build_or_unavailable(&store, &config.iris);
+        let exporter = crate::export::Exporter::new(config.iris.clone());
+        Self::assemble(store, config, search, exporter)
+    }
+
+    fn assemble(
+        store: Store,
+        config: Config,
+        search: crate::search::SearchIndex,
+        exporter: crate::export::Exporter,
+    ) -> Self {
         AppState(Arc::new(Shared {
-            search: crate::search::SearchIndex::build_or_unavailable(&store, &config.iris),
+            search,
             store,
             query_slots: Arc::new(tokio::sync::Semaphore::new(
                 config.max_concurrent_queries.max(1),
             )),
             long_query_slots: Arc::new(tokio::sync::Semaphore::new(config.max_long_queries.max(1))),
             store_counts: metrics::StoreCounts::default(),
-            exporter: crate::export::Exporter::new(config.iris.clone()),
+            exporter,
             cache: cache::ResponseCache::new(cache::DEFAULT_BUDGET),
             warmer: warm::Warmer::default(),
             config: Arc::new(config),

@@ -163,13 +163,14 @@ pub fn choose<T: Offer>(
 
 /// True when a browser asks for a page: HTML explicitly preferred.
 pub fn wants_html(accept: Option<&str>) -> bool {
-    prefers(accept, "text", "html")
+    prefers(accept, crate::media::HTML)
 }
 
-/// True when the client names `kind/subtype` and prefers nothing it names
+/// True when the client names `media_type` and prefers nothing it names
 /// over it (wildcards aside): an explicit preference, never a default.
-pub fn prefers(accept: Option<&str>, kind: &str, subtype: &str) -> bool {
+pub fn prefers(accept: Option<&str>, media_type: &str) -> bool {
     let Some(a) = accept else { return false };
+    let (kind, subtype) = media_type.split_once('/').unwrap_or((media_type, ""));
     let ranges = parse_accept(a);
     let this = |r: &Range| r.kind == kind && r.subtype == subtype;
     let wanted = ranges.iter().find(|r| this(r)).map(|r| r.q);
@@ -244,11 +245,10 @@ mod tests {
         assert!(!wants_html(Some("application/sparql-results+json")));
         assert!(!wants_html(Some("*/*")));
         assert!(!wants_html(None));
-        assert!(prefers(Some("application/json"), "application", "json"));
+        assert!(prefers(Some("application/json"), crate::media::JSON));
         assert!(!prefers(
             Some("application/ld+json, application/json;q=0.5"),
-            "application",
-            "json"
+            crate::media::JSON
         ));
     }
 }

@@ -6,7 +6,6 @@
 //! answers 5xx.
 
 use super::AppState;
-use crate::error::Error;
 use crate::oai::args::{ErrorCode, OaiError};
 use crate::oai::{Provider, Settings};
 use axum::Extension;
@@ -56,11 +55,9 @@ pub async fn oai(
         .oai_requests
         .get_or_create(&crate::metrics::Verb { verb })
         .inc();
-    let answer = tokio::task::spawn_blocking(move || provider.respond(&pairs, now)).await;
-    match answer {
-        Ok(Ok(doc)) => xml(doc),
-        Ok(Err(e)) => e.into_response(),
-        Err(e) => Error::Io(format!("OAI-PMH request failed: {e}")).into_response(),
+    match crate::store::blocking(move || provider.respond(&pairs, now)).await {
+        Ok(doc) => xml(doc),
+        Err(e) => e.into_response(),
     }
 }
 

@@ -184,14 +184,7 @@ pub fn parse_modified(value: &str) -> Option<OffsetDateTime> {
         .filter(|t| (0..=9999).contains(&t.year()))
 }
 
-/// Run store work off the async threads (store calls block).
-pub async fn blocking<T: Send + 'static>(
-    f: impl FnOnce() -> Result<T, Error> + Send + 'static,
-) -> Result<T, Error> {
-    tokio::task::spawn_blocking(f)
-        .await
-        .map_err(|e| Error::internal("task failed", e))?
-}
+pub use crate::store::blocking;
 
 /// Split `{id}.{ext}` (ids never hold dots).
 pub fn split_extension(raw: &str) -> (&str, Option<&str>) {

@@ -422,12 +422,11 @@ async fn evaluate(
     permit: tokio::sync::OwnedSemaphorePermit,
 ) -> Result<Serialised, Error> {
     let state = state.clone();
-    tokio::task::spawn_blocking(move || {
+    crate::store::blocking(move || {
         let _permit = permit;
         evaluate_here(&state, parsed, &dataset, target, timeout)
     })
     .await
-    .map_err(|e| Error::internal("query task failed", e))?
 }
 
 /// One evaluation on the calling thread, cut off after `timeout`; a panic

@@ -35,6 +35,7 @@ use crate::rdf::schemes::{CATEGORIES, COUNTRIES, REGIONS};
 use crate::rdf::vocab::{dcterms, prov};
 use crate::record::{Container, Provenance, Record, RecordKind};
 use crate::store::Store;
+use crate::store::blocking;
 use oxigraph::model::vocab::{rdf, xsd};
 use oxigraph::model::{GraphNameRef, Literal, NamedNode, NamedNodeRef, Quad, Term};
 use serde::Serialize;
@@ -434,14 +435,6 @@ async fn harvest_once(
     })
     .await?;
     Ok(report)
-}
-
-async fn blocking<T: Send + 'static>(
-    f: impl FnOnce() -> Result<T, Error> + Send + 'static,
-) -> Result<T, Error> {
-    tokio::task::spawn_blocking(f)
-        .await
-        .map_err(|e| Error::internal("harvest task failed", e))?
 }
 
 /// The repository failed or answered what is not OAI-PMH: upstream's
