@@ -4,13 +4,10 @@
 
 use crate::error::Error;
 use crate::rdf::Iris;
-use crate::rdf::vocab::dcterms;
+use crate::rdf::meta::{Touched, touch};
 use crate::store::Store;
 use oxigraph::io::{RdfFormat, RdfParser};
-use oxigraph::model::vocab::{rdf, xsd};
-use oxigraph::model::{
-    GraphName, GraphNameRef, Literal, NamedNode, NamedNodeRef, NamedOrBlankNode, Quad, Term,
-};
+use oxigraph::model::{GraphName, GraphNameRef, NamedNode, NamedOrBlankNode, Quad, Term};
 use oxigraph::sparql::{QueryResults, SparqlEvaluator};
 use oxigraph::store::Transaction;
 use spargebra::algebra::GraphPattern;
@@ -18,16 +15,6 @@ use spargebra::term::{GroundTermPattern, TermPattern};
 use spargebra::{GraphUpdateOperation, SparqlParser};
 use std::collections::BTreeSet;
 use time::OffsetDateTime;
-use time::format_description::well_known::Rfc3339;
-
-/// What a write did, for the response and the logs.
-#[derive(Debug, Default, serde::Serialize)]
-pub struct WriteReport {
-    /// Records whose triples the write touched (now re-stamped).
-    pub records: Vec<String>,
-    /// Of those, the ones no graph describes any more (now marked deleted).
-    pub deleted: Vec<String>,
-}
 
 /// Run a SPARQL 1.1 Update. Syntax errors are 400s that say where the problem is.
 pub fn sparql_update(
@@ -35,7 +22,7 @@ pub fn sparql_update(
     iris: &Iris,
     text: &str,
     now: OffsetDateTime,
-) -> Result<WriteReport, Error> {
+) -> Result<Touched, Error> {
     crate::guard::check_depth(text)?;
     let update = SparqlParser::new()
         .with_base_iri(iris.base())
@@ -87,7 +74,7 @@ pub fn graph_store_write(
     mode: GraphWrite,
     body: Option<(&[u8], RdfFormat)>,
     now: OffsetDateTime,
-) -> Result<WriteReport, Error> {
+) -> Result<Touched, Error> {
     if let GraphName::NamedNode(g) = &graph
         && iris.is_system_graph(g.as_str())
     {
@@ -291,77 +278,4 @@ fn ground_subject(t: &GroundTermPattern) -> Subject {
         GroundTermPattern::Variable(v) => Subject::Var(v.clone()),
         _ => Subject::Other,
     }
-}
-
-/// Make `object` the one value of `subject predicate` in `graph`.
-pub(crate) fn set_value(
-    tx: &mut Transaction<'_>,
-    subject: &NamedNode,
-    predicate: NamedNodeRef<'_>,
-    object: Term,
-    graph: &GraphName,
-) -> Result<(), Error> {
-    let old: Vec<Quad> = tx
-        .quads_for_pattern(
-            Some(subject.as_ref().into()),
-            Some(predicate),
-            None,
-            Some(GraphNameRef::from(graph)),
-        )
-        .collect::<Result<_, _>>()?;
-    for q in &old {
-        tx.remove(q);
-    }
-    tx.insert(&Quad::new(
-        subject.clone(),
-        predicate,
-        object,
-        graph.clone(),
-    ));
-    Ok(())
-}
-
-/// `now` as the `xsd:dateTime` Palermo stamps, in whole seconds (OAI-PMH
-/// granularity).
-pub(crate) fn timestamp(now: OffsetDateTime) -> Result<Literal, Error> {
-    Ok(Literal::new_typed_literal(
-        now.replace_nanosecond(0)
-            .unwrap_or(now)
-            .format(&Rfc3339)
-            .map_err(|e| Error::Io(e.to_string()))?,
-        xsd::DATE_TIME,
-    ))
-}
-
-/// Stamp changed records and mark the ones that are gone.
-///
-/// Shared by every writer (imports, harvests, updates), so the meta graph
-/// follows one rule: a touched record gets `now`, and is marked deleted
-/// exactly when no graph but the meta graph types it any more.
-pub(crate) fn touch(
-    tx: &mut Transaction<'_>,
-    iris: &Iris,
-    ids: &BTreeSet<String>,
-    now: OffsetDateTime,
-) -> Result<WriteReport, Error> {
-    let stamp = timestamp(now)?;
-    let meta = iris.meta_graph();
-    let deleted = iris.vocab("deleted");
-    let mut report = WriteReport::default();
-    for id in ids {
-        let s = iris.record(id);
-        set_value(tx, &s, dcterms::MODIFIED, stamp.clone().into(), &meta)?;
-        let typed = tx.quads_for_pattern(Some(s.as_ref().into()), Some(rdf::TYPE), None, None);
-        let alive =
-            itertools::process_results(typed, |mut quads| quads.any(|q| q.graph_name != meta))?;
-        let mark = Quad::new(s, deleted.clone(), Literal::from(true), meta.clone());
-        if alive {
-            tx.remove(&mark);
-        } else {
-            tx.insert(&mark);
-            report.deleted.push(id.clone());
-        }
-        report.records.push(id.clone());
-    }
-    Ok(report)
 }

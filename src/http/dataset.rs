@@ -10,7 +10,7 @@ use crate::error::Error;
 use crate::oai::xml::Xml;
 use crate::rdf::describe::{self, Kind};
 use crate::rdf::vocab::{self, dcat, dcterms, foaf, sd};
-use crate::rdf::{Iris, ns, read};
+use crate::rdf::{Iris, meta, ns, read};
 use crate::store::Store;
 use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
@@ -148,7 +148,7 @@ pub fn void_graph(store: &Store, iris: &Iris, timeout: Duration) -> Result<Graph
     ] {
         add(&ds, dcat::KEYWORD, en(k).into());
     }
-    if let Some(m) = describe::last_modified(store.oxigraph(), iris)? {
+    if let Some(m) = meta::last_modified(store.oxigraph(), iris)? {
         add(
             &ds,
             dcterms::MODIFIED,
@@ -300,7 +300,7 @@ pub async fn void(
     let built = blocking(move || {
         let graph = void_graph(&store, &iris, timeout)?;
         let body = pages::serialize(&graph, doc, &iris)?;
-        let modified = describe::last_modified(store.oxigraph(), &iris)?;
+        let modified = meta::last_modified(store.oxigraph(), &iris)?;
         let content_type = if browser && doc == Doc::Turtle {
             crate::media::PLAIN_UTF8.into()
         } else {
@@ -350,7 +350,7 @@ pub fn write_dump<W: Write>(store: &Store, iris: &Iris, quads: bool, w: W) -> Re
 
 fn dump(state: &AppState, quads: bool) -> Result<Response, Error> {
     let (store, iris) = (state.store.clone(), state.config.iris.clone());
-    let modified = describe::last_modified(state.store.oxigraph(), &iris)?;
+    let modified = meta::last_modified(state.store.oxigraph(), &iris)?;
     let body = streamed(CHUNK, move |writer| {
         write_dump(&store, &iris, quads, writer)?;
         Ok(())
@@ -403,7 +403,7 @@ fn sitemap_urls(store: &Store, iris: &Iris) -> Result<Vec<(String, Option<String
         (format!("{base}query"), None),
     ];
     for id in read::record_ids(ox, iris)? {
-        let modified = read::modified(ox, iris, &id)?;
+        let modified = meta::modified(ox, iris, &id)?;
         urls.push((iris.record(&id).into_string(), modified));
     }
     for kind in Kind::ALL {

@@ -11,9 +11,9 @@ use super::plumbing::{
     Representation, blocking, parse_modified, query_param, split_extension, valid_key,
 };
 use crate::error::Error;
-use crate::rdf::Iris;
 use crate::rdf::describe::{self, Kind};
 use crate::rdf::vocab::{dcterms, foaf, owl, schema, skos};
+use crate::rdf::{Iris, meta};
 use crate::store::Store;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, Method, header};
@@ -72,7 +72,7 @@ pub async fn index(
     let (store, iris) = (state.store.clone(), state.config.iris.clone());
     let built = blocking(move || {
         let ox = store.oxigraph();
-        let modified = describe::last_modified(ox, &iris)?;
+        let modified = meta::last_modified(ox, &iris)?;
         let body = if doc == Doc::Html {
             index_page(&store, &iris, kind)?.into_bytes()
         } else {
@@ -175,7 +175,7 @@ pub async fn resource(
         let Some(graph) = describe::resource(ox, &iris, &iri)? else {
             return Ok(None);
         };
-        let modified = describe::last_modified(ox, &iris)?;
+        let modified = meta::last_modified(ox, &iris)?;
         let body = if doc == Doc::Html {
             resource_page(&store, &iris, kind, &k, &iri)?.into_bytes()
         } else {

@@ -7,7 +7,7 @@ use super::negotiate::choose;
 use super::pages::{self, Doc};
 use super::plumbing::{Representation, blocking, parse_modified, query_param};
 use crate::error::Error;
-use crate::rdf::describe;
+use crate::rdf::{describe, meta};
 use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, Method, header};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -28,7 +28,7 @@ async fn answer(
             Doc::Html => pages::ontology::render(&graph, &iris).into_bytes(),
             d => pages::serialize(&graph, d, &iris)?,
         };
-        let modified = describe::last_modified(ox, &iris)?;
+        let modified = meta::last_modified(ox, &iris)?;
         let mut rep = Representation::new(doc.content_type(), body)
             .modified(modified.as_deref().and_then(parse_modified));
         if suffix {

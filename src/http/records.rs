@@ -14,7 +14,7 @@ use super::plumbing::{
 use crate::error::Error;
 use crate::export::{ExportOptions, Format};
 use crate::oai::xml::Xml;
-use crate::rdf::{Iris, describe, read};
+use crate::rdf::{Iris, describe, meta, read};
 use crate::record::Record;
 use crate::store::Store;
 use axum::extract::{Path, RawQuery, State};
@@ -182,9 +182,9 @@ fn load(
         return Ok(None);
     };
     // The store-wide fallback scans every date: only for records without one.
-    let modified = match read::modified(ox, iris, id)? {
+    let modified = match meta::modified(ox, iris, id)? {
         Some(m) => Some(m),
-        None => describe::last_modified(ox, iris)?,
+        None => meta::last_modified(ox, iris)?,
     };
     let graph = if rdf {
         describe::record(ox, iris, id)?
@@ -247,7 +247,7 @@ async fn missing(state: &AppState, id: &str, suggest: bool) -> Failure {
         id.to_string(),
     );
     let found = blocking(move || {
-        let gone = valid_key(&key) && describe::deleted(store.oxigraph(), &iris, &key)?;
+        let gone = valid_key(&key) && meta::deleted(store.oxigraph(), &iris, &key)?;
         let similar = if suggest {
             similar_ids(&store, &iris, &key)?
         } else {

@@ -20,16 +20,14 @@
 //! step 3 runs again (it is idempotent). Nothing else writes while the
 //! import holds the store's lock, so no reader sees the steps in between.
 
-use super::{RecordSource, SourceBatch, source_description};
+use super::{RecordSource, SourceBatch};
 use crate::error::Error;
 use crate::rdf::mapping::{Mapper, Role};
-use crate::rdf::vocab::dcterms;
-use crate::rdf::{Iris, schemes};
+use crate::rdf::{Iris, meta, schemes};
 use crate::record::Record;
 use crate::report::{ImportReport, SourceReport};
 use crate::store::Store;
-use oxigraph::model::vocab::rdf;
-use oxigraph::model::{GraphNameRef, Literal, NamedNode, NamedOrBlankNode, Quad, Term};
+use oxigraph::model::{GraphNameRef, Literal, NamedNode, NamedOrBlankNode, Quad};
 use oxigraph::store::BulkLoader;
 use std::collections::HashSet;
 use time::OffsetDateTime;
@@ -43,20 +41,13 @@ const LOADER_MEMORY_MB: usize = 512;
 /// and no description in the meta graph. Only then does an import only add.
 pub fn is_new(store: &Store, iris: &Iris, graph: &NamedNode) -> Result<bool, Error> {
     let ox = store.oxigraph();
-    let meta = iris.meta_graph();
     let in_graph = any(ox.quads_for_pattern(
         None,
         None,
         None,
         Some(GraphNameRef::NamedNode(graph.as_ref())),
     ))?;
-    let described = any(ox.quads_for_pattern(
-        Some(graph.as_ref().into()),
-        None,
-        None,
-        Some(GraphNameRef::from(&meta)),
-    ))?;
-    Ok(!in_graph && !described)
+    Ok(!in_graph && !meta::describes(ox, iris, graph)?)
 }
 
 /// Whether a pattern matches at all (reads one quad at most).
@@ -111,7 +102,7 @@ pub fn import_stream(
             source.id
         )));
     }
-    let stamp = crate::update::timestamp(now)?;
+    let stamp = meta::stamp(now)?;
     let mut ids = super::Ids::new(store, iris, &[source.id.clone()].into())?;
     let mut report = ImportReport {
         bulk: true,
@@ -154,14 +145,7 @@ pub fn import_stream(
                     source.files.first().map_or("", |f| f.0.as_str())
                 )));
             }
-            loader.load_quads(source_description(
-                iris,
-                &source.id,
-                &source.title,
-                &source.files,
-                &graph,
-                Some(&stamp),
-            ))?;
+            loader.load_quads(source.meta().quads(iris, Some(&stamp)))?;
             Ok(())
         },
     )?;
@@ -189,17 +173,8 @@ fn run(
     stamp: &Literal,
     ingest: impl FnOnce(&mut BulkLoader<'_>) -> Result<(), Error>,
 ) -> Result<(), Error> {
-    let meta = iris.meta_graph();
-    let pending = iris.vocab("importPending");
     store.transaction(|tx| {
-        for graph in graphs {
-            tx.insert(&Quad::new(
-                graph.clone(),
-                pending.clone(),
-                stamp.clone(),
-                meta.clone(),
-            ));
-        }
+        meta::journal(tx, iris, graphs, stamp);
         Ok(())
     })?;
     failpoint("bulk-after-journal");
@@ -231,16 +206,9 @@ fn load(
             batch.records.iter().map(move |(r, _)| (graph.clone(), r))
         })
         .flat_map(|(graph, r)| quads_of.record(&graph, r));
-    let descriptions = batches.iter().flat_map(|batch| {
-        source_description(
-            iris,
-            &batch.id,
-            &batch.title,
-            &batch.files,
-            &iris.graph(&batch.id),
-            Some(stamp),
-        )
-    });
+    let descriptions = batches
+        .iter()
+        .flat_map(|batch| batch.meta().quads(iris, Some(stamp)));
     loader.load_quads(records.chain(descriptions))?;
     Ok(())
 }
@@ -267,12 +235,9 @@ impl<'a> NewQuads<'a> {
     fn record(&mut self, graph: &NamedNode, r: &Record) -> Vec<Quad> {
         let mut mapper = Mapper::new(self.iris, graph.clone().into());
         mapper.record(r, Role::Primary);
-        mapper.quads.push(Quad::new(
-            self.iris.record(&r.id),
-            dcterms::MODIFIED,
-            self.stamp.clone(),
-            self.iris.meta_graph(),
-        ));
+        mapper
+            .quads
+            .push(meta::stamp_quad(self.iris, &r.id, self.stamp));
         let mut quads = mapper.quads;
         let mut mapper = Mapper::new(self.iris, self.iris.vocab_graph());
         for a in r.agents() {
@@ -297,17 +262,7 @@ fn failpoint(name: &str) {
 /// Finish or drop every bulk import a crash interrupted. Cheap when there is
 /// none: one lookup of the journal predicate.
 pub fn recover(store: &Store, iris: &Iris) -> Result<(), Error> {
-    let meta = iris.meta_graph();
-    let pending = iris.vocab("importPending");
-    let entries: Vec<Quad> = store
-        .oxigraph()
-        .quads_for_pattern(
-            None,
-            Some(pending.as_ref()),
-            None,
-            Some(GraphNameRef::from(&meta)),
-        )
-        .collect::<Result<_, _>>()?;
+    let entries = meta::pending(store.oxigraph(), iris)?;
     if entries.is_empty() {
         return Ok(());
     }
@@ -324,7 +279,7 @@ pub fn recover(store: &Store, iris: &Iris) -> Result<(), Error> {
             ingested.push((graph.clone(), entry.object.clone()));
         }
     }
-    let stale = stale_meta(store, iris, &ingested)?;
+    let stale = meta::stale_after_ingest(store.oxigraph(), iris, &ingested)?;
     store.transaction(|tx| {
         for q in stale.iter().chain(&entries) {
             tx.remove(q);
@@ -337,56 +292,4 @@ pub fn recover(store: &Store, iris: &Iris) -> Result<(), Error> {
         }
         Ok(())
     })
-}
-
-/// Meta-graph quads that records of the ingested sources replace: the
-/// deletion mark of an id that is back, and its older change stamps. Only a
-/// deleted id can have them: ids alive in another source are refused before
-/// the import starts (`assign_ids`), so the deletion marks are the only
-/// place to look, not every record.
-fn stale_meta(
-    store: &Store,
-    iris: &Iris,
-    ingested: &[(NamedNode, Term)],
-) -> Result<Vec<Quad>, Error> {
-    if ingested.is_empty() {
-        return Ok(Vec::new());
-    }
-    let ox = store.oxigraph();
-    let meta = GraphNameRef::from(&iris.meta_graph()).into_owned();
-    let deleted = iris.vocab("deleted");
-    let marks: Vec<Quad> = ox
-        .quads_for_pattern(None, Some(deleted.as_ref()), None, Some(meta.as_ref()))
-        .collect::<Result<_, _>>()?;
-    let mut stale = Vec::new();
-    for mark in marks {
-        let NamedOrBlankNode::NamedNode(record) = &mark.subject else {
-            continue;
-        };
-        for (graph, current) in ingested {
-            let back = any(ox.quads_for_pattern(
-                Some(record.as_ref().into()),
-                Some(rdf::TYPE),
-                None,
-                Some(GraphNameRef::NamedNode(graph.as_ref())),
-            ))?;
-            if !back {
-                continue;
-            }
-            for q in ox.quads_for_pattern(
-                Some(record.as_ref().into()),
-                Some(dcterms::MODIFIED),
-                None,
-                Some(meta.as_ref()),
-            ) {
-                let q = q?;
-                if &q.object != current {
-                    stale.push(q);
-                }
-            }
-            stale.push(mark.clone());
-            break;
-        }
-    }
-    Ok(stale)
 }

@@ -13,13 +13,12 @@ use crate::normalize::places::{PlaceField, parse_places};
 use crate::normalize::reference::PastedReference;
 use crate::normalize::{clean_space, kind, short_slug, slug, title_key};
 use crate::rdf::mapping::{Mapper, Role};
-use crate::rdf::vocab::{dcat, dcterms, prov};
-use crate::rdf::{Iris, schemes};
+use crate::rdf::vocab::dcterms;
+use crate::rdf::{Iris, meta, schemes};
 use crate::record::{Agent, Container, Provenance, Record, RecordKind, Repair};
 use crate::report::{ImportReport, Merge, SourceReport};
 use crate::store::Store;
-use oxigraph::model::vocab::rdf;
-use oxigraph::model::{GraphName, GraphNameRef, Literal, NamedNode, NamedOrBlankNode, Quad, Term};
+use oxigraph::model::{GraphName, GraphNameRef, NamedNode, NamedOrBlankNode, Quad, Term};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use time::OffsetDateTime;
 
@@ -66,6 +65,17 @@ struct SourceBatch {
     mode: Mode,
 }
 
+impl SourceBatch {
+    /// The source as the meta graph describes it.
+    fn meta(&self) -> meta::Source<'_> {
+        meta::Source {
+            id: &self.id,
+            title: &self.title,
+            files: &self.files,
+        }
+    }
+}
+
 /// How an import changes its source's graph.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub enum Mode {
@@ -90,6 +100,17 @@ pub struct RecordSource {
     /// id keeps it, and the id must not belong to another source.
     pub records: Vec<Record>,
     pub mode: Mode,
+}
+
+impl RecordSource {
+    /// The source as the meta graph describes it.
+    fn meta(&self) -> meta::Source<'_> {
+        meta::Source {
+            id: &self.id,
+            title: &self.title,
+            files: &self.files,
+        }
+    }
 }
 
 /// Import records produced by another reader, with the same guarantees as
@@ -161,7 +182,7 @@ pub fn import_records_with(
                 ..SourceReport::default()
             });
         }
-        bulk::write(store, iris, &batches, &crate::update::timestamp(now)?)?;
+        bulk::write(store, iris, &batches, &meta::stamp(now)?)?;
         report.bulk = true;
         summarise(&batches, &mut report);
     } else {
@@ -802,7 +823,7 @@ fn write(
     now: OffsetDateTime,
     report: &mut ImportReport,
 ) -> Result<(), Error> {
-    let stamp = crate::update::timestamp(now)?;
+    let stamp = meta::stamp(now)?;
     let vocab = iris.vocab_graph();
 
     let mut vocab_quads = schemes::vocabulary_quads(iris);
@@ -883,8 +904,10 @@ fn write(
             let source_changed = !changed.is_empty();
             // Removed records are among `changed`: `touch` marks them
             // deleted only when no other source still holds them.
-            crate::update::touch(tx, iris, changed, now)?;
-            describe_source(tx, iris, batch, graph, source_changed.then_some(&stamp))?;
+            meta::touch(tx, iris, changed, now)?;
+            batch
+                .meta()
+                .describe(tx, iris, source_changed.then_some(&stamp))?;
         }
         remove_orphan_agents(tx, iris)?;
         Ok(())
@@ -930,108 +953,6 @@ fn summarise(batches: &[SourceBatch], report: &mut ImportReport) {
             }
         }
     }
-}
-
-/// The source and its files, in the meta graph (provenance targets).
-fn describe_source(
-    tx: &mut oxigraph::store::Transaction<'_>,
-    iris: &Iris,
-    batch: &SourceBatch,
-    graph: &NamedNode,
-    stamp: Option<&Literal>,
-) -> Result<(), Error> {
-    let meta = iris.meta_graph();
-    // Drop the old description of this source's files, keep its modified
-    // date unless the source changed.
-    let described = tx.quads_for_pattern(None, None, None, Some(GraphNameRef::from(&meta)));
-    let old: Vec<Quad> = itertools::process_results(described, |quads| {
-        quads
-            .filter(|q| match &q.subject {
-                NamedOrBlankNode::NamedNode(n) => {
-                    n.as_str().starts_with(&format!("{}#", graph.as_str()))
-                }
-                _ => false,
-            })
-            .collect()
-    })?;
-    for q in &old {
-        tx.remove(q);
-    }
-    let mut replaced = vec![dcterms::TITLE];
-    if stamp.is_some() {
-        replaced.push(dcterms::MODIFIED);
-    }
-    for p in replaced {
-        let old: Vec<Quad> = tx
-            .quads_for_pattern(
-                Some(graph.as_ref().into()),
-                Some(p),
-                None,
-                Some(GraphNameRef::from(&meta)),
-            )
-            .collect::<Result<_, _>>()?;
-        for q in &old {
-            tx.remove(q);
-        }
-    }
-    tx.extend(&source_description(
-        iris,
-        &batch.id,
-        &batch.title,
-        &batch.files,
-        graph,
-        stamp,
-    ));
-    Ok(())
-}
-
-/// The meta graph's description of a source and its files.
-fn source_description(
-    iris: &Iris,
-    id: &str,
-    title: &str,
-    files: &[(String, String)],
-    graph: &NamedNode,
-    stamp: Option<&Literal>,
-) -> Vec<Quad> {
-    let meta = iris.meta_graph();
-    let text = |v: &str| Literal::new_simple_literal(v);
-    let mut quads = vec![
-        Quad::new(graph.clone(), rdf::TYPE, prov::ENTITY, meta.clone()),
-        Quad::new(graph.clone(), rdf::TYPE, dcat::DATASET, meta.clone()),
-        Quad::new(graph.clone(), dcterms::TITLE, text(title), meta.clone()),
-    ];
-    if let Some(stamp) = stamp {
-        quads.push(Quad::new(
-            graph.clone(),
-            dcterms::MODIFIED,
-            stamp.clone(),
-            meta.clone(),
-        ));
-    }
-    for (path, file_title) in files {
-        let f = iris.source_file(id, crate::rdf::mapping::file_stem(path));
-        quads.push(Quad::new(f.clone(), rdf::TYPE, prov::ENTITY, meta.clone()));
-        quads.push(Quad::new(
-            f.clone(),
-            dcterms::TITLE,
-            text(file_title),
-            meta.clone(),
-        ));
-        quads.push(Quad::new(
-            f.clone(),
-            iris.vocab("file"),
-            text(path),
-            meta.clone(),
-        ));
-        quads.push(Quad::new(
-            f,
-            dcterms::IS_PART_OF,
-            graph.clone(),
-            meta.clone(),
-        ));
-    }
-    quads
 }
 
 /// Agents that no record names any more leave the vocabulary graph.

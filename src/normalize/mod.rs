@@ -58,6 +58,17 @@ pub fn short_slug(text: &str, max_words: usize, max_len: usize) -> String {
 
 /// Key used to decide that two titles name the same publication: case,
 /// accents, punctuation and spacing do not count.
+/// Eight hex digits of SHA-256: a short, stable tag for a longer key (a
+/// remote identifier, a harvest's endpoint and set), where a slug would be
+/// too long or would clash.
+pub fn short_hash(s: &str) -> String {
+    use sha2::Digest;
+    sha2::Sha256::digest(s.as_bytes())[..4]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
 pub fn title_key(title: &str) -> String {
     slug(title).replace('-', "")
 }

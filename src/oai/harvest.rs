@@ -29,17 +29,14 @@ use crate::error::Error;
 use crate::import::{Mode, RecordSource, import_records};
 use crate::normalize::agents::{organization, parse_name};
 use crate::normalize::languages::{LanguageValue, parse_language};
-use crate::normalize::{clean_space, kind, slug};
+use crate::normalize::{clean_space, kind, short_hash, slug};
 use crate::rdf::Iris;
+use crate::rdf::meta::{HarvestKey, HarvestRun};
 use crate::rdf::schemes::{CATEGORIES, COUNTRIES, REGIONS};
-use crate::rdf::vocab::{dcterms, prov};
 use crate::record::{Container, Provenance, Record, RecordKind};
 use crate::store::Store;
 use crate::store::blocking;
-use oxigraph::model::vocab::{rdf, xsd};
-use oxigraph::model::{GraphNameRef, Literal, NamedNode, NamedNodeRef, Quad, Term};
 use serde::Serialize;
-use sha2::Digest;
 use std::collections::BTreeMap;
 use std::fmt;
 use std::time::Duration;
@@ -211,7 +208,7 @@ async fn harvest_once(
         prefix: opts.prefix.clone(),
         ..HarvestReport::default()
     };
-    let state = StateKey {
+    let state = HarvestKey {
         endpoint: endpoint_str.clone(),
         set: opts.set.clone(),
         prefix: opts.prefix.clone(),
@@ -233,7 +230,7 @@ async fn harvest_once(
                 state.clone(),
                 source_id.clone(),
             );
-            let last = blocking(move || read_state(&store, &iris, &source, &state)).await?;
+            let last = blocking(move || last_response_date(&store, &iris, &source, &state)).await?;
             report.incremental = last.is_some();
             last
         }
@@ -423,15 +420,16 @@ async fn harvest_once(
 
     let (store2, iris2, response_date) =
         (store.clone(), iris.clone(), report.response_date.clone());
+    let ended = datestamp(OffsetDateTime::now_utc());
     blocking(move || {
-        write_state(
-            &store2,
-            &iris2,
-            &source_id,
-            &state,
-            &response_date,
-            &derived,
-        )
+        store2.transaction(|tx| {
+            let run = HarvestRun {
+                response_date: &response_date,
+                ended: &ended,
+                derived: &derived,
+            };
+            state.remember(tx, &iris2, &source_id, &run)
+        })
     })
     .await?;
     Ok(report)
@@ -481,13 +479,6 @@ pub fn record_id(source: &str, identifier: &str) -> String {
             short_hash(identifier)
         )
     }
-}
-
-fn short_hash(s: &str) -> String {
-    sha2::Sha256::digest(s.as_bytes())[..4]
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
 }
 
 /// The values of one oai_dc record, element by element.
@@ -790,117 +781,18 @@ fn retry_after(headers: &reqwest::header::HeaderMap) -> Duration {
     }
 }
 
-/// What one harvest state is remembered by.
-#[derive(Debug, Clone)]
-struct StateKey {
-    endpoint: String,
-    set: Option<String>,
-    prefix: String,
-}
-
-impl StateKey {
-    /// `{graph}/harvest/{hash}`: under the source's graph IRI, but not a
-    /// `#` part of it (the importer rewrites those with each import).
-    fn node(&self, iris: &Iris, source: &str) -> NamedNode {
-        let key = format!(
-            "{}\n{}\n{}",
-            self.endpoint,
-            self.set.as_deref().unwrap_or(""),
-            self.prefix
-        );
-        NamedNode::new_unchecked(format!(
-            "{}/harvest/{}",
-            iris.graph(source).as_str(),
-            short_hash(&key)
-        ))
-    }
-}
-
-fn read_state(
+/// Where the last harvest of `key` ended: its first response's date, the
+/// next harvest's `from`.
+fn last_response_date(
     store: &Store,
     iris: &Iris,
     source: &str,
-    key: &StateKey,
+    key: &HarvestKey,
 ) -> Result<Option<String>, Error> {
-    let node = key.node(iris, source);
-    let meta = iris.meta_graph();
-    let p = iris.vocab("oaiResponseDate");
-    for q in store.oxigraph().quads_for_pattern(
-        Some(node.as_ref().into()),
-        Some(p.as_ref()),
-        None,
-        Some(GraphNameRef::from(&meta)),
-    ) {
-        if let Term::Literal(l) = q?.object
-            && parse_datestamp(l.value()).is_some()
-        {
-            return Ok(Some(l.value().to_string()));
-        }
-    }
-    Ok(None)
-}
-
-/// Remember where this harvest ended, and where its records came from.
-fn write_state(
-    store: &Store,
-    iris: &Iris,
-    source: &str,
-    key: &StateKey,
-    response_date: &str,
-    derived: &[(String, String)],
-) -> Result<(), Error> {
-    let meta = iris.meta_graph();
-    let node = key.node(iris, source);
-    let graph = iris.graph(source);
-    let endpoint = NamedNode::new(&key.endpoint).ok();
-    let now = Literal::new_typed_literal(datestamp(OffsetDateTime::now_utc()), xsd::DATE_TIME);
-    store.transaction(|tx| {
-        let old: Vec<Quad> = tx
-            .quads_for_pattern(
-                Some(node.as_ref().into()),
-                None,
-                None,
-                Some(GraphNameRef::from(&meta)),
-            )
-            .collect::<Result<_, _>>()?;
-        for q in &old {
-            tx.remove(q);
-        }
-        let mut add = |s: &NamedNode, p: NamedNodeRef<'_>, o: Term| {
-            tx.insert(&Quad::new(s.clone(), p, o, meta.clone()));
-        };
-        add(&node, rdf::TYPE, prov::ACTIVITY.into());
-        add(&node, prov::GENERATED, graph.clone().into());
-        add(&node, prov::ENDED_AT_TIME, now.clone().into());
-        add(
-            &node,
-            iris.vocab("oaiResponseDate").as_ref(),
-            Literal::new_typed_literal(response_date, xsd::DATE_TIME).into(),
-        );
-        add(
-            &node,
-            iris.vocab("oaiMetadataPrefix").as_ref(),
-            Literal::new_simple_literal(&key.prefix).into(),
-        );
-        if let Some(set) = &key.set {
-            add(
-                &node,
-                iris.vocab("oaiSet").as_ref(),
-                Literal::new_simple_literal(set).into(),
-            );
-        }
-        if let Some(e) = &endpoint {
-            add(&node, prov::USED, e.clone().into());
-            add(&graph, dcterms::SOURCE, e.clone().into());
-            add(&graph, prov::WAS_DERIVED_FROM, e.clone().into());
-        }
-        for (id, identifier) in derived {
-            if let Ok(remote) = NamedNode::new(identifier) {
-                add(&iris.record(id), prov::WAS_DERIVED_FROM, remote.into());
-            }
-        }
-        Ok(())
-    })
+    Ok(key
+        .response_dates(store.oxigraph(), iris, source)?
+        .into_iter()
+        .find(|d| parse_datestamp(d).is_some()))
 }
 
 #[cfg(test)]

@@ -9,8 +9,8 @@
 
 use super::args::{canonical_datestamp, is_metadata_prefix};
 use crate::error::Error;
-use crate::rdf::Iris;
 use crate::rdf::vocab::{dcterms, skos};
+use crate::rdf::{Iris, meta};
 use crate::store::Store;
 use oxigraph::model::vocab::rdf;
 use oxigraph::model::{GraphName, GraphNameRef, NamedOrBlankNode, Term};
@@ -29,21 +29,11 @@ pub fn items(store: &Store, iris: &Iris) -> Result<Vec<Item>, Error> {
     let ox = store.oxigraph();
     let meta = iris.meta_graph();
     let mut stamps: BTreeMap<String, String> = BTreeMap::new();
-    for q in ox.quads_for_pattern(
-        None,
-        Some(dcterms::MODIFIED),
-        None,
-        Some(GraphNameRef::from(&meta)),
-    ) {
-        let q = q?;
-        if let (NamedOrBlankNode::NamedNode(s), Term::Literal(l)) = (&q.subject, &q.object)
-            && let Some(id) = iris.record_id(s.as_str())
-            && !s.as_str().contains('#')
-            && let Some(d) = canonical_datestamp(l.value())
-        {
+    for (id, stamp) in meta::stamps(ox, iris)? {
+        if let Some(d) = canonical_datestamp(&stamp) {
             // Two stamps (a writer that forgot to remove the old one): the
             // later one is the record's last change.
-            let e = stamps.entry(id.to_string()).or_default();
+            let e = stamps.entry(id).or_default();
             if *e < d {
                 *e = d;
             }
@@ -86,7 +76,7 @@ pub fn item(store: &Store, iris: &Iris, id: &str) -> Result<Option<Item>, Error>
         None,
     );
     let live = itertools::process_results(typed, |mut quads| quads.any(|q| q.graph_name != meta))?;
-    let stamp = crate::rdf::read::modified(ox, iris, id)?.and_then(|v| canonical_datestamp(&v));
+    let stamp = meta::modified(ox, iris, id)?.and_then(|v| canonical_datestamp(&v));
     match (live, stamp) {
         (false, None) => Ok(None),
         (live, Some(d)) => Ok(Some(Item {

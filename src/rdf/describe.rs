@@ -302,46 +302,6 @@ pub fn shapes(iris: &Iris) -> Graph {
     graph
 }
 
-/// The latest `dcterms:modified` of the meta graph: when the catalogue last
-/// changed through an import (an xsd:dateTime lexical form).
-pub fn last_modified(store: &Store, iris: &Iris) -> Result<Option<String>, StorageError> {
-    let meta = iris.meta_graph();
-    let mut latest: Option<String> = None;
-    for q in store.quads_for_pattern(
-        None,
-        Some(dcterms::MODIFIED),
-        None,
-        Some(GraphNameRef::from(&meta)),
-    ) {
-        if let Term::Literal(l) = q?.object
-            && latest.as_deref().is_none_or(|x| l.value() > x)
-        {
-            latest = Some(l.value().to_string());
-        }
-    }
-    Ok(latest)
-}
-
-/// Whether the meta graph marks this record as deleted (it left its source).
-pub fn deleted(store: &Store, iris: &Iris, id: &str) -> Result<bool, StorageError> {
-    let s = iris.record(id);
-    let meta = iris.meta_graph();
-    let p = iris.vocab("deleted");
-    for q in store.quads_for_pattern(
-        Some(s.as_ref().into()),
-        Some(p.as_ref()),
-        None,
-        Some(GraphNameRef::from(&meta)),
-    ) {
-        if let Term::Literal(l) = q?.object
-            && l.value() == "true"
-        {
-            return Ok(true);
-        }
-    }
-    Ok(false)
-}
-
 /// Ids of the records that link to `iri` by one of `predicates`, sorted
 /// and without duplicates.
 pub fn records_linking(

@@ -3,6 +3,7 @@
 pub mod describe;
 pub mod jsonld;
 pub mod mapping;
+pub mod meta;
 pub mod read;
 pub mod schemes;
 pub mod vocab;

@@ -6,7 +6,7 @@ use super::vocab::{bibo, dcterms, foaf, schema, skos};
 use super::{Iris, container};
 use crate::record::{Agent, Container, Provenance, Record, RecordKind, Repair};
 use oxigraph::model::vocab::{rdf, rdfs};
-use oxigraph::model::{GraphNameRef, NamedNode, NamedNodeRef, NamedOrBlankNodeRef, Quad, Term};
+use oxigraph::model::{NamedNode, NamedNodeRef, NamedOrBlankNodeRef, Quad, Term};
 use oxigraph::store::{StorageError, Store};
 use std::collections::{BTreeSet, HashMap};
 
@@ -337,22 +337,4 @@ pub fn record_ids(store: &Store, iris: &Iris) -> Result<Vec<String>, StorageErro
     ids.sort();
     ids.dedup();
     Ok(ids)
-}
-
-/// `dcterms:modified` of a record, from the meta graph.
-pub fn modified(store: &Store, iris: &Iris, id: &str) -> Result<Option<String>, StorageError> {
-    let s = iris.record(id);
-    let meta = iris.meta_graph();
-    let stamps = store.quads_for_pattern(
-        Some(s.as_ref().into()),
-        Some(dcterms::MODIFIED),
-        None,
-        Some(GraphNameRef::from(&meta)),
-    );
-    itertools::process_results(stamps, |mut quads| {
-        quads.find_map(|q| match q.object {
-            Term::Literal(l) => Some(l.value().to_string()),
-            _ => None,
-        })
-    })
 }

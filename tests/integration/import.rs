@@ -4,7 +4,7 @@ use crate::common;
 
 use common::*;
 use palermo::import::{SourceFile, import};
-use palermo::rdf::read;
+use palermo::rdf::{meta, read};
 
 #[test]
 fn reimport_changes_nothing() {
@@ -34,7 +34,7 @@ fn updated_source_bumps_modified_only_on_changed_records() {
     let changed = "trafficking-in-human-beings-and-smuggling-of-migrants";
     let ids = read::record_ids(store.oxigraph(), &iris()).unwrap();
     for id in ids {
-        let m = read::modified(store.oxigraph(), &iris(), &id)
+        let m = meta::modified(store.oxigraph(), &iris(), &id)
             .unwrap()
             .unwrap();
         let expected = if id == changed {

@@ -640,11 +640,11 @@ async fn writes_need_the_token_and_keep_modified_right() {
         .unwrap()
         .unwrap();
     assert_eq!(rec.title, "Understanding Human Trafficking in Conflict");
-    let modified = palermo::rdf::read::modified(store.oxigraph(), &iris, id)
+    let modified = palermo::rdf::meta::modified(store.oxigraph(), &iris, id)
         .unwrap()
         .unwrap();
     assert!(modified.as_str() > "2026-01-01T00:00:00Z", "{modified}");
-    let other = palermo::rdf::read::modified(store.oxigraph(), &iris, "vita")
+    let other = palermo::rdf::meta::modified(store.oxigraph(), &iris, "vita")
         .unwrap()
         .unwrap();
     assert_eq!(
@@ -695,7 +695,7 @@ async fn writes_need_the_token_and_keep_modified_right() {
         200
     );
     assert!(
-        palermo::rdf::read::modified(store.oxigraph(), &iris, "partner-report")
+        palermo::rdf::meta::modified(store.oxigraph(), &iris, "partner-report")
             .unwrap()
             .is_some()
     );

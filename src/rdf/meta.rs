@@ -1,0 +1,539 @@
+//! The meta graph (`{base}graph/meta`): the one module that reads and writes it.
+//!
+//! It holds what Palermo says about records and sources, as opposed to what
+//! the sources say:
+//! - change stamps, `<record> dcterms:modified "…"^^xsd:dateTime`, bumped by
+//!   every writer through `touch`: OAI-PMH datestamps, ETags, sitemaps;
+//! - tombstones, `<record> pal:deleted true`, while no source graph types the
+//!   record any more: OAI-PMH deleted headers, 410 Gone;
+//! - source descriptions, `<graph> a prov:Entity, dcat:Dataset`, with one
+//!   `<graph#file>` node per file: the targets of `dcterms:source`;
+//! - the bulk loader's journal, `<graph> pal:importPending stamp`, while a
+//!   bulk import is between its steps (`import::bulk`);
+//! - harvest state, `<graph>/harvest/{hash} a prov:Activity` with the
+//!   repository's `responseDate`, the next harvest's `from`; and each
+//!   harvested record's `prov:wasDerivedFrom` its OAI identifier.
+//!
+//! Writers pass a transaction, so a stamp or a tombstone is committed with
+//! the change it records, or not at all.
+
+use crate::error::Error;
+use crate::normalize::short_hash;
+use crate::rdf::Iris;
+use crate::rdf::vocab::{dcat, dcterms, prov};
+use oxigraph::model::vocab::{rdf, xsd};
+use oxigraph::model::{
+    GraphName, GraphNameRef, Literal, NamedNode, NamedNodeRef, NamedOrBlankNode, Quad, Term,
+};
+use oxigraph::store::{StorageError, Store, Transaction};
+use std::collections::BTreeSet;
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+/// Local names of our own vocabulary's meta-graph terms (`pal:`).
+mod term {
+    pub const DELETED: &str = "deleted";
+    pub const IMPORT_PENDING: &str = "importPending";
+    pub const FILE: &str = "file";
+    pub const OAI_RESPONSE_DATE: &str = "oaiResponseDate";
+    pub const OAI_METADATA_PREFIX: &str = "oaiMetadataPrefix";
+    pub const OAI_SET: &str = "oaiSet";
+}
+
+// ---------------------------------------------------------------------------
+// Change stamps and tombstones
+
+/// `now` as the `xsd:dateTime` Palermo stamps, in whole seconds (OAI-PMH
+/// granularity).
+pub fn stamp(now: OffsetDateTime) -> Result<Literal, Error> {
+    let text = now
+        .replace_nanosecond(0)
+        .unwrap_or(now)
+        .format(&Rfc3339)
+        .map_err(|e| Error::internal("formatting a change stamp", e))?;
+    Ok(Literal::new_typed_literal(text, xsd::DATE_TIME))
+}
+
+/// A record's change stamp, as a quad to add where no older one exists (a
+/// record new to the store, on the bulk path).
+pub fn stamp_quad(iris: &Iris, id: &str, stamp: &Literal) -> Quad {
+    Quad::new(
+        iris.record(id),
+        dcterms::MODIFIED,
+        stamp.clone(),
+        iris.meta_graph(),
+    )
+}
+
+/// What a write did to records, for the response and the logs.
+#[derive(Debug, Default, serde::Serialize)]
+pub struct Touched {
+    /// Records whose triples the write touched (now re-stamped).
+    pub records: Vec<String>,
+    /// Of those, the ones no graph describes any more (now marked deleted).
+    pub deleted: Vec<String>,
+}
+
+/// Stamp changed records and mark the ones that are gone.
+///
+/// Shared by every writer (imports, harvests, updates), so the meta graph
+/// follows one rule: a touched record gets `now`, and is marked deleted
+/// exactly when no graph but the meta graph types it any more.
+pub fn touch(
+    tx: &mut Transaction<'_>,
+    iris: &Iris,
+    ids: &BTreeSet<String>,
+    now: OffsetDateTime,
+) -> Result<Touched, Error> {
+    let stamp = stamp(now)?;
+    let meta = iris.meta_graph();
+    let deleted = iris.vocab(term::DELETED);
+    let mut report = Touched::default();
+    for id in ids {
+        let s = iris.record(id);
+        set_value(tx, &s, dcterms::MODIFIED, stamp.clone().into(), &meta)?;
+        let typed = tx.quads_for_pattern(Some(s.as_ref().into()), Some(rdf::TYPE), None, None);
+        let alive =
+            itertools::process_results(typed, |mut quads| quads.any(|q| q.graph_name != meta))?;
+        let mark = Quad::new(s, deleted.clone(), Literal::from(true), meta.clone());
+        if alive {
+            tx.remove(&mark);
+        } else {
+            tx.insert(&mark);
+            report.deleted.push(id.clone());
+        }
+        report.records.push(id.clone());
+    }
+    Ok(report)
+}
+
+/// Make `object` the one value of `subject predicate` in `graph`.
+fn set_value(
+    tx: &mut Transaction<'_>,
+    subject: &NamedNode,
+    predicate: NamedNodeRef<'_>,
+    object: Term,
+    graph: &GraphName,
+) -> Result<(), Error> {
+    remove_all(
+        tx,
+        Some(subject.as_ref().into()),
+        Some(predicate),
+        GraphNameRef::from(graph),
+    )?;
+    tx.insert(&Quad::new(
+        subject.clone(),
+        predicate,
+        object,
+        graph.clone(),
+    ));
+    Ok(())
+}
+
+/// Remove every quad of a pattern in one graph.
+fn remove_all(
+    tx: &mut Transaction<'_>,
+    subject: Option<oxigraph::model::NamedOrBlankNodeRef<'_>>,
+    predicate: Option<NamedNodeRef<'_>>,
+    graph: GraphNameRef<'_>,
+) -> Result<(), Error> {
+    let old: Vec<Quad> = tx
+        .quads_for_pattern(subject, predicate, None, Some(graph))
+        .collect::<Result<_, _>>()?;
+    for q in &old {
+        tx.remove(q);
+    }
+    Ok(())
+}
+
+/// A record's `dcterms:modified`, if any writer stamped it.
+pub fn modified(store: &Store, iris: &Iris, id: &str) -> Result<Option<String>, StorageError> {
+    let s = iris.record(id);
+    let meta = iris.meta_graph();
+    let stamps = store.quads_for_pattern(
+        Some(s.as_ref().into()),
+        Some(dcterms::MODIFIED),
+        None,
+        Some(GraphNameRef::from(&meta)),
+    );
+    itertools::process_results(stamps, |mut quads| {
+        quads.find_map(|q| match q.object {
+            Term::Literal(l) => Some(l.value().to_string()),
+            _ => None,
+        })
+    })
+}
+
+/// Every stamped record: (id, lexical `xsd:dateTime`), in store order. A
+/// record a careless writer stamped twice comes twice.
+pub fn stamps(store: &Store, iris: &Iris) -> Result<Vec<(String, String)>, StorageError> {
+    let meta = iris.meta_graph();
+    let quads = store.quads_for_pattern(
+        None,
+        Some(dcterms::MODIFIED),
+        None,
+        Some(GraphNameRef::from(&meta)),
+    );
+    itertools::process_results(quads, |quads| {
+        quads
+            .filter_map(|q| match (&q.subject, &q.object) {
+                (NamedOrBlankNode::NamedNode(s), Term::Literal(l)) if !s.as_str().contains('#') => {
+                    iris.record_id(s.as_str())
+                        .map(|id| (id.to_string(), l.value().to_string()))
+                }
+                _ => None,
+            })
+            .collect()
+    })
+}
+
+/// The latest `dcterms:modified` of the meta graph: when the catalogue last
+/// changed (an `xsd:dateTime` lexical form).
+pub fn last_modified(store: &Store, iris: &Iris) -> Result<Option<String>, StorageError> {
+    let meta = iris.meta_graph();
+    let mut latest: Option<String> = None;
+    for q in store.quads_for_pattern(
+        None,
+        Some(dcterms::MODIFIED),
+        None,
+        Some(GraphNameRef::from(&meta)),
+    ) {
+        if let Term::Literal(l) = q?.object
+            && latest.as_deref().is_none_or(|x| l.value() > x)
+        {
+            latest = Some(l.value().to_string());
+        }
+    }
+    Ok(latest)
+}
+
+/// Whether the meta graph marks this record as deleted (it left its source).
+pub fn deleted(store: &Store, iris: &Iris, id: &str) -> Result<bool, StorageError> {
+    let s = iris.record(id);
+    let meta = iris.meta_graph();
+    let p = iris.vocab(term::DELETED);
+    let marks = store.quads_for_pattern(
+        Some(s.as_ref().into()),
+        Some(p.as_ref()),
+        None,
+        Some(GraphNameRef::from(&meta)),
+    );
+    itertools::process_results(marks, |mut quads| {
+        quads.any(|q| matches!(q.object, Term::Literal(l) if l.value() == "true"))
+    })
+}
+
+// ---------------------------------------------------------------------------
+// Source descriptions
+
+/// A source as the meta graph describes it: its graph, title and files.
+#[derive(Debug, Clone, Copy)]
+pub struct Source<'a> {
+    pub id: &'a str,
+    pub title: &'a str,
+    /// (path or URL, title) of each file or endpoint.
+    pub files: &'a [(String, String)],
+}
+
+impl Source<'_> {
+    /// The description's quads, `stamp` being the source's last change.
+    pub fn quads(&self, iris: &Iris, stamp: Option<&Literal>) -> Vec<Quad> {
+        let meta = iris.meta_graph();
+        let graph = iris.graph(self.id);
+        let text = Literal::new_simple_literal;
+        let mut quads = vec![
+            Quad::new(graph.clone(), rdf::TYPE, prov::ENTITY, meta.clone()),
+            Quad::new(graph.clone(), rdf::TYPE, dcat::DATASET, meta.clone()),
+            Quad::new(
+                graph.clone(),
+                dcterms::TITLE,
+                text(self.title),
+                meta.clone(),
+            ),
+        ];
+        if let Some(stamp) = stamp {
+            quads.push(Quad::new(
+                graph.clone(),
+                dcterms::MODIFIED,
+                stamp.clone(),
+                meta.clone(),
+            ));
+        }
+        for (path, file_title) in self.files {
+            let f = iris.source_file(self.id, crate::rdf::mapping::file_stem(path));
+            quads.extend([
+                Quad::new(f.clone(), rdf::TYPE, prov::ENTITY, meta.clone()),
+                Quad::new(f.clone(), dcterms::TITLE, text(file_title), meta.clone()),
+                Quad::new(f.clone(), iris.vocab(term::FILE), text(path), meta.clone()),
+                Quad::new(f, dcterms::IS_PART_OF, graph.clone(), meta.clone()),
+            ]);
+        }
+        quads
+    }
+
+    /// Replace the description: its files' nodes and title always, its
+    /// modified date only when the source changed (`stamp`).
+    pub fn describe(
+        &self,
+        tx: &mut Transaction<'_>,
+        iris: &Iris,
+        stamp: Option<&Literal>,
+    ) -> Result<(), Error> {
+        let meta = iris.meta_graph();
+        let graph = iris.graph(self.id);
+        let files = format!("{}#", graph.as_str());
+        let described = tx.quads_for_pattern(None, None, None, Some(GraphNameRef::from(&meta)));
+        let old: Vec<Quad> = itertools::process_results(described, |quads| {
+            quads
+                .filter(|q| {
+                    matches!(&q.subject, NamedOrBlankNode::NamedNode(n) if n.as_str().starts_with(&files))
+                })
+                .collect()
+        })?;
+        for q in &old {
+            tx.remove(q);
+        }
+        let mut replaced = vec![dcterms::TITLE];
+        if stamp.is_some() {
+            replaced.push(dcterms::MODIFIED);
+        }
+        for p in replaced {
+            remove_all(
+                tx,
+                Some(graph.as_ref().into()),
+                Some(p),
+                GraphNameRef::from(&meta),
+            )?;
+        }
+        tx.extend(&self.quads(iris, stamp));
+        Ok(())
+    }
+}
+
+/// Whether the meta graph says anything of this source graph.
+pub fn describes(store: &Store, iris: &Iris, graph: &NamedNode) -> Result<bool, StorageError> {
+    let meta = iris.meta_graph();
+    Ok(store
+        .quads_for_pattern(
+            Some(graph.as_ref().into()),
+            None,
+            None,
+            Some(GraphNameRef::from(&meta)),
+        )
+        .next()
+        .transpose()?
+        .is_some())
+}
+
+// ---------------------------------------------------------------------------
+// The bulk loader's journal
+
+/// Write a journal entry per graph a bulk import is about to ingest.
+pub fn journal(tx: &mut Transaction<'_>, iris: &Iris, graphs: &[NamedNode], stamp: &Literal) {
+    let meta = iris.meta_graph();
+    let pending = iris.vocab(term::IMPORT_PENDING);
+    for graph in graphs {
+        tx.insert(&Quad::new(
+            graph.clone(),
+            pending.clone(),
+            stamp.clone(),
+            meta.clone(),
+        ));
+    }
+}
+
+/// Journal entries of bulk imports not finished: (entry, graph, stamp).
+pub fn pending(store: &Store, iris: &Iris) -> Result<Vec<Quad>, StorageError> {
+    let meta = iris.meta_graph();
+    let pending = iris.vocab(term::IMPORT_PENDING);
+    store
+        .quads_for_pattern(
+            None,
+            Some(pending.as_ref()),
+            None,
+            Some(GraphNameRef::from(&meta)),
+        )
+        .collect()
+}
+
+/// Meta-graph quads that records of freshly ingested sources replace: the
+/// deletion mark of an id that is back, and its older change stamps.
+/// `ingested` pairs each graph with the stamp its records got. Only a
+/// deleted id can have them: ids alive in another source are refused before
+/// an import starts, so the deletion marks are the only place to look.
+pub fn stale_after_ingest(
+    store: &Store,
+    iris: &Iris,
+    ingested: &[(NamedNode, Term)],
+) -> Result<Vec<Quad>, StorageError> {
+    if ingested.is_empty() {
+        return Ok(Vec::new());
+    }
+    let meta = iris.meta_graph();
+    let meta = GraphNameRef::from(&meta);
+    let deleted = iris.vocab(term::DELETED);
+    let marks: Vec<Quad> = store
+        .quads_for_pattern(None, Some(deleted.as_ref()), None, Some(meta))
+        .collect::<Result<_, _>>()?;
+    let mut stale = Vec::new();
+    for mark in marks {
+        let NamedOrBlankNode::NamedNode(record) = &mark.subject else {
+            continue;
+        };
+        for (graph, current) in ingested {
+            let mut typed = store.quads_for_pattern(
+                Some(record.as_ref().into()),
+                Some(rdf::TYPE),
+                None,
+                Some(GraphNameRef::NamedNode(graph.as_ref())),
+            );
+            if typed.next().transpose()?.is_none() {
+                continue;
+            }
+            for q in store.quads_for_pattern(
+                Some(record.as_ref().into()),
+                Some(dcterms::MODIFIED),
+                None,
+                Some(meta),
+            ) {
+                let q = q?;
+                if &q.object != current {
+                    stale.push(q);
+                }
+            }
+            stale.push(mark.clone());
+            break;
+        }
+    }
+    Ok(stale)
+}
+
+// ---------------------------------------------------------------------------
+// Harvest state
+
+/// What one harvest state is remembered by: a harvest of the same
+/// endpoint, set and format goes on from where the last one ended.
+#[derive(Debug, Clone)]
+pub struct HarvestKey {
+    pub endpoint: String,
+    pub set: Option<String>,
+    pub prefix: String,
+}
+
+/// How a harvest ended, to remember.
+#[derive(Debug, Clone)]
+pub struct HarvestRun<'a> {
+    /// The repository's `responseDate` of the harvest's first response.
+    pub response_date: &'a str,
+    /// When the harvest ended (an `xsd:dateTime` lexical form).
+    pub ended: &'a str,
+    /// (record id, OAI identifier) of each record received.
+    pub derived: &'a [(String, String)],
+}
+
+impl HarvestKey {
+    /// `{graph}/harvest/{hash}`: under the source's graph IRI, but not a
+    /// `#` part of it (an import rewrites those).
+    fn node(&self, iris: &Iris, source: &str) -> NamedNode {
+        let key = format!(
+            "{}\n{}\n{}",
+            self.endpoint,
+            self.set.as_deref().unwrap_or(""),
+            self.prefix
+        );
+        NamedNode::new_unchecked(format!(
+            "{}/harvest/{}",
+            iris.graph(source).as_str(),
+            short_hash(&key)
+        ))
+    }
+
+    /// The `responseDate`s the last harvest of this key remembered (one,
+    /// unless the graph was edited by hand).
+    pub fn response_dates(
+        &self,
+        store: &Store,
+        iris: &Iris,
+        source: &str,
+    ) -> Result<Vec<String>, StorageError> {
+        let node = self.node(iris, source);
+        let meta = iris.meta_graph();
+        let p = iris.vocab(term::OAI_RESPONSE_DATE);
+        let dates = store.quads_for_pattern(
+            Some(node.as_ref().into()),
+            Some(p.as_ref()),
+            None,
+            Some(GraphNameRef::from(&meta)),
+        );
+        itertools::process_results(dates, |quads| {
+            quads
+                .filter_map(|q| match q.object {
+                    Term::Literal(l) => Some(l.value().to_string()),
+                    _ => None,
+                })
+                .collect()
+        })
+    }
+
+    /// Remember where this harvest ended, and where its records came from.
+    pub fn remember(
+        &self,
+        tx: &mut Transaction<'_>,
+        iris: &Iris,
+        source: &str,
+        run: &HarvestRun<'_>,
+    ) -> Result<(), Error> {
+        let meta = iris.meta_graph();
+        let node = self.node(iris, source);
+        let graph = iris.graph(source);
+        let endpoint = NamedNode::new(&self.endpoint).ok();
+        remove_all(
+            tx,
+            Some(node.as_ref().into()),
+            None,
+            GraphNameRef::from(&meta),
+        )?;
+        let date = |v: &str| Term::from(Literal::new_typed_literal(v, xsd::DATE_TIME));
+        let text = |v: &str| Term::from(Literal::new_simple_literal(v));
+        let mut facts: Vec<(NamedNode, NamedNode, Term)> = vec![
+            (node.clone(), rdf::TYPE.into(), prov::ACTIVITY.into()),
+            (node.clone(), prov::GENERATED.into(), graph.clone().into()),
+            (node.clone(), prov::ENDED_AT_TIME.into(), date(run.ended)),
+            (
+                node.clone(),
+                iris.vocab(term::OAI_RESPONSE_DATE),
+                date(run.response_date),
+            ),
+            (
+                node.clone(),
+                iris.vocab(term::OAI_METADATA_PREFIX),
+                text(&self.prefix),
+            ),
+        ];
+        if let Some(set) = &self.set {
+            facts.push((node.clone(), iris.vocab(term::OAI_SET), text(set)));
+        }
+        if let Some(e) = &endpoint {
+            facts.push((node.clone(), prov::USED.into(), e.clone().into()));
+            facts.push((graph.clone(), dcterms::SOURCE.into(), e.clone().into()));
+            facts.push((
+                graph.clone(),
+                prov::WAS_DERIVED_FROM.into(),
+                e.clone().into(),
+            ));
+        }
+        for (id, identifier) in run.derived {
+            if let Ok(remote) = NamedNode::new(identifier) {
+                facts.push((
+                    iris.record(id),
+                    prov::WAS_DERIVED_FROM.into(),
+                    remote.into(),
+                ));
+            }
+        }
+        for (s, p, o) in facts {
+            tx.insert(&Quad::new(s, p, o, meta.clone()));
+        }
+        Ok(())
+    }
+}
