@@ -1,5 +1,6 @@
-//! Source readers: one module per source layout. Each turns a file into raw
-//! entries; `import` normalises them into records.
+//! Source readers: one module per source layout. Each turns a file into
+//! entries, and each entry into a record through a `From` or `TryFrom`
+//! beside its reader; `import` gathers the records into sources.
 
 pub mod bibtex;
 pub mod citations;
@@ -8,7 +9,17 @@ pub mod curated;
 pub mod listing;
 pub mod ris;
 
+use crate::record::Record;
 use std::fmt;
+
+/// A record as a reader makes it from one source entry, with what
+/// normalising it could not settle. The import reports the warnings against
+/// the entry's file and line.
+#[derive(Debug, Clone)]
+pub struct Normalised {
+    pub record: Record,
+    pub warnings: Vec<String>,
+}
 
 /// Byte offset -> 1-based line, by binary search over the newline offsets:
 /// files with 10^6 entries need one pass, not one per entry.
