@@ -2,6 +2,7 @@
 
 use palermo::import::{SourceFile, import};
 use palermo::rdf::Iris;
+use palermo::record::{Record, RecordKind};
 use palermo::report::ImportReport;
 use palermo::store::Store;
 use time::OffsetDateTime;
@@ -31,6 +32,33 @@ pub fn snapshot(store: &Store) -> Vec<String> {
         .collect();
     lines.sort();
     lines
+}
+
+/// A report with an id, a title and a year and nothing else: no agents,
+/// places, languages, categories or provenance.
+pub fn bare_record(id: &str, title: &str, year: i32) -> Record {
+    Record {
+        id: id.into(),
+        title: title.into(),
+        alternative_titles: vec![],
+        abstract_text: None,
+        description: None,
+        kind: RecordKind::Report,
+        year: Some(year),
+        authors: vec![],
+        publishers: vec![],
+        place: None,
+        container: None,
+        languages: vec![],
+        countries: vec![],
+        regions: vec![],
+        categories: vec![],
+        citation: None,
+        note: None,
+        editorial_notes: Vec::new(),
+        provenance: vec![],
+        repairs: vec![],
+    }
 }
 
 pub fn shipped_with(path_suffix: &str, edit: impl Fn(&str) -> String) -> Vec<SourceFile> {
