@@ -165,6 +165,33 @@ pub async fn serve_catalogue() -> (String, tokio::sync::oneshot::Sender<()>) {
     .await
 }
 
+/// GET `url`, with `Accept` when given.
+pub async fn get(url: &str, accept: Option<&str>) -> reqwest::Response {
+    let mut r = reqwest::Client::new().get(url);
+    if let Some(a) = accept {
+        r = r.header("accept", a);
+    }
+    r.send().await.unwrap()
+}
+
+/// The body of a GET of `url` as text, with `Accept` when given.
+pub async fn get_text(url: &str, accept: Option<&str>) -> String {
+    get(url, accept).await.text().await.unwrap()
+}
+
+/// POST the update `body` to `{base}/sparql/update`, with the bearer
+/// `token` when given.
+pub async fn post_update(base: &str, token: Option<&str>, body: &str) -> reqwest::Response {
+    let mut r = reqwest::Client::new()
+        .post(format!("{base}/sparql/update"))
+        .header("content-type", "application/sparql-update")
+        .body(body.to_string());
+    if let Some(t) = token {
+        r = r.header("authorization", format!("Bearer {t}"));
+    }
+    r.send().await.unwrap()
+}
+
 /// GET `{base}{path}?{pairs}`, with `Accept` when given.
 pub async fn get_form(
     base: &str,
@@ -172,11 +199,7 @@ pub async fn get_form(
     pairs: &[(&str, &str)],
     accept: Option<&str>,
 ) -> reqwest::Response {
-    let mut r = reqwest::Client::new().get(format!("{base}{path}?{}", form(pairs)));
-    if let Some(a) = accept {
-        r = r.header("accept", a);
-    }
-    r.send().await.unwrap()
+    get(&format!("{base}{path}?{}", form(pairs)), accept).await
 }
 
 /// A screenshot of `url` by headless Chromium at `size` ("1200,1400"), as

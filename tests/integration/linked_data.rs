@@ -5,6 +5,8 @@
 
 use crate::common;
 
+use common::{get, get_text};
+
 use oxigraph::io::{JsonLdProfileSet, RdfFormat, RdfParser};
 use oxigraph::model::{Term, Triple};
 use palermo::http::Config;
@@ -34,19 +36,6 @@ async fn server() -> (
     )
     .await;
     (base, stop, store)
-}
-
-async fn get(url: &str, accept: Option<&str>) -> Response {
-    let mut r = Client::new().get(url);
-    if let Some(a) = accept {
-        r = r.header("accept", a);
-    }
-    r.send().await.unwrap()
-}
-
-/// The body of a GET of `url` as text.
-async fn get_text(url: &str, accept: Option<&str>) -> String {
-    get(url, accept).await.text().await.unwrap()
 }
 
 /// The body of a GET of `url` as bytes.
