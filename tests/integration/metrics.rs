@@ -6,32 +6,33 @@
 use crate::common;
 
 use palermo::http::Config;
-use reqwest::Client;
 use serde_json::json;
 use std::time::{Duration, Instant};
 
 const RUNAWAY: &str = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }";
 
 async fn sparql(base: &str, query: &str) -> u16 {
-    Client::new()
-        .get(format!(
-            "{base}/sparql?{}",
-            common::form(&[("query", query)])
-        ))
-        .header("accept", "application/sparql-results+json, text/turtle")
-        .send()
+    common::get_form(
+        base,
+        "/sparql",
+        &[("query", query)],
+        Some("application/sparql-results+json, text/turtle"),
+    )
+    .await
+    .status()
+    .as_u16()
+}
+
+async fn get(base: &str, path: &str) -> u16 {
+    common::get(&format!("{base}{path}"), None)
         .await
-        .unwrap()
         .status()
         .as_u16()
 }
 
-async fn get(base: &str, path: &str) -> u16 {
-    reqwest::get(format!("{base}{path}"))
-        .await
-        .unwrap()
-        .status()
-        .as_u16()
+/// The text of `/metrics`.
+async fn scrape(base: &str) -> String {
+    common::get_text(&format!("{base}/metrics"), None).await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -63,12 +64,7 @@ async fn metrics_count_the_workload() {
     // The store's counts are taken off the request path after start.
     let started = Instant::now();
     loop {
-        let text = reqwest::get(format!("{base}/metrics"))
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let text = scrape(&base).await;
         if text.contains(&format!("palermo_store_records {}", report.records)) {
             break;
         }
@@ -131,12 +127,7 @@ async fn metrics_count_the_workload() {
         .is_err()
     );
 
-    let text = reqwest::get(format!("{base}/metrics"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let text = scrape(&base).await;
     let dir = tempfile::tempdir().unwrap();
     let scrape = dir.path().join("scrape.txt");
     std::fs::write(&scrape, &text).unwrap();
