@@ -46,6 +46,19 @@ fn listed(item: &str) -> (String, bool) {
     (id.to_string(), item.contains(&abbr))
 }
 
+/// The records `items` link to; fails the test, naming `url`, when an item
+/// does not carry its record's unAPI id.
+fn listed_ids(url: &str, items: Vec<&str>) -> BTreeSet<String> {
+    let listed: Vec<(String, bool)> = items.into_iter().map(listed).collect();
+    let without: Vec<&String> = listed
+        .iter()
+        .filter(|(_, ok)| !ok)
+        .map(|(id, _)| id)
+        .collect();
+    assert!(without.is_empty(), "{url}: no unAPI id for {without:?}");
+    listed.into_iter().map(|(id, _)| id).collect()
+}
+
 /// The key most records have for one facet, with those records' ids: a
 /// page with many items, chosen from the data.
 fn busiest(
@@ -97,17 +110,10 @@ async fn every_listing_page_offers_its_records_for_selection() {
         let (status, html) = text(&url).await;
         assert_eq!(status, StatusCode::OK, "{url}");
         assert!(html.contains(UNAPI_SERVER), "{url}: no unAPI server link");
-        let listed: Vec<(String, bool)> = items(&html, "<ol class=\"records\">", "</ol>", "<li>")
-            .into_iter()
-            .map(listed)
-            .collect();
-        let without: Vec<&String> = listed
-            .iter()
-            .filter(|(_, ok)| !ok)
-            .map(|(id, _)| id)
-            .collect();
-        assert!(without.is_empty(), "{url}: no unAPI id for {without:?}");
-        let ids: BTreeSet<String> = listed.into_iter().map(|(id, _)| id).collect();
+        let ids = listed_ids(
+            &url,
+            items(&html, "<ol class=\"records\">", "</ol>", "<li>"),
+        );
         // An author's page may list what the agent published too.
         if kind == "agent" {
             assert!(
@@ -140,22 +146,15 @@ async fn every_listing_page_offers_its_records_for_selection() {
     let (status, html) = text(&url).await;
     assert_eq!(status, StatusCode::OK);
     assert!(html.contains(UNAPI_SERVER), "{url}: no unAPI server link");
-    let listed: Vec<(String, bool)> = items(
-        &html,
-        "<li class=\"result\"",
-        "</ol>",
-        "<li class=\"result\"",
-    )
-    .into_iter()
-    .map(listed)
-    .collect();
-    let without: Vec<&String> = listed
-        .iter()
-        .filter(|(_, ok)| !ok)
-        .map(|(id, _)| id)
-        .collect();
-    assert!(without.is_empty(), "{url}: no unAPI id for {without:?}");
-    let ids: BTreeSet<String> = listed.into_iter().map(|(id, _)| id).collect();
+    let ids = listed_ids(
+        &url,
+        items(
+            &html,
+            "<li class=\"result\"",
+            "</ol>",
+            "<li class=\"result\"",
+        ),
+    );
     assert_eq!(ids, hits, "{url}");
     pages.push((url, ids));
 

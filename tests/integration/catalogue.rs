@@ -22,6 +22,20 @@ fn by_id<'a>(records: &'a [Record], id: &str) -> &'a Record {
         .unwrap_or_else(|| panic!("no record {id}"))
 }
 
+fn org(name: &str, acronym: Option<&str>) -> Agent {
+    Agent::Organization {
+        name: name.into(),
+        acronym: acronym.map(Into::into),
+    }
+}
+
+fn person(given: &str, family: &str) -> Agent {
+    Agent::Person {
+        given: Some(given.into()),
+        family: family.into(),
+    }
+}
+
 /// Every field of every record, as a reviewable golden file.
 #[test]
 fn golden_records() {
@@ -171,14 +185,8 @@ fn authors_keep_order_and_kind() {
     assert_eq!(
         eu.authors,
         vec![
-            Agent::Organization {
-                name: "Sweden's Ministry of Justice".into(),
-                acronym: None
-            },
-            Agent::Organization {
-                name: "International Organization for Migration".into(),
-                acronym: Some("IOM".into())
-            },
+            org("Sweden's Ministry of Justice", None),
+            org("International Organization for Migration", Some("IOM")),
         ]
     );
     // A citation pasted into the author field gives its one real author, not seven fake people.
@@ -186,13 +194,7 @@ fn authors_keep_order_and_kind() {
         &records,
         "national-referral-mechanisms-for-victims-of-human",
     );
-    assert_eq!(
-        liu.authors,
-        vec![Agent::Person {
-            given: Some("G.".into()),
-            family: "Liu".into()
-        }]
-    );
+    assert_eq!(liu.authors, vec![person("G.", "Liu")]);
     assert!(liu.citation.as_deref().unwrap().contains("Klein Solomon"));
     assert!(
         liu.repairs
@@ -203,13 +205,7 @@ fn authors_keep_order_and_kind() {
         &records,
         "training-of-trainers-curriculum-on-standard-operating",
     );
-    assert_eq!(
-        vh.authors,
-        vec![Agent::Person {
-            given: Some("Markéta".into()),
-            family: "von Hagen".into()
-        }]
-    );
+    assert_eq!(vh.authors, vec![person("Markéta", "von Hagen")]);
 }
 
 #[test]

@@ -12,26 +12,27 @@ fn palermo(dir: &std::path::Path, args: &[&str]) -> std::process::Output {
         .unwrap()
 }
 
-#[test]
-fn import_query_stats_and_reimport() {
-    let dir = tempfile::tempdir().unwrap();
-    let out = palermo(dir.path(), &["import", "data/"]);
+/// `palermo` that must succeed: fails the test with its stderr otherwise.
+fn palermo_ok(dir: &std::path::Path, args: &[&str]) -> std::process::Output {
+    let out = palermo(dir, args);
     assert!(
         out.status.success(),
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
+    out
+}
+
+#[test]
+fn import_query_stats_and_reimport() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = palermo_ok(dir.path(), &["import", "data/"]);
     let report = String::from_utf8(out.stdout).unwrap();
     assert!(report.contains("Records: 103"), "{report}");
     assert!(report.contains("Repairs:"), "{report}");
 
     let q = "SELECT (COUNT(DISTINCT ?r) AS ?n) WHERE { ?r a <http://purl.org/dc/terms/BibliographicResource> }";
-    let out = palermo(dir.path(), &["query", q, "--format", "csv"]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out = palermo_ok(dir.path(), &["query", q, "--format", "csv"]);
     assert_eq!(String::from_utf8(out.stdout).unwrap(), "n\r\n103\r\n");
 
     let out = palermo(dir.path(), &["query", q]);
@@ -96,19 +97,9 @@ fn bad_input_file_fails_without_panic() {
 #[test]
 fn export_then_import_the_citations_elsewhere() {
     let dir = tempfile::tempdir().unwrap();
-    let out = palermo(dir.path(), &["import", "data/"]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    palermo_ok(dir.path(), &["import", "data/"]);
     for (format, ext) in [("bibtex", "bib"), ("ris", "ris"), ("csljson", "json")] {
-        let out = palermo(dir.path(), &["export", "--format", format]);
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        let out = palermo_ok(dir.path(), &["export", "--format", format]);
         assert!(String::from_utf8_lossy(&out.stderr).contains("exported 103 records"));
         let file = dir.path().join(format!("catalogue.{ext}"));
         std::fs::write(&file, &out.stdout).unwrap();
@@ -145,12 +136,7 @@ fn export_then_import_the_citations_elsewhere() {
 fn generated_catalogues_import_and_load_as_quads() {
     let dir = tempfile::tempdir().unwrap();
     for format in ["csljson", "bibtex", "ris"] {
-        let out = palermo(dir.path(), &["gen", "--records", "300", "--format", format]);
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        let out = palermo_ok(dir.path(), &["gen", "--records", "300", "--format", format]);
         let file = dir.path().join(format!("synthetic.{format}"));
         let ext = match format {
             "csljson" => "json",
@@ -218,12 +204,7 @@ fn unmatched_optionals_and_union_branches_keep_their_rows() {
     let count = |q: &str, extra: &[&str]| {
         let mut args = vec!["query", q, "--format", "csv"];
         args.extend(extra);
-        let out = palermo(dir.path(), &args);
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        let out = palermo_ok(dir.path(), &args);
         String::from_utf8(out.stdout).unwrap()
     };
     let optional = "PREFIX dcterms: <http://purl.org/dc/terms/> SELECT (COUNT(*) AS ?n) WHERE { ?r a dcterms:BibliographicResource . OPTIONAL { ?r dcterms:issued ?y } }";

@@ -2,6 +2,7 @@
 
 use palermo::import::{SourceFile, import};
 use palermo::rdf::Iris;
+use palermo::record::{Record, RecordKind};
 use palermo::report::ImportReport;
 use palermo::store::Store;
 use time::OffsetDateTime;
@@ -31,6 +32,33 @@ pub fn snapshot(store: &Store) -> Vec<String> {
         .collect();
     lines.sort();
     lines
+}
+
+/// A report with an id, a title and a year and nothing else: no agents,
+/// places, languages, categories or provenance.
+pub fn bare_record(id: &str, title: &str, year: i32) -> Record {
+    Record {
+        id: id.into(),
+        title: title.into(),
+        alternative_titles: vec![],
+        abstract_text: None,
+        description: None,
+        kind: RecordKind::Report,
+        year: Some(year),
+        authors: vec![],
+        publishers: vec![],
+        place: None,
+        container: None,
+        languages: vec![],
+        countries: vec![],
+        regions: vec![],
+        categories: vec![],
+        citation: None,
+        note: None,
+        editorial_notes: Vec::new(),
+        provenance: vec![],
+        repairs: vec![],
+    }
 }
 
 pub fn shipped_with(path_suffix: &str, edit: impl Fn(&str) -> String) -> Vec<SourceFile> {
@@ -137,6 +165,33 @@ pub async fn serve_catalogue() -> (String, tokio::sync::oneshot::Sender<()>) {
     .await
 }
 
+/// GET `url`, with `Accept` when given.
+pub async fn get(url: &str, accept: Option<&str>) -> reqwest::Response {
+    let mut r = reqwest::Client::new().get(url);
+    if let Some(a) = accept {
+        r = r.header("accept", a);
+    }
+    r.send().await.unwrap()
+}
+
+/// The body of a GET of `url` as text, with `Accept` when given.
+pub async fn get_text(url: &str, accept: Option<&str>) -> String {
+    get(url, accept).await.text().await.unwrap()
+}
+
+/// POST the update `body` to `{base}/sparql/update`, with the bearer
+/// `token` when given.
+pub async fn post_update(base: &str, token: Option<&str>, body: &str) -> reqwest::Response {
+    let mut r = reqwest::Client::new()
+        .post(format!("{base}/sparql/update"))
+        .header("content-type", "application/sparql-update")
+        .body(body.to_string());
+    if let Some(t) = token {
+        r = r.header("authorization", format!("Bearer {t}"));
+    }
+    r.send().await.unwrap()
+}
+
 /// GET `{base}{path}?{pairs}`, with `Accept` when given.
 pub async fn get_form(
     base: &str,
@@ -144,11 +199,7 @@ pub async fn get_form(
     pairs: &[(&str, &str)],
     accept: Option<&str>,
 ) -> reqwest::Response {
-    let mut r = reqwest::Client::new().get(format!("{base}{path}?{}", form(pairs)));
-    if let Some(a) = accept {
-        r = r.header("accept", a);
-    }
-    r.send().await.unwrap()
+    get(&format!("{base}{path}?{}", form(pairs)), accept).await
 }
 
 /// A screenshot of `url` by headless Chromium at `size` ("1200,1400"), as

@@ -190,28 +190,7 @@ fn non_utf8_file_is_a_clear_error() {
 }
 
 fn record(title: &str, year: i32) -> palermo::record::Record {
-    palermo::record::Record {
-        id: String::new(),
-        title: title.into(),
-        alternative_titles: vec![],
-        abstract_text: None,
-        description: None,
-        kind: palermo::record::RecordKind::Report,
-        year: Some(year),
-        authors: vec![],
-        publishers: vec![],
-        place: None,
-        container: None,
-        languages: vec![],
-        countries: vec![],
-        regions: vec![],
-        categories: vec![],
-        citation: None,
-        note: None,
-        editorial_notes: Vec::new(),
-        provenance: vec![],
-        repairs: vec![],
-    }
+    bare_record("", title, year)
 }
 
 #[test]

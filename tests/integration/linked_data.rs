@@ -5,6 +5,8 @@
 
 use crate::common;
 
+use common::{get, get_text};
+
 use oxigraph::io::{JsonLdProfileSet, RdfFormat, RdfParser};
 use oxigraph::model::{Term, Triple};
 use palermo::http::Config;
@@ -36,12 +38,29 @@ async fn server() -> (
     (base, stop, store)
 }
 
-async fn get(url: &str, accept: Option<&str>) -> Response {
-    let mut r = Client::new().get(url);
-    if let Some(a) = accept {
-        r = r.header("accept", a);
-    }
-    r.send().await.unwrap()
+/// The body of a GET of `url` as bytes.
+async fn get_bytes(url: &str, accept: Option<&str>) -> Vec<u8> {
+    get(url, accept).await.bytes().await.unwrap().to_vec()
+}
+
+/// `tests/python/ld_check.py MODE PATH` (rdflib): its JSON summary; fails
+/// the test when the script does.
+fn ld_check(mode: &str, path: impl AsRef<std::path::Path>) -> serde_json::Value {
+    let out = Command::new("python3")
+        .arg(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/python/ld_check.py"
+        ))
+        .arg(mode)
+        .arg(path.as_ref())
+        .output()
+        .expect("python3 with rdflib is needed: run scripts/install-test-deps.sh");
+    assert!(
+        out.status.success(),
+        "rdflib: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
 }
 
 fn header(r: &Response, name: &str) -> String {
@@ -242,21 +261,7 @@ async fn every_minted_iri_dereferences_to_isomorphic_graphs_in_every_syntax() {
         checked += 1;
     }
     assert_eq!(checked, iris.len());
-    let out = Command::new("python3")
-        .arg(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/tests/python/ld_check.py"
-        ))
-        .arg("isomorphic")
-        .arg(dir.path())
-        .output()
-        .expect("python3 with rdflib is needed: run scripts/install-test-deps.sh");
-    assert!(
-        out.status.success(),
-        "rdflib: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let summary: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let summary = ld_check("isomorphic", dir.path());
     assert!(summary["groups"].as_u64().unwrap() >= 103 + 5, "{summary}");
 }
 
@@ -305,11 +310,7 @@ async fn record_representations_are_negotiated_like_crossref() {
         let body = r.text().await.unwrap();
         assert!(!body.trim().is_empty(), "{accept:?}: empty body");
     }
-    let bib = get(&page, Some("application/x-bibtex"))
-        .await
-        .text()
-        .await
-        .unwrap();
+    let bib = get_text(&page, Some("application/x-bibtex")).await;
     assert!(
         bib.trim_start().starts_with('@') && bib.contains(&format!("/records/{id}")),
         "{bib}"
@@ -320,24 +321,12 @@ async fn record_representations_are_negotiated_like_crossref() {
         "a download name"
     );
     assert!(ris.text().await.unwrap().starts_with("TY  - "));
-    let csl: serde_json::Value = serde_json::from_str(
-        &get(&format!("{page}.json"), None)
-            .await
-            .text()
-            .await
-            .unwrap(),
-    )
-    .unwrap();
+    let csl: serde_json::Value =
+        serde_json::from_str(&get_text(&format!("{page}.json"), None).await).unwrap();
     assert_eq!(csl[0]["title"], record.title.as_str());
     // JSON-LD compacted with our context: its terms, not full IRIs.
-    let ld: serde_json::Value = serde_json::from_str(
-        &get(&format!("{page}.jsonld"), None)
-            .await
-            .text()
-            .await
-            .unwrap(),
-    )
-    .unwrap();
+    let ld: serde_json::Value =
+        serde_json::from_str(&get_text(&format!("{page}.jsonld"), None).await).unwrap();
     let context: serde_json::Value = serde_json::from_str(palermo::rdf::jsonld::CONTEXT).unwrap();
     assert_eq!(ld["@context"], context["@context"], "our context, inline");
     let iri = iris.record(&id).into_string();
@@ -356,51 +345,29 @@ async fn record_representations_are_negotiated_like_crossref() {
     }
 
     // Styles from Accept parameters, as Crossref does; query parameters win.
-    let ieee = get(&page, Some("text/x-bibliography; style=ieee"))
-        .await
-        .text()
-        .await
-        .unwrap();
-    let apa = get(&page, Some("text/x-bibliography; style=apa"))
-        .await
-        .text()
-        .await
-        .unwrap();
+    let ieee = get_text(&page, Some("text/x-bibliography; style=ieee")).await;
+    let apa = get_text(&page, Some("text/x-bibliography; style=apa")).await;
     assert_ne!(ieee, apa);
     assert!(ieee.trim_start().starts_with("[1]"), "{ieee}");
-    let forced = get(
+    let forced = get_text(
         &format!("{page}?style=apa"),
         Some("text/x-bibliography; style=ieee"),
     )
-    .await
-    .text()
-    .await
-    .unwrap();
+    .await;
     assert_eq!(forced, apa);
     assert_eq!(
-        get(&format!("{page}.txt?style=ieee"), None)
-            .await
-            .text()
-            .await
-            .unwrap(),
+        get_text(&format!("{page}.txt?style=ieee"), None).await,
         ieee
     );
     assert_eq!(
-        get(
+        get_text(
             &format!("{page}.txt"),
             Some("text/x-bibliography; style=ieee")
         )
-        .await
-        .text()
-        .await
-        .unwrap(),
+        .await,
         ieee
     );
-    let by_name = get(&format!("{page}?format=ris"), Some("text/turtle"))
-        .await
-        .text()
-        .await
-        .unwrap();
+    let by_name = get_text(&format!("{page}?format=ris"), Some("text/turtle")).await;
     assert!(
         by_name.starts_with("TY  - "),
         "format= wins over Accept: {by_name}"
@@ -874,28 +841,17 @@ async fn landing_pages_carry_what_reference_managers_read() {
     );
 
     // A report is captured as a report; a manual or book is not.
-    let html = get(&format!("{server}/records/{}", report.id), Some(BROWSER))
-        .await
-        .text()
-        .await
-        .unwrap();
+    let html = get_text(&format!("{server}/records/{}", report.id), Some(BROWSER)).await;
     assert!(meta_values(&metas(&html), "DC.type") == vec!["report"]);
-    let html = get(&format!("{server}/records/{}", other.id), Some(BROWSER))
-        .await
-        .text()
-        .await
-        .unwrap();
+    let html = get_text(&format!("{server}/records/{}", other.id), Some(BROWSER)).await;
     assert_ne!(meta_values(&metas(&html), "DC.type"), vec!["report"]);
 
     // The style picker is a GET form: its result is the page in that style.
-    let html = get(
+    let html = get_text(
         &format!("{server}/records/{}?style=vancouver", report.id),
         Some(BROWSER),
     )
-    .await
-    .text()
-    .await
-    .unwrap();
+    .await;
     assert!(
         html.contains("<option value=\"vancouver\" selected>Vancouver</option>"),
         "picked style selected"
@@ -1014,20 +970,12 @@ async fn pages_list_records_with_counts() {
         "{n} vs {expected}"
     );
     // Agents: as author, as publisher; regions: narrower regions linked.
-    let html = get(&format!("{server}/id/region/africa"), Some(BROWSER))
-        .await
-        .text()
-        .await
-        .unwrap();
+    let html = get_text(&format!("{server}/id/region/africa"), Some(BROWSER)).await;
     assert!(
         html.contains("href=\"/id/region/west-africa\""),
         "narrower regions"
     );
-    let html = get(&format!("{server}/id/country/AL"), Some(BROWSER))
-        .await
-        .text()
-        .await
-        .unwrap();
+    let html = get_text(&format!("{server}/id/country/AL"), Some(BROWSER)).await;
     assert!(
         html.contains("http://www.wikidata.org/entity/"),
         "sameAs Wikidata"
@@ -1063,21 +1011,7 @@ async fn void_counts_match_sparql() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("void.ttl");
     std::fs::write(&path, r.bytes().await.unwrap()).unwrap();
-    let out = Command::new("python3")
-        .arg(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/tests/python/ld_check.py"
-        ))
-        .arg("void")
-        .arg(&path)
-        .output()
-        .expect("python3 with rdflib is needed: run scripts/install-test-deps.sh");
-    assert!(
-        out.status.success(),
-        "rdflib: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let v = ld_check("void", &path);
     for (name, query) in [
         ("triples", counts::TRIPLES),
         ("entities", counts::ENTITIES),
@@ -1131,11 +1065,7 @@ async fn void_counts_match_sparql() {
     }
     // Every syntax of /void says the same.
     let turtle = parse(
-        &get(&format!("{server}/void"), Some("text/turtle"))
-            .await
-            .bytes()
-            .await
-            .unwrap(),
+        &get_bytes(&format!("{server}/void"), Some("text/turtle")).await,
         "ttl",
         "/void",
     );
@@ -1188,21 +1118,7 @@ async fn dumps_reload_to_the_same_store() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("dump.nq");
     std::fs::write(&path, &nq).unwrap();
-    let out = Command::new("python3")
-        .arg(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/tests/python/ld_check.py"
-        ))
-        .arg("nquads")
-        .arg(&path)
-        .output()
-        .expect("python3 with rdflib is needed");
-    assert!(
-        out.status.success(),
-        "rdflib: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let v = ld_check("nquads", &path);
     assert_eq!(v["quads"].as_u64().unwrap() as usize, store.len().unwrap());
 
     let r = get(&format!("{server}/dump.ttl.gz"), None).await;
@@ -1251,11 +1167,7 @@ async fn sitemap_and_robots() {
     }
     assert!(locs.contains(&format!("{}id/country/", common::BASE)));
     assert!(xml.contains("<lastmod>2026-01-01T00:00:00Z</lastmod>"));
-    let robots = get(&format!("{server}/robots.txt"), None)
-        .await
-        .text()
-        .await
-        .unwrap();
+    let robots = get_text(&format!("{server}/robots.txt"), None).await;
     assert!(robots.contains("User-agent: *"));
     assert!(robots.contains("Disallow: /sparql"));
     assert!(robots.contains(&format!("Sitemap: {}sitemap.xml", common::BASE)));
@@ -1264,11 +1176,7 @@ async fn sitemap_and_robots() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ontology_terms_resolve_to_the_ontology() {
     let (server, _stop, store) = server().await;
-    let html = get(&format!("{server}/ontology"), Some(BROWSER))
-        .await
-        .text()
-        .await
-        .unwrap();
+    let html = get_text(&format!("{server}/ontology"), Some(BROWSER)).await;
     let ours = format!("{}ontology#", common::BASE);
     let graph = describe::ontology(store.oxigraph(), &common::iris()).unwrap();
     let mut terms = BTreeSet::new();
@@ -1292,11 +1200,7 @@ async fn ontology_terms_resolve_to_the_ontology() {
             "pal:{local} has an anchor on /ontology"
         );
     }
-    let ttl = get(&format!("{server}/ontology.ttl"), None)
-        .await
-        .text()
-        .await
-        .unwrap();
+    let ttl = get_text(&format!("{server}/ontology.ttl"), None).await;
     for needle in [
         "owl:Ontology",
         "skos:ConceptScheme",
@@ -1392,11 +1296,7 @@ async fn html_escapes_everything_it_echoes() {
             "{path}"
         );
     }
-    let html = get(&format!("{server}/records/evil-record"), Some(BROWSER))
-        .await
-        .text()
-        .await
-        .unwrap();
+    let html = get_text(&format!("{server}/records/evil-record"), Some(BROWSER)).await;
     // The JSON-LD still parses and holds the title exactly.
     assert_eq!(
         schema_json(&html)["name"],
@@ -1426,30 +1326,8 @@ async fn html_escapes_everything_it_echoes() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn withdrawn_records_are_gone_not_missing() {
     use palermo::import::{Mode, RecordSource, import_records};
-    use palermo::record::{Record, RecordKind};
     let (store, _) = common::catalogue();
-    let record = |id: &str| Record {
-        id: id.into(),
-        title: format!("A partner report called {id}"),
-        alternative_titles: vec![],
-        abstract_text: None,
-        description: None,
-        kind: RecordKind::Report,
-        year: Some(2021),
-        authors: vec![],
-        publishers: vec![],
-        place: None,
-        container: None,
-        languages: vec![],
-        countries: vec![],
-        regions: vec![],
-        categories: vec![],
-        citation: None,
-        note: None,
-        editorial_notes: Vec::new(),
-        provenance: vec![],
-        repairs: vec![],
-    };
+    let record = |id: &str| common::bare_record(id, &format!("A partner report called {id}"), 2021);
     let source = |records| RecordSource {
         id: "partner".into(),
         title: "A partner".into(),

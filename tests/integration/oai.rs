@@ -92,13 +92,46 @@ fn partner(records: Vec<Record>) -> Vec<RecordSource> {
     }]
 }
 
+/// Every header of every page, in order.
+fn headers_of(responses: &[Response]) -> Vec<Header> {
+    responses.iter().flat_map(|r| r.headers()).collect()
+}
+
 fn ids_of(responses: &[Response]) -> Vec<String> {
-    responses
-        .iter()
-        .flat_map(|r| r.headers())
+    headers_of(responses)
+        .into_iter()
         .map(|h| h.identifier)
         .collect()
 }
+
+/// The record `id` as the store holds it.
+fn read_record(store: &Store, iris: &Iris, id: &str) -> Record {
+    palermo::rdf::read::record(store.oxigraph(), iris, id)
+        .unwrap()
+        .unwrap()
+}
+
+/// GetRecord of the OAI identifier `identifier` in `prefix`.
+async fn get_record(oai: &str, prefix: &str, identifier: &str) -> Response {
+    get(
+        oai,
+        &format!(
+            "verb=GetRecord&metadataPrefix={prefix}&identifier={}",
+            enc(identifier)
+        ),
+    )
+    .await
+}
+
+/// The region keys of Europe's set: itself and every region below it.
+const EUROPE: [&str; 6] = [
+    "europe",
+    "eastern-europe",
+    "south-eastern-europe",
+    "western-balkans",
+    "western-europe",
+    "central-europe",
+];
 
 /// The provider the verb tests harvest: the shipped catalogue imported at
 /// T1, then one UNODC publication withdrawn at T2 (a re-import without it,
@@ -129,11 +162,7 @@ async fn provider() -> Provider {
     let gone = oai_id(gone[0]);
     let rich = all_ids
         .iter()
-        .map(|id| {
-            palermo::rdf::read::record(store.oxigraph(), &iris, id)
-                .unwrap()
-                .unwrap()
-        })
+        .map(|id| read_record(&store, &iris, id))
         .find(|r| {
             r.authors
                 .iter()
@@ -253,7 +282,7 @@ async fn lists_page_through_every_item_and_validate() {
     let listed = ids_of(&list);
     assert_eq!(listed.len(), 103);
     assert_eq!(listed.iter().collect::<BTreeSet<_>>().len(), 103);
-    let headers: Vec<Header> = list.iter().flat_map(|r| r.headers()).collect();
+    let headers = headers_of(&list);
     let deleted: Vec<&Header> = headers.iter().filter(|h| h.deleted).collect();
     assert_eq!(deleted.len(), 1);
     assert_eq!(deleted[0].datestamp, "2026-02-01T00:00:00Z");
@@ -305,20 +334,20 @@ async fn selective_harvesting_by_date_and_set() {
     assert_eq!(ids_of(&only_t2), std::slice::from_ref(&gone));
     assert!(only_t2[0].token().is_none(), "a complete list has no token");
     saved.add("from", &only_t2[0]);
-    let until_t1 = pages(
-        &oai,
-        "verb=ListIdentifiers&metadataPrefix=oai_dc&until=2026-01-01T00:00:00Z",
-    )
-    .await;
-    assert_eq!(ids_of(&until_t1).len(), 102);
-    saved.add("until", &until_t1[0]);
-    let day = pages(
-        &oai,
-        "verb=ListRecords&metadataPrefix=oai_dc&from=2026-01-01&until=2026-01-01",
-    )
-    .await;
-    assert_eq!(ids_of(&day).len(), 102);
-    saved.add("from-until", &day[0]);
+    for (name, q) in [
+        (
+            "until",
+            "verb=ListIdentifiers&metadataPrefix=oai_dc&until=2026-01-01T00:00:00Z",
+        ),
+        (
+            "from-until",
+            "verb=ListRecords&metadataPrefix=oai_dc&from=2026-01-01&until=2026-01-01",
+        ),
+    ] {
+        let list = pages(&oai, q).await;
+        assert_eq!(ids_of(&list).len(), 102);
+        saved.add(name, &list[0]);
+    }
 
     let europe = pages(
         &oai,
@@ -330,15 +359,13 @@ async fn selective_harvesting_by_date_and_set() {
         "verb=ListIdentifiers&metadataPrefix=oai_dc&set=region:europe:south-eastern-europe",
     )
     .await;
-    let europe_h: Vec<Header> = europe.iter().flat_map(|r| r.headers()).collect();
-    let see_h: Vec<Header> = see.iter().flat_map(|r| r.headers()).collect();
+    let europe_h = headers_of(&europe);
+    let see_h = headers_of(&see);
     let in_see = all_ids
         .iter()
         .filter(|id| {
-            let r = palermo::rdf::read::record(store.oxigraph(), &iris, id)
-                .unwrap()
-                .unwrap();
-            r.regions
+            read_record(&store, &iris, id)
+                .regions
                 .iter()
                 .any(|k| k == "south-eastern-europe" || k == "western-balkans")
         })
@@ -349,21 +376,13 @@ async fn selective_harvesting_by_date_and_set() {
         in_see,
         "{see_h:?}"
     );
-    let europe_keys = [
-        "europe",
-        "eastern-europe",
-        "south-eastern-europe",
-        "western-balkans",
-        "western-europe",
-        "central-europe",
-    ];
     let in_europe = all_ids
         .iter()
         .filter(|id| {
-            let r = palermo::rdf::read::record(store.oxigraph(), &iris, id)
-                .unwrap()
-                .unwrap();
-            r.regions.iter().any(|k| europe_keys.contains(&k.as_str()))
+            read_record(&store, &iris, id)
+                .regions
+                .iter()
+                .any(|k| EUROPE.contains(&k.as_str()))
         })
         .count();
     assert_eq!(europe_h.iter().filter(|h| !h.deleted).count(), in_europe);
@@ -387,17 +406,14 @@ async fn selective_harvesting_by_date_and_set() {
         "verb=ListRecords&metadataPrefix=mods&set=category:law-enforcement&from=2026-01-01",
     )
     .await;
-    let law_live: Vec<Header> = law
-        .iter()
-        .flat_map(|r| r.headers())
+    let law_live: Vec<Header> = headers_of(&law)
+        .into_iter()
         .filter(|h| !h.deleted)
         .collect();
     let expected_law = all_ids
         .iter()
         .filter(|id| {
-            palermo::rdf::read::record(store.oxigraph(), &iris, id)
-                .unwrap()
-                .unwrap()
+            read_record(&store, &iris, id)
                 .categories
                 .contains(&"law-enforcement".to_string())
         })
@@ -423,28 +439,14 @@ async fn get_record_in_both_formats_and_of_a_tombstone() {
     // A curator's remark about the source ("Line 90 calls it …") is
     // provenance: never in an OAI record, in either format.
     for prefix in ["oai_dc", "mods"] {
-        let r = get(
-            &oai,
-            &format!(
-                "verb=GetRecord&metadataPrefix={prefix}&identifier={}",
-                enc(&oai_id("global-report-2012"))
-            ),
-        )
-        .await;
+        let r = get_record(&oai, prefix, &oai_id("global-report-2012")).await;
         assert_eq!(r.status, 200);
         assert!(r.body.contains("Global Report 2012"), "{}", r.body);
         assert!(!r.body.contains("Line 90 calls it"), "{prefix}: {}", r.body);
     }
 
     // GetRecord: a record with persons, countries and regions, in both formats.
-    let r = get(
-        &oai,
-        &format!(
-            "verb=GetRecord&metadataPrefix=oai_dc&identifier={}",
-            enc(&oai_id(&rich.id))
-        ),
-    )
-    .await;
+    let r = get_record(&oai, "oai_dc", &oai_id(&rich.id)).await;
     let dc = r
         .verb("GetRecord")
         .child(OAI, "record")
@@ -471,14 +473,7 @@ async fn get_record_in_both_formats_and_of_a_tombstone() {
     assert!(values("identifier").contains(&format!("{}records/{}", iris.base(), rich.id)));
     assert!(values("coverage").len() >= rich.countries.len() + rich.regions.len());
     saved.add("getrecord-dc", &r);
-    let r = get(
-        &oai,
-        &format!(
-            "verb=GetRecord&metadataPrefix=mods&identifier={}",
-            enc(&oai_id(&rich.id))
-        ),
-    )
-    .await;
+    let r = get_record(&oai, "mods", &oai_id(&rich.id)).await;
     let mods = r
         .verb("GetRecord")
         .child(OAI, "record")
@@ -510,14 +505,7 @@ async fn get_record_in_both_formats_and_of_a_tombstone() {
     saved.add("getrecord-mods", &r);
 
     // GetRecord of the tombstone: a header with status="deleted", no metadata.
-    let r = get(
-        &oai,
-        &format!(
-            "verb=GetRecord&metadataPrefix=mods&identifier={}",
-            enc(&gone)
-        ),
-    )
-    .await;
+    let r = get_record(&oai, "mods", &gone).await;
     let rec = r.verb("GetRecord").child(OAI, "record").unwrap();
     assert!(rec.child(OAI, "metadata").is_none());
     assert!(r.headers()[0].deleted);
@@ -702,15 +690,7 @@ async fn the_schema_validator_is_not_vacuous() {
         "broken-identify",
         &identify.replace("<protocolVersion>2.0</protocolVersion>", ""),
     );
-    let mods_page = get(
-        &oai,
-        &format!(
-            "verb=GetRecord&metadataPrefix=mods&identifier={}",
-            enc(&oai_id(&p.rich.id))
-        ),
-    )
-    .await
-    .body;
+    let mods_page = get_record(&oai, "mods", &oai_id(&p.rich.id)).await.body;
     let broken_mods = p.saved.add_text(
         "broken-mods",
         &mods_page.replacen("<titleInfo>", "<titleInfo><frobnicate/>", 1),
@@ -731,12 +711,7 @@ async fn sickle_harvests_the_whole_catalogue_through_small_pages() {
         palermo::rdf::read::record_ids(store.oxigraph(), &iris)
             .unwrap()
             .into_iter()
-            .map(|id| {
-                let r = palermo::rdf::read::record(store.oxigraph(), &iris, &id)
-                    .unwrap()
-                    .unwrap();
-                (oai_id(&id), r)
-            })
+            .map(|id| (oai_id(&id), read_record(&store, &iris, &id)))
             .collect();
     assert_eq!(expected.len(), 103);
 
@@ -788,19 +763,7 @@ async fn sickle_harvests_the_whole_catalogue_through_small_pages() {
         .unwrap();
     let in_europe = expected
         .values()
-        .filter(|r| {
-            r.regions.iter().any(|k| {
-                [
-                    "europe",
-                    "eastern-europe",
-                    "south-eastern-europe",
-                    "western-balkans",
-                    "western-europe",
-                    "central-europe",
-                ]
-                .contains(&k.as_str())
-            })
-        })
+        .filter(|r| r.regions.iter().any(|k| EUROPE.contains(&k.as_str())))
         .count();
     assert!(in_europe > 0);
     assert_eq!(out["records"].as_array().unwrap().len(), in_europe);
@@ -883,9 +846,8 @@ async fn tokens_stay_correct_when_records_change_between_pages() {
         &format!("verb=ListIdentifiers&metadataPrefix=oai_dc&from={response_date}"),
     )
     .await;
-    let got: BTreeMap<String, bool> = next
-        .iter()
-        .flat_map(|r| r.headers())
+    let got: BTreeMap<String, bool> = headers_of(&next)
+        .into_iter()
         .map(|h| (h.identifier, h.deleted))
         .collect();
     let want: BTreeMap<String, bool> = [(5, false), (15, false), (20, true), (26, false)]

@@ -37,6 +37,11 @@ async fn json(base: &str, pairs: &[(&str, &str)]) -> Value {
     serde_json::from_str(&r.text().await.unwrap()).unwrap()
 }
 
+/// The HTML page `/records?{pairs}` as a browser without an `Accept` gets it.
+async fn page(base: &str, pairs: &[(&str, &str)]) -> String {
+    get(base, pairs, None).await.text().await.unwrap()
+}
+
 fn header(r: &Response, name: &str) -> String {
     r.headers()
         .get(name)
@@ -120,12 +125,7 @@ async fn json_shape() {
         "{next}"
     );
     // Following `next` gives the next results.
-    let r = Client::new()
-        .get(format!("{base}{next}"))
-        .header("accept", "application/json")
-        .send()
-        .await
-        .unwrap();
+    let r = common::get(&format!("{base}{next}"), Some("application/json")).await;
     let page2: Value = serde_json::from_str(&r.text().await.unwrap()).unwrap();
     assert_eq!(page2["page"], 2);
     assert!(
@@ -267,11 +267,7 @@ async fn the_page_escapes_everything_it_echoes() {
     )
     .unwrap();
     let (base2, _stop2) = common::serve(store, Config::default()).await;
-    let html = get(&base2, &[("q", "zebra")], None)
-        .await
-        .text()
-        .await
-        .unwrap();
+    let html = page(&base2, &[("q", "zebra")]).await;
     assert!(
         html.contains(
             "<mark>Zebra</mark> &lt;b onmouseover=alert(3)&gt;stripes&lt;/b&gt; &amp; trafficking"
@@ -288,11 +284,7 @@ async fn the_page_escapes_everything_it_echoes() {
 #[tokio::test]
 async fn the_page_has_a_search_box_facet_links_and_pages() {
     let (base, _stop) = server().await;
-    let html = get(&base, &[("q", "trafficking")], None)
-        .await
-        .text()
-        .await
-        .unwrap();
+    let html = page(&base, &[("q", "trafficking")]).await;
     assert!(html.contains("<form method=\"get\" action=\"/records\" role=\"search\""));
     assert!(html.contains("name=\"q\" value=\"trafficking\""));
     // Facet links add the value to the current search, back on page 1.
@@ -305,15 +297,11 @@ async fn the_page_has_a_search_box_facet_links_and_pages() {
     assert!(html.contains("<mark>"));
     assert!(html.contains("data-format=\"bibtex\""));
     // A selected filter shows with a link that removes it.
-    let html = get(
+    let html = page(
         &base,
         &[("q", "trafficking"), ("category", "law-enforcement")],
-        None,
     )
-    .await
-    .text()
-    .await
-    .unwrap();
+    .await;
     assert!(
         html.contains(
             "Category: <strong>Law Enforcement</strong> <a href=\"/records?q=trafficking\""
@@ -321,20 +309,13 @@ async fn the_page_has_a_search_box_facet_links_and_pages() {
         "{html}"
     );
     // Long facets fold their tail away (19 countries, 12 shown).
-    let html = get(&base, &[], None).await.text().await.unwrap();
+    let html = page(&base, &[]).await;
     assert!(
         html.contains("<details><summary>7 more</summary>"),
         "{html}"
     );
     // The home page has the search box and facets to browse.
-    let home = Client::new()
-        .get(format!("{base}/"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let home = common::get_text(&format!("{base}/"), None).await;
     assert!(home.contains("action=\"/records\"") && home.contains("name=\"q\""));
     assert!(
         home.contains("<a href=\"/records?category=trafficking\">Trafficking</a>"),
@@ -491,14 +472,7 @@ async fn exports_the_whole_result_set_in_every_format() {
 }
 
 async fn sparql_update(base: &str, update: &str) -> Response {
-    Client::new()
-        .post(format!("{base}/sparql/update"))
-        .header("authorization", format!("Bearer {TOKEN}"))
-        .header("content-type", "application/sparql-update")
-        .body(update.to_string())
-        .send()
-        .await
-        .unwrap()
+    common::post_update(base, Some(TOKEN), update).await
 }
 
 #[tokio::test]
@@ -578,12 +552,11 @@ async fn the_index_follows_writes_through_the_api() {
 }
 
 async fn sparql_json(base: &str, query: &str) -> Value {
-    let r = Client::new()
-        .get(format!("{base}/sparql?{}", form(&[("query", query)])))
-        .header("accept", "application/sparql-results+json")
-        .send()
-        .await
-        .unwrap();
+    let r = common::get(
+        &format!("{base}/sparql?{}", form(&[("query", query)])),
+        Some("application/sparql-results+json"),
+    )
+    .await;
     assert_eq!(r.status(), 200);
     serde_json::from_str(&r.text().await.unwrap()).unwrap()
 }

@@ -21,7 +21,7 @@ async fn server(config: Config) -> (String, tokio::sync::oneshot::Sender<()>) {
     .await
 }
 
-use common::form;
+use common::{form, post_update};
 
 /// A server over `store` that takes writes with the token `s3cret`.
 async fn writable(store: palermo::store::Store) -> (String, tokio::sync::oneshot::Sender<()>) {
@@ -37,6 +37,23 @@ async fn writable(store: palermo::store::Store) -> (String, tokio::sync::oneshot
 
 async fn get(base: &str, pairs: &[(&str, &str)], accept: Option<&str>) -> Response {
     common::get_form(base, "/sparql", pairs, accept).await
+}
+
+/// POST `body` to `/sparql` as `content_type`, with `Accept` when given.
+async fn post(
+    base: &str,
+    content_type: &str,
+    accept: Option<&str>,
+    body: impl Into<reqwest::Body>,
+) -> Response {
+    let mut r = Client::new()
+        .post(format!("{base}/sparql"))
+        .header("content-type", content_type)
+        .body(body);
+    if let Some(a) = accept {
+        r = r.header("accept", a);
+    }
+    r.send().await.unwrap()
 }
 
 fn ct(r: &Response) -> String {
@@ -62,24 +79,17 @@ async fn query_by_get_post_form_and_post_direct() {
     let json: serde_json::Value = r.json_or_panic().await;
     assert_eq!(count_of(&json), "103");
 
-    let r = Client::new()
-        .post(format!("{base}/sparql"))
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body(form(&[("query", COUNT)]))
-        .send()
-        .await
-        .unwrap();
+    let r = post(
+        &base,
+        "application/x-www-form-urlencoded",
+        None,
+        form(&[("query", COUNT)]),
+    )
+    .await;
     assert_eq!(r.status(), 200);
     assert_eq!(count_of(&r.json_or_panic().await), "103");
 
-    let r = Client::new()
-        .post(format!("{base}/sparql"))
-        .header("content-type", "application/sparql-query")
-        .header("accept", "text/csv")
-        .body(COUNT)
-        .send()
-        .await
-        .unwrap();
+    let r = post(&base, "application/sparql-query", Some("text/csv"), COUNT).await;
     assert_eq!(r.status(), 200);
     assert_eq!(ct(&r), "text/csv; charset=utf-8");
     assert_eq!(r.text().await.unwrap(), "n\r\n103\r\n");
@@ -217,13 +227,7 @@ async fn protocol_errors_say_what_went_wrong() {
     assert_eq!(r.status(), 405);
     assert_eq!(r.headers()["allow"], "GET, POST");
     // Wrong media type: 415.
-    let r = Client::new()
-        .post(format!("{base}/sparql"))
-        .header("content-type", "text/plain")
-        .body(COUNT)
-        .send()
-        .await
-        .unwrap();
+    let r = post(&base, "text/plain", None, COUNT).await;
     assert_eq!(r.status(), 415);
     assert!(r.text().await.unwrap().contains("application/sparql-query"));
     // An update sent here says where updates go.
@@ -237,13 +241,7 @@ async fn protocol_errors_say_what_went_wrong() {
             "INSERT DATA { <a:b> <a:c> <a:d> }".to_string(),
         ),
     ] {
-        let r = Client::new()
-            .post(format!("{base}/sparql"))
-            .header("content-type", ct)
-            .body(body)
-            .send()
-            .await
-            .unwrap();
+        let r = post(&base, ct, None, body).await;
         assert_eq!(r.status(), 400);
         assert!(r.text().await.unwrap().contains("/sparql/update"));
     }
@@ -263,13 +261,7 @@ async fn protocol_errors_say_what_went_wrong() {
     .await;
     assert_eq!(r.status(), 400);
     // An oversized body: 413, not a hang.
-    let r = Client::new()
-        .post(format!("{base}/sparql"))
-        .header("content-type", "application/sparql-query")
-        .body(vec![b' '; 2 << 20])
-        .send()
-        .await
-        .unwrap();
+    let r = post(&base, "application/sparql-query", None, vec![b' '; 2 << 20]).await;
     assert_eq!(r.status(), 413);
 }
 
@@ -601,32 +593,20 @@ async fn writes_need_the_token_and_keep_modified_right() {
     // No token configured: writes are off.
     let (base, _stop) = server(Config::default()).await;
     let update = "PREFIX dcterms: <http://purl.org/dc/terms/> DELETE { GRAPH ?g { ?r dcterms:title ?t } } INSERT { GRAPH ?g { ?r dcterms:title \"Understanding Human Trafficking in Conflict\" } } WHERE { GRAPH ?g { ?r dcterms:title ?t } FILTER(?r = <http://localhost:8080/records/understanding-human-trafficking-in-conflict>) }";
-    let post = |base: &str, token: Option<&str>, body: &str| {
-        let mut r = Client::new()
-            .post(format!("{base}/sparql/update"))
-            .header("content-type", "application/sparql-update")
-            .body(body.to_string());
-        if let Some(t) = token {
-            r = r.header("authorization", format!("Bearer {t}"));
-        }
-        r.send()
-    };
-    let r = post(&base, Some("anything"), update).await.unwrap();
+    let r = post_update(&base, Some("anything"), update).await;
     assert_eq!(r.status(), 403);
     assert!(r.text().await.unwrap().contains("writes are disabled"));
 
     let (store, _) = common::catalogue();
     let (base, _stop2) = writable(store.clone()).await;
-    let r = post(&base, None, update).await.unwrap();
+    let r = post_update(&base, None, update).await;
     assert_eq!(r.status(), 401);
     assert!(r.headers().contains_key("www-authenticate"));
-    let r = post(&base, Some("wrong"), update).await.unwrap();
+    let r = post_update(&base, Some("wrong"), update).await;
     assert_eq!(r.status(), 401);
-    let r = post(&base, Some("s3cret"), "INSERT DATA { oops")
-        .await
-        .unwrap();
+    let r = post_update(&base, Some("s3cret"), "INSERT DATA { oops").await;
     assert_eq!(r.status(), 400);
-    let r = post(&base, Some("s3cret"), update).await.unwrap();
+    let r = post_update(&base, Some("s3cret"), update).await;
     assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
     let report: serde_json::Value = r.json_or_panic().await;
     assert_eq!(
@@ -655,7 +635,7 @@ async fn writes_need_the_token_and_keep_modified_right() {
     // Deleting a record through SPARQL marks it deleted for harvesters.
     let delete =
         format!("DELETE WHERE {{ GRAPH ?g {{ <http://localhost:8080/records/{id}> ?p ?o }} }}");
-    let r = post(&base, Some("s3cret"), &delete).await.unwrap();
+    let r = post_update(&base, Some("s3cret"), &delete).await;
     let report: serde_json::Value = r.json_or_panic().await;
     assert_eq!(report["deleted"], serde_json::json!([id]));
     assert!(
@@ -666,7 +646,7 @@ async fn writes_need_the_token_and_keep_modified_right() {
 
     // Graph Store Protocol: public read, token-guarded writes, system graphs protected.
     let turtle = "<http://localhost:8080/records/partner-report> a <http://purl.org/dc/terms/BibliographicResource> ; <http://purl.org/dc/terms/title> \"Partner report\" .";
-    let gsp = |method: reqwest::Method, graph: &str, token: Option<&str>| {
+    let gsp = async |method: reqwest::Method, graph: &str, token: Option<&str>| {
         let mut r = Client::new()
             .request(
                 method,
@@ -677,21 +657,12 @@ async fn writes_need_the_token_and_keep_modified_right() {
         if let Some(t) = token {
             r = r.header("authorization", format!("Bearer {t}"));
         }
-        r.send()
+        r.send().await.unwrap().status()
     };
     let partner = "http://localhost:8080/graph/partner";
+    assert_eq!(gsp(reqwest::Method::PUT, partner, None).await, 401);
     assert_eq!(
-        gsp(reqwest::Method::PUT, partner, None)
-            .await
-            .unwrap()
-            .status(),
-        401
-    );
-    assert_eq!(
-        gsp(reqwest::Method::PUT, partner, Some("s3cret"))
-            .await
-            .unwrap()
-            .status(),
+        gsp(reqwest::Method::PUT, partner, Some("s3cret")).await,
         200
     );
     assert!(
@@ -699,12 +670,11 @@ async fn writes_need_the_token_and_keep_modified_right() {
             .unwrap()
             .is_some()
     );
-    let r = Client::new()
-        .get(format!("{base}/store?{}", form(&[("graph", partner)])))
-        .header("accept", "application/n-triples")
-        .send()
-        .await
-        .unwrap();
+    let r = common::get(
+        &format!("{base}/store?{}", form(&[("graph", partner)])),
+        Some("application/n-triples"),
+    )
+    .await;
     assert_eq!(r.status(), 200);
     assert!(r.text().await.unwrap().contains("Partner report"));
     assert_eq!(
@@ -713,23 +683,18 @@ async fn writes_need_the_token_and_keep_modified_right() {
             "http://localhost:8080/graph/meta",
             Some("s3cret")
         )
-        .await
-        .unwrap()
-        .status(),
+        .await,
         403
     );
     assert_eq!(
-        gsp(reqwest::Method::DELETE, partner, Some("s3cret"))
-            .await
-            .unwrap()
-            .status(),
+        gsp(reqwest::Method::DELETE, partner, Some("s3cret")).await,
         200
     );
-    let r = Client::new()
-        .get(format!("{base}/store?{}", form(&[("graph", partner)])))
-        .send()
-        .await
-        .unwrap();
+    let r = common::get(
+        &format!("{base}/store?{}", form(&[("graph", partner)])),
+        None,
+    )
+    .await;
     assert_eq!(r.status(), 404);
 }
 
@@ -803,25 +768,11 @@ async fn cors_and_query_page() {
         .unwrap();
     assert_eq!(r.headers()["access-control-allow-origin"], "*");
 
-    let page = Client::new()
-        .get(format!("{base}/query"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = common::get_text(&format!("{base}/query"), None).await;
     assert!(page.contains("<textarea") && page.contains("Example queries"));
     assert!(page.matches("<li><a href=\"/query?query=").count() >= 8);
     let q = "SELECT ?r ?t WHERE { ?r <http://purl.org/dc/terms/title> ?t } ORDER BY ?t LIMIT 3";
-    let page = Client::new()
-        .get(format!("{base}/query?{}", form(&[("query", q)])))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = common::get_text(&format!("{base}/query?{}", form(&[("query", q)])), None).await;
     assert!(
         page.contains("<td><a href=\"/records/"),
         "IRIs link to their pages"
@@ -829,22 +780,19 @@ async fn cors_and_query_page() {
     assert!(page.contains("3 rows"));
     assert!(page.contains("format=csv") && page.contains("format=ttl"));
     let hostile = "SELECT * WHERE { ?s ?p \"<script>alert(1)</script>\" }";
-    let r = Client::new()
-        .get(format!("{base}/query?{}", form(&[("query", hostile)])))
-        .send()
-        .await
-        .unwrap();
+    let r = common::get(
+        &format!("{base}/query?{}", form(&[("query", hostile)])),
+        None,
+    )
+    .await;
     let page = r.text().await.unwrap();
     assert!(!page.contains("<script>alert"), "query echoed unescaped");
     assert!(page.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
-    let r = Client::new()
-        .get(format!(
-            "{base}/query?{}",
-            form(&[("query", "SELECT <oops")])
-        ))
-        .send()
-        .await
-        .unwrap();
+    let r = common::get(
+        &format!("{base}/query?{}", form(&[("query", "SELECT <oops")])),
+        None,
+    )
+    .await;
     assert_eq!(r.status(), 400);
     assert!(r.text().await.unwrap().contains("SPARQL syntax error"));
 }
@@ -866,7 +814,7 @@ async fn cached_record_answers_follow_every_write() {
     let (base, _stop) = writable(store).await;
     let id = "understanding-human-trafficking-in-conflict";
     let fetch = |path: String| async move {
-        let r = Client::new().get(path).send().await.unwrap();
+        let r = common::get(&path, None).await;
         assert_eq!(r.status(), 200);
         let etag = r.headers()["etag"].to_str().unwrap().to_string();
         (etag, r.text().await.unwrap())
@@ -887,23 +835,10 @@ async fn cached_record_answers_follow_every_write() {
     let update = format!(
         "PREFIX dcterms: <http://purl.org/dc/terms/> DELETE {{ GRAPH ?g {{ ?r dcterms:title ?t }} }} INSERT {{ GRAPH ?g {{ ?r dcterms:title \"the zebrafinch atlas\" }} }} WHERE {{ GRAPH ?g {{ ?r dcterms:title ?t }} FILTER(?r = <http://localhost:8080/records/{id}>) }}"
     );
-    let write = |body: String| {
-        Client::new()
-            .post(format!("{base}/sparql/update"))
-            .header("content-type", "application/sparql-update")
-            .header("authorization", "Bearer s3cret")
-            .body(body)
-            .send()
-    };
     // A bibliography of every record reads the records through the
     // record cache: the second export comes from it.
     let bibliography = || async {
-        let r = Client::new()
-            .get(format!("{base}/records"))
-            .header("accept", "text/x-bibliography")
-            .send()
-            .await
-            .unwrap();
+        let r = common::get(&format!("{base}/records"), Some("text/x-bibliography")).await;
         assert_eq!(r.status(), 200);
         r.text().await.unwrap().to_lowercase()
     };
@@ -911,7 +846,10 @@ async fn cached_record_answers_follow_every_write() {
     assert_eq!(bibliography().await, first);
     assert!(!first.contains("zebrafinch atlas"));
 
-    assert_eq!(write(update).await.unwrap().status(), 200);
+    assert_eq!(
+        post_update(&base, Some("s3cret"), &update).await.status(),
+        200
+    );
     assert!(
         bibliography().await.contains("zebrafinch atlas"),
         "the bibliography still used the record as read before the write"
@@ -927,9 +865,12 @@ async fn cached_record_answers_follow_every_write() {
 
     let delete =
         format!("DELETE WHERE {{ GRAPH ?g {{ <http://localhost:8080/records/{id}> ?p ?o }} }}");
-    assert_eq!(write(delete).await.unwrap().status(), 200);
+    assert_eq!(
+        post_update(&base, Some("s3cret"), &delete).await.status(),
+        200
+    );
     for p in &paths {
-        let r = Client::new().get(p).send().await.unwrap();
+        let r = common::get(p, None).await;
         assert_eq!(r.status(), 410, "{p} after the record was deleted");
     }
 }

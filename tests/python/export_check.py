@@ -16,6 +16,8 @@ import json
 import sys
 import unicodedata
 
+from checks import finish
+
 
 def norm(text):
     """Whitespace collapsed, NFC: what both sides agree a title is."""
@@ -151,10 +153,7 @@ def main():
         problems.append(f"{url}: not read back")
     if len(seen) != len(set(seen)):
         problems.append("some records were read twice")
-    for p in problems:
-        print(p)
-    print(f"{fmt}: {len(seen)} entries read, {len(problems)} problems")
-    sys.exit(1 if problems else 0)
+    finish(problems, f"{fmt}: {len(seen)} entries read, {len(problems)} problems")
 
 
 if __name__ == "__main__":

@@ -15,6 +15,8 @@ import sys
 
 from prometheus_client.parser import text_string_to_metric_families
 
+from checks import finish
+
 
 def main():
     text = open(sys.argv[1], encoding="utf-8").read()
@@ -39,10 +41,10 @@ def main():
         ok = total == value if op == "==" else total >= value
         if not ok:
             failures.append(f"{name}{labels}: {total}, expected {op} {value}")
-    for f in failures:
-        print(f)
-    print(f"{len(families)} families, {len(samples)} samples, {len(failures)} failures")
-    sys.exit(1 if failures else 0)
+    finish(
+        failures,
+        f"{len(families)} families, {len(samples)} samples, {len(failures)} failures",
+    )
 
 
 if __name__ == "__main__":
