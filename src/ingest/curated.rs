@@ -1,7 +1,11 @@
 //! Reader for curated TOML transcriptions (`data/unodc.toml`): one
 //! `[[publication]]` table per work, reviewed by hand.
 
-use super::ParseError;
+use super::{Normalised, ParseError};
+use crate::normalize::agents::organization;
+use crate::normalize::languages::{LanguageValue, parse_language};
+use crate::normalize::{clean_space, kind};
+use crate::record::{Agent, Provenance, Record};
 use serde::Deserialize;
 
 #[derive(Debug, Clone, Deserialize)]
@@ -118,6 +122,72 @@ pub fn parse(file: &str, text: &str) -> Result<CuratedFile, ParseError> {
 
 fn toml_quote(s: &str) -> String {
     toml::Value::String(s.to_string()).to_string()
+}
+
+/// One publication of a curated file (its source and path) as a record. A
+/// publication with `same_as` contributes to another source's record, so
+/// only one without it states the record's subjects.
+impl From<(&CuratedSource, &str, &CuratedEntry)> for Normalised {
+    fn from((source, path, e): (&CuratedSource, &str, &CuratedEntry)) -> Self {
+        let mut warnings = Vec::new();
+        let mut languages = Vec::new();
+        for l in &e.languages {
+            match parse_language(l) {
+                LanguageValue::Code(c) => {
+                    if !languages.contains(&c.to_string()) {
+                        languages.push(c.to_string());
+                    }
+                }
+                LanguageValue::NotYetAvailable(c) => warnings.push(format!(
+                    "language \"{l}\" is announced, not available: not recorded as a language of the work ({c})"
+                )),
+                LanguageValue::Unknown(v) => warnings.push(format!("unknown language \"{v}\": skipped")),
+            }
+        }
+        let publishers: Vec<Agent> = e.publishers.iter().map(|p| organization(p)).collect();
+        let abstract_text = e
+            .abstract_text
+            .as_deref()
+            .map(clean_space)
+            .filter(|a| !a.is_empty());
+        let title = clean_space(&e.title);
+        let mut record = Record {
+            id: e
+                .same_as
+                .clone()
+                .or_else(|| e.id.clone())
+                .unwrap_or_default(),
+            kind: kind::infer(&title, abstract_text.as_deref()),
+            title,
+            alternative_titles: Vec::new(),
+            abstract_text,
+            description: None,
+            year: e.year,
+            authors: Vec::new(),
+            publishers,
+            place: None,
+            container: None,
+            languages,
+            countries: Vec::new(),
+            regions: Vec::new(),
+            categories: Vec::new(),
+            citation: None,
+            // The TOML's `note` is the transcriber's remark about the
+            // capture, not something a reader of the citation needs.
+            note: None,
+            editorial_notes: e.note.iter().cloned().collect(),
+            provenance: vec![Provenance {
+                source: source.id.clone(),
+                file: path.to_string(),
+                line: e.toml_line,
+            }],
+            repairs: Vec::new(),
+        };
+        if e.same_as.is_none() {
+            crate::normalize::subjects::infer(&mut record);
+        }
+        Normalised { record, warnings }
+    }
 }
 
 #[cfg(test)]

@@ -5,7 +5,16 @@
 //! values, optional `Authors` + one name per line, `Year` + value, and an
 //! optional bare `Category` line.
 
-use super::ParseError;
+use super::{Normalised, ParseError};
+use crate::normalize::agents::parse_author_lines;
+use crate::normalize::casing::repair_title_casing;
+use crate::normalize::places::{PlaceField, parse_places};
+use crate::normalize::reference::PastedReference;
+use crate::normalize::{clean_space, kind, slug, title_key};
+use crate::record::{Agent, Container, Provenance, Record, RecordKind, Repair};
+
+/// Source id of the knowledge portal's listing pages: they form one source.
+pub const PORTAL_SOURCE: &str = "portal";
 
 /// One entry as the page shows it, before normalisation.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -194,6 +203,168 @@ fn values_until(lines: &[&str], i: &mut usize, stops: &[&str]) -> Vec<String> {
         *i += 1;
     }
     values
+}
+
+/// One entry of a page (with the page's path) as a record: the title's
+/// casing repaired, places and author lines parsed, and a chapter reference
+/// pasted into the author lines read into the chapter's book.
+impl From<(&str, &ListingEntry)> for Normalised {
+    fn from((path, entry): (&str, &ListingEntry)) -> Self {
+        let mut repairs = Vec::new();
+        let mut warnings = Vec::new();
+        let raw_title = clean_space(&entry.title);
+        let title = match repair_title_casing(&raw_title) {
+            Some(fixed) => {
+                repairs.push(Repair {
+                    field: "title".into(),
+                    original: raw_title.clone(),
+                    repaired: fixed.clone(),
+                    guess: false,
+                    reason: "title-casing damage".into(),
+                });
+                fixed
+            }
+            None => raw_title,
+        };
+        let countries = parse_places(&entry.countries, PlaceField::Country);
+        let regions = parse_places(&entry.regions, PlaceField::Region);
+        let authors = parse_author_lines(&entry.authors);
+        let mut all_countries = countries.countries;
+        let mut all_regions = countries.regions;
+        for c in regions.countries {
+            if !all_countries.contains(&c) {
+                all_countries.push(c);
+            }
+        }
+        for r in regions.regions {
+            if !all_regions.contains(&r) {
+                all_regions.push(r);
+            }
+        }
+        repairs.extend(countries.repairs);
+        repairs.extend(regions.repairs);
+        repairs.extend(authors.repairs);
+        warnings.extend(countries.warnings);
+        warnings.extend(regions.warnings);
+        warnings.extend(authors.warnings);
+        let abstract_text = Some(clean_space(&entry.abstract_text)).filter(|a| !a.is_empty());
+        let pasted = authors.reference.map(|r| {
+            pasted_reference(
+                r,
+                &entry.authors,
+                &title,
+                entry.year,
+                &mut repairs,
+                &mut warnings,
+            )
+        });
+        let mut record = Record {
+            id: String::new(),
+            kind: kind::infer(&title, abstract_text.as_deref()),
+            title,
+            alternative_titles: Vec::new(),
+            abstract_text,
+            description: None,
+            year: Some(entry.year),
+            authors: authors.agents,
+            publishers: Vec::new(),
+            place: None,
+            container: None,
+            languages: Vec::new(),
+            countries: all_countries,
+            regions: all_regions,
+            categories: vec![slug(&entry.category)],
+            citation: authors.citation,
+            note: None,
+            editorial_notes: Vec::new(),
+            provenance: vec![Provenance {
+                source: PORTAL_SOURCE.into(),
+                file: path.to_string(),
+                line: entry.line,
+            }],
+            repairs,
+        };
+        if let Some(p) = pasted {
+            record.kind = RecordKind::Chapter;
+            record.container = Some(p.container);
+            record.publishers = p.publishers;
+            record.place = p.place;
+            record.editorial_notes.push(p.note);
+        }
+        Normalised { record, warnings }
+    }
+}
+
+/// What a chapter reference pasted into the author lines gives the record
+/// (`normalize::reference`): its book, publisher and place, with a repair
+/// for each and the pasted lines as a curator's note.
+struct Pasted {
+    container: Container,
+    publishers: Vec<Agent>,
+    place: Option<String>,
+    note: String,
+}
+
+fn pasted_reference(
+    r: PastedReference,
+    lines: &[String],
+    title: &str,
+    year: i32,
+    repairs: &mut Vec<Repair>,
+    warnings: &mut Vec<String>,
+) -> Pasted {
+    if title_key(&r.title) != title_key(title) {
+        warnings.push(format!(
+            "the pasted reference names the chapter \"{}\", the entry \"{title}\"",
+            r.title
+        ));
+    }
+    if r.year != Some(year) {
+        warnings.push(format!(
+            "the pasted reference gives the year {:?}, the entry {year}",
+            r.year
+        ));
+    }
+    let restored = r.restored.join("; ");
+    let editors: Vec<String> = r
+        .container
+        .editors
+        .iter()
+        .map(Agent::display_name)
+        .collect();
+    repairs.push(Repair {
+        field: "isPartOf".into(),
+        original: lines.join(" | "),
+        repaired: format!("{} (editors: {})", r.container.title, editors.join("; ")),
+        guess: true,
+        reason: format!(
+            "the book the chapter appears in, from the pasted reference; restored: {restored}"
+        ),
+    });
+    let publishers: Vec<String> = r.publishers.iter().map(Agent::display_name).collect();
+    repairs.push(Repair {
+        field: "publisher".into(),
+        original: lines.join(" | "),
+        repaired: format!(
+            "{}{}",
+            publishers.join("; "),
+            r.place
+                .as_deref()
+                .map(|p| format!(", {p}"))
+                .unwrap_or_default()
+        ),
+        guess: false,
+        reason: "the book's publisher and place, from the pasted reference".into(),
+    });
+    Pasted {
+        container: r.container,
+        publishers: r.publishers,
+        place: r.place,
+        note: format!(
+            "The portal's author lines held a whole reference, split on commas and \"and\": {}",
+            lines.join(" | ")
+        ),
+    }
 }
 
 #[cfg(test)]
