@@ -3,9 +3,11 @@
 use crate::error::Error;
 use crate::import::{self, SourceFile};
 use crate::rdf::Iris;
+use crate::rdf::vocab::dcterms;
 use crate::store::{Dataset, Store};
 use clap::{Parser, Subcommand, ValueEnum};
 use oxigraph::io::{RdfFormat, RdfSerializer};
+use oxigraph::model::NamedNodeRef;
 use oxigraph::sparql::QueryResults;
 use oxigraph::sparql::results::{QueryResultsFormat, QueryResultsSerializer};
 use std::io::Write;
@@ -364,10 +366,9 @@ pub fn run(cli: Cli) -> Result<(), Error> {
                 html: false,
             };
             let out = std::io::stdout().lock();
-            let n = crate::export::write_records(
+            let n = crate::export::Exporter::new(iris.clone()).write_records(
                 format,
                 crate::export::records_from_store(&store, &iris, ids),
-                &iris,
                 &opts,
                 out,
             )?;
@@ -386,10 +387,9 @@ pub fn run(cli: Cli) -> Result<(), Error> {
                 return Ok(());
             }
             let format = export_format(&format)?;
-            let n = crate::export::write_records(
+            let n = crate::export::Exporter::new(iris.clone()).write_records(
                 format,
                 crate::synthetic::records(seed, records).map(Ok),
-                &iris,
                 &crate::export::ExportOptions::default(),
                 out,
             )?;
@@ -432,33 +432,28 @@ impl Filter {
                 Err(Error::BadRequest(format!("--{what} {k:?} is not a key")))
             }
         };
-        let mut pattern = String::from("?r a <http://purl.org/dc/terms/BibliographicResource> .\n");
-        if let Some(c) = &self.category {
-            pattern += &format!(
-                "?r <http://purl.org/dc/terms/subject> <{}> .\n",
-                iris.category(&key(c, "category")?).as_str()
-            );
-        }
-        if let Some(c) = &self.country {
-            pattern += &format!(
-                "?r <http://purl.org/dc/terms/spatial> <{}> .\n",
-                iris.country(&key(&c.to_uppercase(), "country")?).as_str()
-            );
-        }
-        if let Some(r) = &self.region {
-            pattern += &format!(
-                "?r <http://purl.org/dc/terms/spatial> <{}> .\n",
-                iris.region(&key(r, "region")?).as_str()
-            );
-        }
-        if let Some(l) = &self.language {
-            pattern += &format!(
-                "?r <http://purl.org/dc/terms/language> <{}> .\n",
-                iris.language(&key(&l.to_lowercase(), "language")?).as_str()
-            );
+        let mut pattern = format!("?r a {} .\n", dcterms::BIBLIOGRAPHIC_RESOURCE);
+        // Each option: its name, the property, the concept's IRI from its key.
+        type Concept = fn(&Iris, &str) -> oxigraph::model::NamedNode;
+        let facets: [(&str, NamedNodeRef<'_>, Concept); 4] = [
+            ("category", dcterms::SUBJECT, Iris::category),
+            ("country", dcterms::SPATIAL, Iris::country),
+            ("region", dcterms::SPATIAL, Iris::region),
+            ("language", dcterms::LANGUAGE, Iris::language),
+        ];
+        let values = [
+            self.category.clone(),
+            self.country.as_ref().map(|c| c.to_uppercase()),
+            self.region.clone(),
+            self.language.as_ref().map(|l| l.to_lowercase()),
+        ];
+        for ((what, property, concept), value) in facets.into_iter().zip(values) {
+            if let Some(v) = value {
+                pattern += &format!("?r {property} {} .\n", concept(iris, &key(&v, what)?));
+            }
         }
         if self.year_from.is_some() || self.year_to.is_some() {
-            pattern += "?r <http://purl.org/dc/terms/issued> ?y .\n";
+            pattern += &format!("?r {} ?y .\n", dcterms::ISSUED);
             if let Some(y) = self.year_from {
                 pattern += &format!("FILTER(YEAR(?y) >= {y})\n");
             }

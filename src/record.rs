@@ -108,6 +108,19 @@ impl Agent {
         }
     }
 
+    /// "Family, Given" for persons, the order catalogues sort and tag by
+    /// (Highwire's `citation_author`, COinS `rft.au`, `dc:creator`); an
+    /// organisation's name whole.
+    pub fn inverted_name(&self) -> String {
+        match self {
+            Agent::Person {
+                given: Some(g),
+                family,
+            } => format!("{family}, {g}"),
+            other => other.display_name(),
+        }
+    }
+
     /// The key in `{base}id/agent/{key}`: derived from the name so that the
     /// same agent in two sources gets the same IRI.
     pub fn key(&self) -> String {

@@ -47,6 +47,20 @@ pub struct Merge {
     pub from: Vec<String>,
 }
 
+/// A record and the source lines it was made from.
+impl From<&crate::record::Record> for Merge {
+    fn from(r: &crate::record::Record) -> Self {
+        Merge {
+            id: r.id.clone(),
+            from: r
+                .provenance
+                .iter()
+                .map(|p| format!("{}:{}", p.file, p.line))
+                .collect(),
+        }
+    }
+}
+
 impl ImportReport {
     pub fn file(&mut self, path: &str, layout: &str, entries: usize) {
         self.files.push(FileReport {

@@ -347,21 +347,6 @@ impl Exporter {
     }
 }
 
-/// Write records with the archived styles (see `Exporter::write_records`).
-pub fn write_records<W, I>(
-    format: Format,
-    records: I,
-    iris: &Iris,
-    opts: &ExportOptions,
-    w: W,
-) -> Result<usize, Error>
-where
-    W: Write,
-    I: IntoIterator<Item = Result<Record, Error>>,
-{
-    Exporter::new(iris.clone()).write_records(format, records, opts, w)
-}
-
 /// One record as a document of the format (see `Exporter::render`).
 pub fn render(
     format: Format,

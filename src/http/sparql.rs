@@ -346,7 +346,7 @@ pub async fn run(
     let mut result = if inline.is_zero() {
         Err(Error::Timeout(inline))
     } else {
-        evaluate_inline(state, parsed, &dataset, target, inline)
+        unwound(|| evaluate_here(state, parsed, &dataset, target, inline))
     };
     if matches!(result, Err(Error::Timeout(_))) && inline < budget {
         let rest = budget.saturating_sub(admitted.elapsed());
@@ -429,21 +429,14 @@ async fn evaluate(
     .await
 }
 
-/// One evaluation on the calling thread, cut off after `timeout`; a panic
-/// is this request's error, not the connection's end.
-fn evaluate_inline(
-    state: &AppState,
-    parsed: spargebra::Query,
-    dataset: &Dataset,
-    target: TargetFormat,
-    timeout: Duration,
-) -> Result<Serialised, Error> {
-    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        evaluate_here(state, parsed, dataset, target, timeout)
-    }))
-    .map_err(|_| Error::Io("query evaluation panicked".into()))?
+/// Run an evaluation on the calling thread: a panic is this request's
+/// error, not the connection's end.
+fn unwound<T>(evaluate: impl FnOnce() -> Result<T, Error>) -> Result<T, Error> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(evaluate))
+        .map_err(|_| Error::internal("query evaluation", "the evaluator panicked"))?
 }
 
+/// One evaluation, cut off after `timeout`.
 fn evaluate_here(
     state: &AppState,
     parsed: spargebra::Query,

@@ -163,26 +163,12 @@ pub(super) fn summarise(batches: &[SourceBatch], report: &mut ImportReport) {
         .iter()
         .flat_map(|b| b.records.iter())
         .filter(|(_, role)| *role == Role::Contribution)
-        .map(|(r, _)| Merge {
-            id: r.id.clone(),
-            from: r
-                .provenance
-                .iter()
-                .map(|p| format!("{}:{}", p.file, p.line))
-                .collect(),
-        })
+        .map(|(r, _)| Merge::from(r))
         .collect();
     for batch in batches {
         for (r, _) in &batch.records {
             if r.provenance.len() > 1 {
-                report.merged.push(Merge {
-                    id: r.id.clone(),
-                    from: r
-                        .provenance
-                        .iter()
-                        .map(|p| format!("{}:{}", p.file, p.line))
-                        .collect(),
-                });
+                report.merged.push(Merge::from(r));
             }
             for repair in &r.repairs {
                 report.repairs.push((r.id.clone(), repair.clone()));

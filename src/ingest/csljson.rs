@@ -407,14 +407,10 @@ impl<R: std::io::BufRead> Stream<R> {
 impl<R: std::io::BufRead> Iterator for Stream<R> {
     type Item = Result<Record, ParseError>;
 
+    /// Items until the end or the first error, which ends the stream.
     fn next(&mut self) -> Option<Self::Item> {
-        if self.finished {
-            return None;
-        }
-        let next = self.step().transpose();
-        if !matches!(next, Some(Ok(_))) {
-            self.finished = true;
-        }
+        let next = (!self.finished).then(|| self.step().transpose()).flatten();
+        self.finished = !matches!(next, Some(Ok(_)));
         next
     }
 }
@@ -470,14 +466,14 @@ mod tests {
     fn the_stream_reads_what_parse_reads() {
         let iris = Iris::new("http://localhost:8080/");
         let mut generated = Vec::new();
-        crate::export::write_records(
-            crate::export::Format::CslJson,
-            crate::synthetic::records(3, 200).map(Ok),
-            &iris,
-            &crate::export::ExportOptions::default(),
-            &mut generated,
-        )
-        .unwrap();
+        crate::export::Exporter::new(iris.clone())
+            .write_records(
+                crate::export::Format::CslJson,
+                crate::synthetic::records(3, 200).map(Ok),
+                &crate::export::ExportOptions::default(),
+                &mut generated,
+            )
+            .unwrap();
         let generated = String::from_utf8(generated).unwrap();
         let (whole, streamed) = both(&generated);
         assert_eq!(whole.as_ref().map(Vec::len), Ok(200));

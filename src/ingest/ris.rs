@@ -130,14 +130,10 @@ impl<R: std::io::BufRead> Records<R> {
 impl<R: std::io::BufRead> Iterator for Records<R> {
     type Item = Result<(usize, RisRecord), ParseError>;
 
+    /// Items until the end or the first error, which ends the stream.
     fn next(&mut self) -> Option<Self::Item> {
-        if self.finished {
-            return None;
-        }
-        let next = self.step().transpose();
-        if !matches!(next, Some(Ok(_))) {
-            self.finished = true;
-        }
+        let next = (!self.finished).then(|| self.step().transpose()).flatten();
+        self.finished = !matches!(next, Some(Ok(_)));
         next
     }
 }

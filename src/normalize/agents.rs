@@ -393,15 +393,7 @@ mod tests {
 
     #[test]
     fn citation_does_not_become_people() {
-        let a = parse_author_lines(&lines(&[
-            "Liu",
-            "G. (2017) ‘National Referral Mechanisms For Victims Of Human Trafficking: Deficiencies And Future Development’",
-            "In McAuliffe",
-            "IOM: Geneva",
-            "M. And M. Klein Solomon (Conveners) (2017) Ideas To Inform International Cooperation On Safe",
-            "Orderly",
-            "Regular Migration",
-        ]));
+        let a = parse_author_lines(&lines(&crate::normalize::reference::PORTAL_SPLIT_REFERENCE));
         assert_eq!(
             a.agents,
             vec![Agent::Person {

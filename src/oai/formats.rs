@@ -90,19 +90,11 @@ pub fn kind_label(kind: RecordKind) -> Option<String> {
 /// name with its acronym for organisations.
 pub fn dc_name(a: &Agent) -> String {
     match a {
-        Agent::Person {
-            given: Some(g),
-            family,
-        } => format!("{family}, {g}"),
-        Agent::Person {
-            given: None,
-            family,
-        } => family.clone(),
         Agent::Organization {
             name,
             acronym: Some(acr),
         } if !name.contains(&format!("({acr})")) => format!("{name} ({acr})"),
-        Agent::Organization { name, .. } => name.clone(),
+        other => other.inverted_name(),
     }
 }
 

@@ -127,14 +127,14 @@ fn csl_json(seed: u64, from: usize, to: usize) -> String {
 
 fn generated(format: palermo::export::Format, seed: u64, from: usize, to: usize) -> String {
     let mut out = Vec::new();
-    palermo::export::write_records(
-        format,
-        palermo::synthetic::records(seed, to).skip(from).map(Ok),
-        &iris(),
-        &palermo::export::ExportOptions::default(),
-        &mut out,
-    )
-    .unwrap();
+    palermo::export::Exporter::new(iris())
+        .write_records(
+            format,
+            palermo::synthetic::records(seed, to).skip(from).map(Ok),
+            &palermo::export::ExportOptions::default(),
+            &mut out,
+        )
+        .unwrap();
     String::from_utf8(out).unwrap()
 }
 

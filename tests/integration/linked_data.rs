@@ -648,7 +648,7 @@ async fn landing_pages_carry_what_reference_managers_read() {
         // Group authors included (README, "Corporate authorship").
         let authors: Vec<String> = palermo::export::cited_authors(r)
             .iter()
-            .map(palermo::http::pages::record::inverted_name)
+            .map(palermo::record::Agent::inverted_name)
             .collect();
         assert_eq!(
             meta_values(&m, "citation_author"),

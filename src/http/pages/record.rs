@@ -71,22 +71,6 @@ fn zotero_type(kind: RecordKind) -> &'static str {
     CitationType::from(kind).zotero_type()
 }
 
-/// "Family, Given" for persons (how Highwire tags name people); an
-/// organisation's name whole.
-pub fn inverted_name(agent: &Agent) -> String {
-    match agent {
-        Agent::Person {
-            given: Some(g),
-            family,
-        } => format!("{family}, {g}"),
-        Agent::Person {
-            given: None,
-            family,
-        } => family.clone(),
-        Agent::Organization { name, .. } => name.clone(),
-    }
-}
-
 impl Landing<'_> {
     fn iri(&self) -> String {
         self.iris.record(&self.record.id).into_string()
@@ -274,7 +258,7 @@ impl Landing<'_> {
         kev.append_pair("rft_id", &self.iri());
         for a in cited_authors(r) {
             match a {
-                Agent::Person { .. } => kev.append_pair("rft.au", &inverted_name(a)),
+                Agent::Person { .. } => kev.append_pair("rft.au", &a.inverted_name()),
                 Agent::Organization { name, .. } => kev.append_pair("rft.aucorp", name),
             };
         }
@@ -314,7 +298,7 @@ impl Landing<'_> {
             // Highwire Press tags (Google Scholar, Zotero).
             meta name="citation_title" content=(r.title);
             @for a in cited_authors(r) {
-                meta name="citation_author" content=(inverted_name(a));
+                meta name="citation_author" content=(a.inverted_name());
             }
             @if let Some(y) = r.year {
                 meta name="citation_publication_date" content=(y);
@@ -337,7 +321,7 @@ impl Landing<'_> {
             @if let Some(c) = &r.container {
                 meta name="citation_inbook_title" content=(c.title);
                 @for e in &c.editors {
-                    meta name="citation_editor" content=(inverted_name(e));
+                    meta name="citation_editor" content=(e.inverted_name());
                 }
             }
             @if is_report(r.kind) {
@@ -354,7 +338,7 @@ impl Landing<'_> {
             link rel="schema.DCTERMS" href=(crate::rdf::ns::DCTERMS);
             meta name="DC.title" content=(r.title);
             @for a in cited_authors(r) {
-                meta name="DC.creator" content=(inverted_name(a));
+                meta name="DC.creator" content=(a.inverted_name());
             }
             @if let Some(y) = r.year {
                 meta name="DC.date" content=(y);
