@@ -5,7 +5,7 @@
 //! against `oxigraph load`.
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use palermo::export::{ExportOptions, Format, write_records};
+use palermo::export::{ExportOptions, Exporter, Format};
 use palermo::import::bulk::import_stream;
 use palermo::ingest::citations::citation_header;
 use palermo::rdf::Iris;
@@ -19,14 +19,14 @@ const N: usize = 2_000;
 
 fn text(format: Format, iris: &Iris) -> Vec<u8> {
     let mut out = Vec::new();
-    write_records(
-        format,
-        palermo::synthetic::records(7, N).map(Ok),
-        iris,
-        &ExportOptions::default(),
-        &mut out,
-    )
-    .expect("generated records export");
+    Exporter::new(iris.clone())
+        .write_records(
+            format,
+            palermo::synthetic::records(7, N).map(Ok),
+            &ExportOptions::default(),
+            &mut out,
+        )
+        .expect("generated records export");
     out
 }
 
