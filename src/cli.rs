@@ -484,7 +484,8 @@ fn print_report(
     json: bool,
 ) -> Result<(), Error> {
     if json {
-        let text = serde_json::to_string_pretty(report).map_err(|e| Error::Io(e.to_string()))?;
+        let text = serde_json::to_string_pretty(report)
+            .map_err(|e| Error::internal("the JSON report", e))?;
         println!("{text}");
     } else {
         print!("{report}");

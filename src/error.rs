@@ -72,8 +72,6 @@ pub enum Error {
         #[source]
         source: Cause,
     },
-    #[error("{0}")]
-    Io(String),
 }
 
 impl Error {
@@ -94,7 +92,7 @@ impl Error {
 
 impl From<oxigraph::store::StorageError> for Error {
     fn from(e: oxigraph::store::StorageError) -> Self {
-        Error::Store(e.to_string())
+        Error::internal("the store", e)
     }
 }
 

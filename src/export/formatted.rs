@@ -320,7 +320,9 @@ impl Styles {
                 let style = independent(Style::from_xml(&xml).map_err(|e| {
                     Error::internal(format!("{}: not a CSL style", path.display()), e)
                 })?)
-                .map_err(|e| Error::Io(format!("{}: {e}", path.display())))?;
+                .map_err(|e| {
+                    Error::internal(format!("{}: not an independent style", path.display()), e)
+                })?;
                 custom.insert(stem.to_lowercase(), Arc::new(style));
             }
         }

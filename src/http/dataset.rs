@@ -85,7 +85,10 @@ fn count(store: &Store, query: &str, timeout: Duration) -> Result<u64, Error> {
             Some(row) => number(row?.get("n")),
             None => Ok(0),
         },
-        _ => Err(Error::Io("count query did not select".into())),
+        _ => Err(Error::internal(
+            "counting",
+            "the count query did not select",
+        )),
     })
 }
 
@@ -102,7 +105,10 @@ fn grouped(store: &Store, query: &str, timeout: Duration) -> Result<Vec<(NamedNo
             }
             Ok(out)
         }
-        _ => Err(Error::Io("count query did not select".into())),
+        _ => Err(Error::internal(
+            "counting",
+            "the count query did not select",
+        )),
     })
 }
 
@@ -328,11 +334,7 @@ pub fn write_dump<W: Write>(store: &Store, iris: &Iris, quads: bool, w: W) -> Re
         RdfFormat::Turtle
     });
     if !quads {
-        for (p, iri) in crate::rdf::prefixes(iris.base()) {
-            ser = ser
-                .with_prefix(p, iri)
-                .map_err(|e| Error::Io(e.to_string()))?;
-        }
+        ser = crate::rdf::with_prefixes(ser, crate::rdf::prefixes(iris.base()))?;
     }
     let mut ser = ser.for_writer(gz);
     // `iter` reads one snapshot: concurrent writes never tear the dump.

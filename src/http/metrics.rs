@@ -217,6 +217,6 @@ pub async fn scrape(State(state): State<AppState>) -> Response {
             body,
         )
             .into_response(),
-        Err(_) => crate::error::Error::Io("encoding the metrics failed".into()).into_response(),
+        Err(e) => crate::error::Error::internal("encoding the metrics", e).into_response(),
     }
 }

@@ -507,20 +507,18 @@ fn serialise(
                 graph.insert(&t);
             }
             let mut ser = RdfSerializer::from_format(f.oxigraph());
-            for (p, iri) in crate::rdf::prefixes("http://localhost/") {
-                if p != "pal" {
-                    ser = ser
-                        .with_prefix(p, iri)
-                        .map_err(|e| Error::Io(e.to_string()))?;
-                }
-            }
+            let ours = crate::rdf::prefixes("http://localhost/");
+            ser = crate::rdf::with_prefixes(ser, ours.into_iter().filter(|(p, _)| *p != "pal"))?;
             let mut w = ser.for_writer(Vec::new());
             for t in graph.iter() {
                 w.serialize_triple(t)?;
             }
             Ok((f.media_type(), w.finish()?, truncated))
         }
-        _ => Err(Error::Io("query form and result format disagree".into())),
+        _ => Err(Error::internal(
+            "serialising results",
+            "the query form and the result format disagree",
+        )),
     }
 }
 
@@ -574,10 +572,9 @@ fn service_description(
             .map(|q| q.map(Into::into))
             .collect::<Result<_, _>>()
             .map_err(|e| Error::internal("service description", e))?;
-    let mut w = RdfSerializer::from_format(chosen.oxigraph())
-        .with_prefix("sd", crate::rdf::vocab::sd::NS)
-        .map_err(|e| Error::Io(e.to_string()))?
-        .for_writer(Vec::new());
+    let ser = RdfSerializer::from_format(chosen.oxigraph());
+    let mut w =
+        crate::rdf::with_prefixes(ser, [("sd", crate::rdf::vocab::sd::NS)])?.for_writer(Vec::new());
     for t in &graph {
         w.serialize_triple(t)?;
     }

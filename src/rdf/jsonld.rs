@@ -22,7 +22,9 @@ pub const CONTEXT: &str = include_str!("../../ontology/context.jsonld");
 /// Serialise `graph` as JSON-LD compacted with our context. The context is
 /// embedded in the document, so it reads offline.
 pub fn compact(graph: &Graph) -> Result<Vec<u8>, Error> {
-    let fail = |what: &str, e: &dyn std::fmt::Display| Error::Io(format!("JSON-LD {what}: {e}"));
+    let fail = |what: &str, e: &dyn std::fmt::Display| {
+        Error::internal(format!("JSON-LD {what}"), e.to_string())
+    };
     let mut w = RdfSerializer::from_format(RdfFormat::JsonLd {
         profile: JsonLdProfileSet::empty(),
     })
@@ -41,7 +43,7 @@ pub fn compact(graph: &Graph) -> Result<Vec<u8>, Error> {
     let mut loader: NoLoader<ArcIri, (), Value<()>> = NoLoader::new();
     let mut vocabulary = ArcVoc {};
     let compacted = finish_now(input.compact_with(&mut vocabulary, context, &mut loader))
-        .ok_or_else(|| Error::Io("JSON-LD compaction waited on a loader".into()))?
+        .ok_or_else(|| Error::internal("JSON-LD compaction", "it waited on a loader"))?
         .map_err(|e| fail("compaction", &e))?;
     // The processor's maps do not keep an order: sort keys and set-like
     // arrays, so the same graph always gives the same bytes (and ETag).

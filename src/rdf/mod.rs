@@ -53,6 +53,19 @@ pub mod container {
 }
 
 /// Prefixes for Turtle output and for SPARQL examples.
+/// A serialiser that declares these prefixes (N-Triples ignores them).
+pub fn with_prefixes<P: AsRef<str>>(
+    mut serializer: oxigraph::io::RdfSerializer,
+    prefixes: impl IntoIterator<Item = (&'static str, P)>,
+) -> Result<oxigraph::io::RdfSerializer, crate::error::Error> {
+    for (p, iri) in prefixes {
+        serializer = serializer
+            .with_prefix(p, iri.as_ref())
+            .map_err(|e| crate::error::Error::internal(format!("the prefix {p}:"), e))?;
+    }
+    Ok(serializer)
+}
+
 pub fn prefixes(base: &str) -> Vec<(&'static str, String)> {
     vec![
         ("rdf", ns::RDF.into()),

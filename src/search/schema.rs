@@ -286,7 +286,8 @@ pub(crate) fn document(
         regions: record.regions.clone(),
         languages: record.languages.clone(),
     };
-    let bytes = serde_json::to_vec(&display).map_err(|e| Error::Io(e.to_string()))?;
+    let bytes =
+        serde_json::to_vec(&display).map_err(|e| Error::internal("a result's summary", e))?;
     doc.add_bytes(fields.display, &bytes);
     Ok(doc)
 }

@@ -120,7 +120,12 @@ impl Offer for Doc {
 /// Turtle groups each subject's triples.
 pub fn serialize(graph: &Graph, doc: Doc, iris: &Iris) -> Result<Vec<u8>, Error> {
     let format = match doc {
-        Doc::Html => return Err(Error::Io("HTML is not an RDF syntax".into())),
+        Doc::Html => {
+            return Err(Error::internal(
+                "serialising a graph",
+                "HTML is not an RDF syntax",
+            ));
+        }
         Doc::JsonLd => return crate::rdf::jsonld::compact(graph),
         Doc::Turtle => RdfFormat::Turtle,
         Doc::NTriples => RdfFormat::NTriples,
@@ -128,21 +133,16 @@ pub fn serialize(graph: &Graph, doc: Doc, iris: &Iris) -> Result<Vec<u8>, Error>
     };
     let mut ser = RdfSerializer::from_format(format);
     if doc != Doc::NTriples {
-        for (p, iri) in crate::rdf::prefixes(iris.base()) {
-            ser = ser
-                .with_prefix(p, iri)
-                .map_err(|e| Error::Io(e.to_string()))?;
-        }
-        for (p, iri) in [
-            ("sh", crate::rdf::vocab::sh::NS),
-            ("ldp", crate::rdf::vocab::ldp::NS),
-            ("dcat", crate::rdf::ns::DCAT),
-            ("void", crate::rdf::ns::VOID),
-        ] {
-            ser = ser
-                .with_prefix(p, iri)
-                .map_err(|e| Error::Io(e.to_string()))?;
-        }
+        ser = crate::rdf::with_prefixes(ser, crate::rdf::prefixes(iris.base()))?;
+        ser = crate::rdf::with_prefixes(
+            ser,
+            [
+                ("sh", crate::rdf::vocab::sh::NS),
+                ("ldp", crate::rdf::vocab::ldp::NS),
+                ("dcat", crate::rdf::ns::DCAT),
+                ("void", crate::rdf::ns::VOID),
+            ],
+        )?;
     }
     let mut w = ser.for_writer(Vec::new());
     for t in sorted(graph) {

@@ -99,8 +99,8 @@ pub fn results(answer: &Answer, base: &str) -> Result<Markup, Error> {
             p { (lines.len()) " triples" }
         });
     }
-    let json: serde_json::Value =
-        serde_json::from_slice(&answer.body).map_err(|e| Error::Io(e.to_string()))?;
+    let json: serde_json::Value = serde_json::from_slice(&answer.body)
+        .map_err(|e| Error::internal("reading the example's JSON results", e))?;
     if let Some(b) = json.get("boolean") {
         return Ok(html! { (note) p { strong { (b.to_string()) } } });
     }
