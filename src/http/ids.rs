@@ -12,7 +12,7 @@ use super::plumbing::{
 };
 use crate::error::Error;
 use crate::rdf::describe::{self, Kind};
-use crate::rdf::vocab::{dcterms, foaf, owl, schema, skos};
+use crate::rdf::vocab::{dcterms, foaf, owl, pal, schema, skos};
 use crate::rdf::{Iris, meta};
 use crate::store::Store;
 use axum::extract::{Path, RawQuery, State};
@@ -290,7 +290,7 @@ fn resource_page(
     if !same.is_empty() {
         facts.push(("Same as".into(), same));
     }
-    if literals(ox, iri, iris.vocab("historic").as_ref())?
+    if literals(ox, iri, iris.vocab(pal::HISTORIC).as_ref())?
         .iter()
         .any(|v| v == "true")
     {

@@ -5,6 +5,7 @@
 use super::{Mode, SourceBatch};
 use crate::error::Error;
 use crate::rdf::mapping::{Mapper, Role};
+use crate::rdf::vocab::pal;
 use crate::rdf::{Iris, meta, schemes};
 use crate::report::{ImportReport, Merge, SourceReport};
 use crate::store::Store;
@@ -19,7 +20,7 @@ use time::OffsetDateTime;
 /// that comparing a large source costs 32 bytes a record.
 fn by_record(iris: &Iris, quads: &[Quad]) -> BTreeMap<String, [u8; 32]> {
     use sha2::Digest;
-    let location = iris.vocab("sourceLocation");
+    let location = iris.vocab(pal::SOURCE_LOCATION);
     let mut members: BTreeMap<&str, Vec<&Quad>> = BTreeMap::new();
     for q in quads {
         if q.predicate == location {

@@ -2,6 +2,7 @@
 
 use super::vocab::{bibo, dcterms, foaf, prov, schema, skos};
 use super::{Iris, container};
+use crate::rdf::vocab::pal;
 use crate::record::{Agent, Record, RecordKind};
 use oxigraph::model::vocab::{rdf, rdfs, xsd};
 use oxigraph::model::{GraphName, Literal, NamedNode, NamedNodeRef, NamedOrBlankNode, Quad, Term};
@@ -134,7 +135,7 @@ impl<'a> Mapper<'a> {
             self.add(s.clone(), prov::WAS_DERIVED_FROM, file);
             self.add(
                 s.clone(),
-                self.iris.vocab("sourceLocation"),
+                self.iris.vocab(pal::SOURCE_LOCATION),
                 text(&format!("{}:{}", p.file, p.line)),
             );
         }
@@ -142,22 +143,26 @@ impl<'a> Mapper<'a> {
             let node = self
                 .iris
                 .record_part(&r.id, &format!("repair-{}-{}", self.graph_key(), i + 1));
-            self.add(s.clone(), self.iris.vocab("repair"), node.clone());
-            self.add(node.clone(), rdf::TYPE, self.iris.vocab("Repair"));
-            self.add(node.clone(), self.iris.vocab("field"), text(&repair.field));
+            self.add(s.clone(), self.iris.vocab(pal::REPAIR), node.clone());
+            self.add(node.clone(), rdf::TYPE, self.iris.vocab(pal::REPAIR_CLASS));
             self.add(
                 node.clone(),
-                self.iris.vocab("originalValue"),
+                self.iris.vocab(pal::FIELD),
+                text(&repair.field),
+            );
+            self.add(
+                node.clone(),
+                self.iris.vocab(pal::ORIGINAL_VALUE),
                 text(&repair.original),
             );
             self.add(
                 node.clone(),
-                self.iris.vocab("repairedValue"),
+                self.iris.vocab(pal::REPAIRED_VALUE),
                 text(&repair.repaired),
             );
             self.add(
                 node.clone(),
-                self.iris.vocab("isGuess"),
+                self.iris.vocab(pal::IS_GUESS),
                 Literal::from(repair.guess),
             );
             self.add(node, rdfs::COMMENT, text(&repair.reason));

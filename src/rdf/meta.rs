@@ -20,7 +20,7 @@
 use crate::error::Error;
 use crate::normalize::short_hash;
 use crate::rdf::Iris;
-use crate::rdf::vocab::{dcat, dcterms, prov};
+use crate::rdf::vocab::{dcat, dcterms, pal, prov};
 use oxigraph::model::vocab::{rdf, xsd};
 use oxigraph::model::{
     GraphName, GraphNameRef, Literal, NamedNode, NamedNodeRef, NamedOrBlankNode, Quad, Term,
@@ -29,16 +29,6 @@ use oxigraph::store::{StorageError, Store, Transaction};
 use std::collections::BTreeSet;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
-
-/// Local names of our own vocabulary's meta-graph terms (`pal:`).
-mod term {
-    pub const DELETED: &str = "deleted";
-    pub const IMPORT_PENDING: &str = "importPending";
-    pub const FILE: &str = "file";
-    pub const OAI_RESPONSE_DATE: &str = "oaiResponseDate";
-    pub const OAI_METADATA_PREFIX: &str = "oaiMetadataPrefix";
-    pub const OAI_SET: &str = "oaiSet";
-}
 
 // ---------------------------------------------------------------------------
 // Change stamps and tombstones
@@ -87,7 +77,7 @@ pub fn touch(
 ) -> Result<Touched, Error> {
     let stamp = stamp(now)?;
     let meta = iris.meta_graph();
-    let deleted = iris.vocab(term::DELETED);
+    let deleted = iris.vocab(pal::DELETED);
     let mut report = Touched::default();
     for id in ids {
         let s = iris.record(id);
@@ -211,7 +201,7 @@ pub fn last_modified(store: &Store, iris: &Iris) -> Result<Option<String>, Stora
 pub fn deleted(store: &Store, iris: &Iris, id: &str) -> Result<bool, StorageError> {
     let s = iris.record(id);
     let meta = iris.meta_graph();
-    let p = iris.vocab(term::DELETED);
+    let p = iris.vocab(pal::DELETED);
     let marks = store.quads_for_pattern(
         Some(s.as_ref().into()),
         Some(p.as_ref()),
@@ -264,7 +254,7 @@ impl Source<'_> {
             quads.extend([
                 Quad::new(f.clone(), rdf::TYPE, prov::ENTITY, meta.clone()),
                 Quad::new(f.clone(), dcterms::TITLE, text(file_title), meta.clone()),
-                Quad::new(f.clone(), iris.vocab(term::FILE), text(path), meta.clone()),
+                Quad::new(f.clone(), iris.vocab(pal::FILE), text(path), meta.clone()),
                 Quad::new(f, dcterms::IS_PART_OF, graph.clone(), meta.clone()),
             ]);
         }
@@ -331,7 +321,7 @@ pub fn describes(store: &Store, iris: &Iris, graph: &NamedNode) -> Result<bool, 
 /// Write a journal entry per graph a bulk import is about to ingest.
 pub fn journal(tx: &mut Transaction<'_>, iris: &Iris, graphs: &[NamedNode], stamp: &Literal) {
     let meta = iris.meta_graph();
-    let pending = iris.vocab(term::IMPORT_PENDING);
+    let pending = iris.vocab(pal::IMPORT_PENDING);
     for graph in graphs {
         tx.insert(&Quad::new(
             graph.clone(),
@@ -345,7 +335,7 @@ pub fn journal(tx: &mut Transaction<'_>, iris: &Iris, graphs: &[NamedNode], stam
 /// Journal entries of bulk imports not finished: (entry, graph, stamp).
 pub fn pending(store: &Store, iris: &Iris) -> Result<Vec<Quad>, StorageError> {
     let meta = iris.meta_graph();
-    let pending = iris.vocab(term::IMPORT_PENDING);
+    let pending = iris.vocab(pal::IMPORT_PENDING);
     store
         .quads_for_pattern(
             None,
@@ -371,7 +361,7 @@ pub fn stale_after_ingest(
     }
     let meta = iris.meta_graph();
     let meta = GraphNameRef::from(&meta);
-    let deleted = iris.vocab(term::DELETED);
+    let deleted = iris.vocab(pal::DELETED);
     let marks: Vec<Quad> = store
         .quads_for_pattern(None, Some(deleted.as_ref()), None, Some(meta))
         .collect::<Result<_, _>>()?;
@@ -458,7 +448,7 @@ impl HarvestKey {
     ) -> Result<Vec<String>, StorageError> {
         let node = self.node(iris, source);
         let meta = iris.meta_graph();
-        let p = iris.vocab(term::OAI_RESPONSE_DATE);
+        let p = iris.vocab(pal::OAI_RESPONSE_DATE);
         let dates = store.quads_for_pattern(
             Some(node.as_ref().into()),
             Some(p.as_ref()),
@@ -501,17 +491,17 @@ impl HarvestKey {
             (node.clone(), prov::ENDED_AT_TIME.into(), date(run.ended)),
             (
                 node.clone(),
-                iris.vocab(term::OAI_RESPONSE_DATE),
+                iris.vocab(pal::OAI_RESPONSE_DATE),
                 date(run.response_date),
             ),
             (
                 node.clone(),
-                iris.vocab(term::OAI_METADATA_PREFIX),
+                iris.vocab(pal::OAI_METADATA_PREFIX),
                 text(&self.prefix),
             ),
         ];
         if let Some(set) = &self.set {
-            facts.push((node.clone(), iris.vocab(term::OAI_SET), text(set)));
+            facts.push((node.clone(), iris.vocab(pal::OAI_SET), text(set)));
         }
         if let Some(e) = &endpoint {
             facts.push((node.clone(), prov::USED.into(), e.clone().into()));

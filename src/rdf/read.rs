@@ -4,6 +4,7 @@
 
 use super::vocab::{bibo, dcterms, foaf, schema, skos};
 use super::{Iris, container};
+use crate::rdf::vocab::pal;
 use crate::record::{Agent, Container, Provenance, Record, RecordKind, Repair};
 use oxigraph::model::vocab::{rdf, rdfs};
 use oxigraph::model::{NamedNode, NamedNodeRef, NamedOrBlankNodeRef, Quad, Term};
@@ -95,8 +96,8 @@ impl<'a> Reader<'a> {
             store,
             iris,
             vocab_prefix: iris.vocab("").as_str().to_string(),
-            source_location: iris.vocab("sourceLocation"),
-            repair: iris.vocab("repair"),
+            source_location: iris.vocab(pal::SOURCE_LOCATION),
+            repair: iris.vocab(pal::REPAIR),
             agents: HashMap::new(),
         }
     }

@@ -1,8 +1,9 @@
 //! Terms of the vocabularies we write and read, as constants (like oxigraph's
 //! `vocab` module), each namespace and each term spelled once.
 //!
-//! Our own ontology's terms are not here: they live under the configured
-//! base (`Iris::vocab`). rdf, rdfs and xsd come from `oxigraph::model::vocab`.
+//! Our own ontology's terms are local names in `pal`: their IRIs live under
+//! the configured base (`Iris::vocab`). rdf, rdfs and xsd come from
+//! `oxigraph::model::vocab`.
 
 /// One module per vocabulary: its namespace (`NS`) and a `NamedNodeRef`
 /// constant per term, the IRI built at compile time.
@@ -224,6 +225,65 @@ vocabulary! {
     }
 }
 
+/// Our own ontology's terms (`ontology/palermo.ttl`), by local name. Their
+/// IRIs are under the configured base, so they are built once a base is
+/// known: `Iris::vocab(pal::DELETED)`.
+pub mod pal {
+    /// `pal:deleted`: a record no source graph types any more (meta graph).
+    pub const DELETED: &str = "deleted";
+    /// `pal:importPending`: a bulk import's journal entry (meta graph).
+    pub const IMPORT_PENDING: &str = "importPending";
+    /// `pal:file`: a source file's path or URL (meta graph).
+    pub const FILE: &str = "file";
+    /// `pal:oaiResponseDate`: a harvest's first responseDate (meta graph).
+    pub const OAI_RESPONSE_DATE: &str = "oaiResponseDate";
+    /// `pal:oaiMetadataPrefix`.
+    pub const OAI_METADATA_PREFIX: &str = "oaiMetadataPrefix";
+    /// `pal:oaiSet`.
+    pub const OAI_SET: &str = "oaiSet";
+    /// `pal:historic`: a country concept that no longer exists (ISO 3166-3).
+    pub const HISTORIC: &str = "historic";
+    /// `pal:score`: the SPARQL function of a record's search score.
+    pub const SCORE: &str = "score";
+    /// `pal:matches`: the SPARQL function that tells a record matches a search.
+    pub const MATCHES: &str = "matches";
+    /// `pal:sourceLocation`: file:line a record's values came from.
+    pub const SOURCE_LOCATION: &str = "sourceLocation";
+    /// `pal:repair`.
+    pub const REPAIR: &str = "repair";
+    /// `pal:Repair`.
+    pub const REPAIR_CLASS: &str = "Repair";
+    /// `pal:field`.
+    pub const FIELD: &str = "field";
+    /// `pal:originalValue`.
+    pub const ORIGINAL_VALUE: &str = "originalValue";
+    /// `pal:repairedValue`.
+    pub const REPAIRED_VALUE: &str = "repairedValue";
+    /// `pal:isGuess`.
+    pub const IS_GUESS: &str = "isGuess";
+
+    /// Every term above, for the test that the ontology declares each.
+    #[cfg(test)]
+    pub const ALL: &[&str] = &[
+        DELETED,
+        IMPORT_PENDING,
+        FILE,
+        OAI_RESPONSE_DATE,
+        OAI_METADATA_PREFIX,
+        OAI_SET,
+        HISTORIC,
+        SCORE,
+        MATCHES,
+        SOURCE_LOCATION,
+        REPAIR,
+        REPAIR_CLASS,
+        FIELD,
+        ORIGINAL_VALUE,
+        REPAIRED_VALUE,
+        IS_GUESS,
+    ];
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -240,5 +300,18 @@ mod tests {
             "http://rdaregistry.info/Elements/u/P60163"
         );
         assert!(oxigraph::model::NamedNode::new(dcat::DISTRIBUTION_CLASS.as_str()).is_ok());
+    }
+
+    /// Every `pal:` term the code writes or reads is declared in the
+    /// ontology it serves at `/ontology`.
+    #[test]
+    fn the_ontology_declares_every_pal_term() {
+        let ontology = include_str!("../../ontology/palermo.ttl");
+        for term in pal::ALL {
+            assert!(
+                ontology.contains(&format!("pal:{term} a ")),
+                "pal:{term} is not declared in ontology/palermo.ttl"
+            );
+        }
     }
 }

@@ -21,6 +21,7 @@
 
 use super::SearchIndex;
 use crate::rdf::Iris;
+use crate::rdf::vocab::pal;
 use oxigraph::model::{Literal, Term};
 use oxigraph::sparql::SparqlEvaluator;
 use std::collections::HashMap;
@@ -41,12 +42,12 @@ pub fn register(evaluator: SparqlEvaluator, index: &SearchIndex, iris: &Iris) ->
     };
     let for_matches = lookup.clone();
     evaluator
-        .with_custom_function(iris.vocab("score"), move |args| {
+        .with_custom_function(iris.vocab(pal::SCORE), move |args| {
             lookup
                 .score(args)
                 .map(|s| Literal::from(f64::from(s)).into())
         })
-        .with_custom_function(iris.vocab("matches"), move |args| {
+        .with_custom_function(iris.vocab(pal::MATCHES), move |args| {
             // Only arguments of the wrong kind are errors; no match is `false`.
             for_matches.check(args)?;
             Some(Literal::from(for_matches.score(args).is_some()).into())
