@@ -3,7 +3,7 @@
 //! snapshot, `/sitemap.xml` and `/robots.txt`.
 
 use super::AppState;
-use super::negotiate::{choose, wants_html};
+use super::negotiate::{self, Negotiated, choose, wants_html};
 use super::pages::{self, Doc};
 use super::plumbing::{self, Representation, blocking, parse_modified, query_param, streamed};
 use crate::error::Error;
@@ -13,7 +13,7 @@ use crate::rdf::vocab::{self, dcat, dcterms, foaf, sd};
 use crate::rdf::{Iris, meta, ns, read};
 use crate::store::Store;
 use axum::extract::{RawQuery, State};
-use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use oxigraph::io::{RdfFormat, RdfSerializer};
 use oxigraph::model::vocab::{rdf, xsd};
@@ -288,11 +288,9 @@ pub fn void_graph(store: &Store, iris: &Iris, timeout: Duration) -> Result<Graph
 /// GET `/void`: VoID and DCAT, in an RDF syntax (Turtle by default).
 pub async fn void(
     State(state): State<AppState>,
-    method: Method,
-    RawQuery(query): RawQuery,
-    headers: HeaderMap,
+    Negotiated(method, query, headers): Negotiated,
 ) -> Result<Response, Error> {
-    let accept = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok());
+    let accept = negotiate::accept(&headers);
     let browser = wants_html(accept);
     // Browsers get Turtle too (as text), rather than a 406.
     let accept = if browser { None } else { accept };

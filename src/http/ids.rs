@@ -4,7 +4,7 @@
 
 use super::AppState;
 use super::error::Failure;
-use super::negotiate::choose;
+use super::negotiate::{self, Negotiated, choose};
 use super::pages::Doc;
 use super::pages::concept::{Entry, Fact, Group, IndexPage, ResourcePage, kind_names};
 use super::plumbing::{
@@ -15,8 +15,7 @@ use crate::rdf::describe::{self, Kind};
 use crate::rdf::vocab::{dcterms, foaf, owl, pal, schema, skos};
 use crate::rdf::{Iris, meta};
 use crate::store::Store;
-use axum::extract::{Path, RawQuery, State};
-use axum::http::{HeaderMap, Method, header};
+use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use maud::html;
 use oxigraph::model::vocab::rdf;
@@ -61,12 +60,10 @@ pub async fn index_redirect(Path(kind): Path<String>) -> Result<Response, Error>
 /// GET `/id/{kind}/`: every resource of a kind with its number of records.
 pub async fn index(
     State(state): State<AppState>,
-    method: Method,
     Path(segment): Path<String>,
-    RawQuery(query): RawQuery,
-    headers: HeaderMap,
+    Negotiated(method, query, headers): Negotiated,
 ) -> Result<Response, Error> {
-    let accept = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok());
+    let accept = negotiate::accept(&headers);
     let kind = kind_of(&segment)?;
     let doc = negotiate(None, query.as_deref(), accept, &format!("/id/{segment}/"))?;
     let (store, iris) = (state.store.clone(), state.config.iris.clone());
@@ -140,12 +137,10 @@ fn index_page(store: &Store, iris: &Iris, kind: Kind) -> Result<String, Error> {
 /// GET `/id/{kind}/{key}` and `/id/{kind}/{key}.{ext}`.
 pub async fn resource(
     State(state): State<AppState>,
-    method: Method,
     Path((segment, raw)): Path<(String, String)>,
-    RawQuery(query): RawQuery,
-    headers: HeaderMap,
+    Negotiated(method, query, headers): Negotiated,
 ) -> Result<Response, Failure> {
-    let accept = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok());
+    let accept = negotiate::accept(&headers);
     let kind = kind_of(&segment)?;
     let (key, ext) = split_extension(&raw);
     let path = format!("/id/{segment}/{key}");

@@ -2,6 +2,9 @@
 //! an explicit `format=` parameter, against a closed list of offers.
 
 use crate::error::Error;
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, Method, header};
 
 /// One media range of an `Accept` header.
 #[derive(Debug, Clone, PartialEq)]
@@ -185,14 +188,37 @@ pub fn prefers(accept: Option<&str>, media_type: &str) -> bool {
 
 /// The media type of a request's body, its parameters dropped and
 /// lowercased: `""` when there is no (readable) `Content-Type`.
-pub fn request_media_type(headers: &axum::http::HeaderMap) -> String {
+pub fn request_media_type(headers: &HeaderMap) -> String {
     headers
-        .get(axum::http::header::CONTENT_TYPE)
+        .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.split(';').next())
         .unwrap_or("")
         .trim()
         .to_ascii_lowercase()
+}
+
+/// A request's `Accept`, if it is readable text.
+pub fn accept(headers: &HeaderMap) -> Option<&str> {
+    headers.get(header::ACCEPT).and_then(|v| v.to_str().ok())
+}
+
+/// What a negotiated answer reads of its request: the method (HEAD answers
+/// without a body), the query string (`format=`) and the headers (`Accept`,
+/// `If-None-Match`), in that order. One extractor, so every negotiated
+/// handler reads them the same way.
+pub struct Negotiated(pub Method, pub Option<String>, pub HeaderMap);
+
+impl<S: Send + Sync> FromRequestParts<S> for Negotiated {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(Negotiated(
+            parts.method.clone(),
+            parts.uri.query().map(str::to_string),
+            parts.headers.clone(),
+        ))
+    }
 }
 
 #[cfg(test)]

@@ -3,13 +3,13 @@
 //! shapes (`{base}ontology/shapes#…`) resolve here.
 
 use super::AppState;
-use super::negotiate::choose;
+use super::negotiate::{self, Negotiated, choose};
 use super::pages::{self, Doc};
 use super::plumbing::{Representation, blocking, parse_modified, query_param};
 use crate::error::Error;
 use crate::rdf::{describe, meta};
-use axum::extract::{RawQuery, State};
-use axum::http::{HeaderMap, Method, header};
+use axum::extract::State;
+use axum::http::{HeaderMap, Method};
 use axum::response::{IntoResponse, Redirect, Response};
 
 async fn answer(
@@ -44,14 +44,9 @@ async fn answer(
 /// GET `/ontology`, negotiated.
 pub async fn ontology(
     State(state): State<AppState>,
-    method: Method,
-    RawQuery(query): RawQuery,
-    headers: HeaderMap,
+    Negotiated(method, query, headers): Negotiated,
 ) -> Result<Response, Error> {
-    let accept = headers
-        .get(header::ACCEPT)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_string);
+    let accept = negotiate::accept(&headers).map(str::to_string);
     let doc = choose(
         accept.as_deref(),
         query_param(query.as_deref(), "format").as_deref(),

@@ -5,7 +5,7 @@
 use super::AppState;
 use super::cache;
 use super::error::Failure;
-use super::negotiate::{Offer, choose, wants_html};
+use super::negotiate::{self, Negotiated, Offer, choose, wants_html};
 use super::pages::record::{Landing, SHOWN_STYLES, schema_type};
 use super::pages::{self, Doc};
 use super::plumbing::{
@@ -18,7 +18,7 @@ use crate::rdf::{Iris, describe, meta, read};
 use crate::record::Record;
 use crate::store::Store;
 use axum::extract::{Path, RawQuery, State};
-use axum::http::{HeaderMap, Method, StatusCode, header};
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use maud::html;
 use std::collections::BTreeMap;
@@ -285,12 +285,10 @@ async fn missing(state: &AppState, id: &str, suggest: bool) -> Failure {
 /// GET `/records/{id}` and `/records/{id}.{ext}`.
 pub async fn record(
     State(state): State<AppState>,
-    method: Method,
     Path(raw): Path<String>,
-    RawQuery(query): RawQuery,
-    headers: HeaderMap,
+    Negotiated(method, query, headers): Negotiated,
 ) -> Result<Response, Failure> {
-    let accept = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok());
+    let accept = negotiate::accept(&headers);
     let (id, ext) = split_extension(&raw);
     let (doc, params) = match ext {
         Some(ext) => {

@@ -5,7 +5,7 @@
 //! by `Accept`), streamed record by record from the store.
 
 use super::AppState;
-use super::negotiate::{Offer, choose};
+use super::negotiate::{self, Offer, choose};
 use super::pages::{self, Doc, search::highlighted};
 use super::plumbing::{blocking, streamed};
 use crate::error::Error;
@@ -253,7 +253,7 @@ pub async fn records(
     RawQuery(raw): RawQuery,
 ) -> Result<Response, Error> {
     let params = Params::parse(raw.as_deref().unwrap_or(""))?;
-    let accept = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok());
+    let accept = negotiate::accept(&headers);
     let chosen = choose(accept, params.format.as_deref(), &ResultsDoc::ALL)?;
     match chosen.offer {
         ResultsDoc::Citation(format) => export(&state, params, format, &chosen.params).await,

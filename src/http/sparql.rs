@@ -2,13 +2,13 @@
 //! and a concurrency limit, plus the service description.
 
 use super::AppState;
-use super::negotiate::{Offer, choose, request_media_type, wants_html};
+use super::negotiate::{self, Negotiated, Offer, choose, request_media_type, wants_html};
 use crate::error::Error;
 use crate::media;
 use crate::store::Dataset;
 use axum::body::{Body, Bytes};
-use axum::extract::{RawQuery, State};
-use axum::http::{HeaderMap, HeaderValue, Method, header};
+use axum::extract::State;
+use axum::http::{HeaderValue, Method, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use oxigraph::io::{JsonLdProfileSet, RdfFormat, RdfSerializer};
 use oxigraph::model::NamedOrBlankNode;
@@ -181,12 +181,10 @@ const UPDATE_HERE: &str = "this endpoint answers queries only; send SPARQL Updat
 /// GET and POST `/sparql`; any other method is a 405 with a message.
 pub async fn sparql(
     State(state): State<AppState>,
-    method: Method,
-    RawQuery(raw): RawQuery,
-    headers: HeaderMap,
+    Negotiated(method, raw, headers): Negotiated,
     body: Bytes,
 ) -> Result<Response, Error> {
-    let accept = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok());
+    let accept = negotiate::accept(&headers);
     let mut req = Request::default();
     Request::from_form(raw.as_deref().unwrap_or("").as_bytes(), &mut req)?;
     match method {

@@ -3,14 +3,14 @@
 //! needs `Authorization: Bearer <PALERMO_TOKEN>`.
 
 use super::AppState;
-use super::negotiate::choose;
+use super::negotiate::{self, Negotiated, choose};
 use super::plumbing::blocking;
 use super::sparql::GraphFormat;
 use crate::error::Error;
 use crate::update::{GraphWrite, graph_store_write, sparql_update};
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::{RawQuery, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, Method, header};
 use axum::response::{IntoResponse, Response};
 use oxigraph::io::{RdfFormat, RdfSerializer};
@@ -106,9 +106,7 @@ fn target(raw: Option<&str>) -> Result<GraphName, Error> {
 /// GET, PUT, POST, DELETE /store
 pub async fn store(
     State(state): State<AppState>,
-    method: Method,
-    RawQuery(raw): RawQuery,
-    headers: HeaderMap,
+    Negotiated(method, raw, headers): Negotiated,
     body: Bytes,
 ) -> Result<Response, Error> {
     let graph = target(raw.as_deref())?;
@@ -156,7 +154,7 @@ async fn read_graph(
     graph: GraphName,
     headers: &HeaderMap,
 ) -> Result<Response, Error> {
-    let accept = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok());
+    let accept = negotiate::accept(headers);
     let format = choose(accept, None, &GraphFormat::ALL)?.offer;
     let store = state.store.clone();
     let body = blocking(move || -> Result<Vec<u8>, Error> {
