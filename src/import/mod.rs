@@ -3,6 +3,14 @@
 //! Everything that can fail (parsing, validation, id clashes) happens before
 //! the transaction starts, and the transaction replaces each source's graph
 //! atomically, so a failed import leaves the store exactly as it was.
+//!
+//! The stages, in order, each in its module: each reader's entries become
+//! records (`From`/`TryFrom` beside the reader, in `ingest`); `sources`
+//! gathers them into one batch per source; `ids` gives every record its id;
+//! `checks` refuses contributions to nothing and reports likely duplicates;
+//! `write` tells which records changed and writes everything in one
+//! transaction, the meta graph through `rdf::meta`. `bulk` is the other
+//! write, for sources new to the store.
 
 use crate::error::Error;
 use crate::ingest::{ParseError, SourceLayout, curated, listing};
