@@ -36,9 +36,26 @@ pub struct QueryLabels {
     pub outcome: &'static str,
 }
 
+impl QueryLabels {
+    fn new(form: QueryForm, outcome: Outcome) -> Self {
+        QueryLabels {
+            form: form.as_str(),
+            outcome: outcome.as_str(),
+        }
+    }
+}
+
 #[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct Reason {
     pub reason: &'static str,
+}
+
+impl From<Refusal> for Reason {
+    fn from(reason: Refusal) -> Self {
+        Reason {
+            reason: reason.as_str(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
@@ -47,17 +64,68 @@ pub struct Verb {
     pub verb: &'static str,
 }
 
-/// The label values of `sparql_queries` and `sparql_admission_refusals`.
-pub const FORMS: [&str; 4] = ["select", "ask", "construct", "describe"];
-pub const OUTCOMES: [&str; 6] = [
-    "ok",
-    "truncated",
-    "timeout",
-    "cancelled",
-    "refused",
-    "error",
-];
-pub const REFUSALS: [&str; 2] = ["fast_lane_full", "long_pool_full"];
+/// A closed set of label values: each value spelled once, and every value
+/// listed for the series that exist from the start.
+macro_rules! label_values {
+    ($(#[$doc:meta])* $name:ident { $($variant:ident = $text:literal,)* }) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum $name {
+            $($variant,)*
+        }
+
+        impl $name {
+            pub const ALL: &[$name] = &[$($name::$variant,)*];
+
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $($name::$variant => $text,)*
+                }
+            }
+        }
+    };
+}
+
+label_values! {
+    /// The `form` of `sparql_queries`.
+    QueryForm {
+        Select = "select",
+        Ask = "ask",
+        Construct = "construct",
+        Describe = "describe",
+    }
+}
+
+label_values! {
+    /// The `outcome` of `sparql_queries`.
+    Outcome {
+        Ok = "ok",
+        Truncated = "truncated",
+        Timeout = "timeout",
+        Cancelled = "cancelled",
+        Refused = "refused",
+        Error = "error",
+    }
+}
+
+label_values! {
+    /// The `reason` of `sparql_admission_refusals`.
+    Refusal {
+        FastLaneFull = "fast_lane_full",
+        LongPoolFull = "long_pool_full",
+    }
+}
+
+impl From<&spargebra::Query> for QueryForm {
+    fn from(query: &spargebra::Query) -> Self {
+        match query {
+            spargebra::Query::Select { .. } => QueryForm::Select,
+            spargebra::Query::Ask { .. } => QueryForm::Ask,
+            spargebra::Query::Construct { .. } => QueryForm::Construct,
+            spargebra::Query::Describe { .. } => QueryForm::Describe,
+        }
+    }
+}
 
 /// Every metric counted in place.
 #[derive(Debug)]
@@ -107,7 +175,14 @@ impl Metrics {
         );
         registry.register(
             "sparql_queries",
-            "SPARQL queries by form and outcome (ok, truncated, timeout, cancelled, refused, error)",
+            format!(
+                "SPARQL queries by form and outcome ({})",
+                Outcome::ALL
+                    .iter()
+                    .map(|o| o.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
             m.sparql_queries.clone(),
         );
         registry.register(
@@ -143,16 +218,16 @@ impl Metrics {
         // Every series of a bounded label set exists from the start, at 0:
         // a family that appears only on first use breaks rate() and
         // alerts on absence.
-        for form in FORMS {
-            for outcome in OUTCOMES {
+        for &form in QueryForm::ALL {
+            for &outcome in Outcome::ALL {
                 m.sparql_queries
-                    .get_or_create(&QueryLabels { form, outcome })
+                    .get_or_create(&QueryLabels::new(form, outcome))
                     .inc_by(0);
             }
         }
-        for reason in REFUSALS {
+        for &reason in Refusal::ALL {
             m.admission_refusals
-                .get_or_create(&Reason { reason })
+                .get_or_create(&Reason::from(reason))
                 .inc_by(0);
         }
         for verb in crate::oai::args::Verb::ALL
@@ -170,15 +245,15 @@ impl Metrics {
         &self.registry
     }
 
-    pub fn query(&self, form: &'static str, outcome: &'static str) {
+    pub fn query(&self, form: QueryForm, outcome: Outcome) {
         self.sparql_queries
-            .get_or_create(&QueryLabels { form, outcome })
+            .get_or_create(&QueryLabels::new(form, outcome))
             .inc();
     }
 
-    pub fn refused(&self, reason: &'static str) {
+    pub fn refused(&self, reason: Refusal) {
         self.admission_refusals
-            .get_or_create(&Reason { reason })
+            .get_or_create(&Reason::from(reason))
             .inc();
     }
 

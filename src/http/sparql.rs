@@ -5,6 +5,7 @@ use super::AppState;
 use super::negotiate::{self, Negotiated, Offer, choose, request_media_type, wants_html};
 use crate::error::Error;
 use crate::media;
+use crate::metrics::{Outcome, QueryForm, Refusal};
 use crate::store::Dataset;
 use axum::body::{Body, Bytes};
 use axum::extract::State;
@@ -291,8 +292,8 @@ pub async fn run(
             .map_err(|e| Error::BadQuery(e.to_string()))
     };
     let parsed = parse()?;
-    let form = form(&parsed);
-    let is_graph = matches!(form, "construct" | "describe");
+    let form = QueryForm::from(&parsed);
+    let is_graph = matches!(form, QueryForm::Construct | QueryForm::Describe);
     let target = if is_graph {
         TargetFormat::Graph(choose(accept, req.format.as_deref(), &GraphFormat::ALL)?.offer)
     } else {
@@ -319,8 +320,8 @@ pub async fn run(
         Ok(Ok(permit)) => permit,
         Ok(Err(_)) => return Err(Error::Busy("shutting down".into())),
         Err(_) => {
-            m.refused("fast_lane_full");
-            m.query(form, "refused");
+            m.refused(Refusal::FastLaneFull);
+            m.query(form, Outcome::Refused);
             return Err(Error::Busy(format!(
                 "{} queries are running; try again shortly",
                 config.max_concurrent_queries
@@ -352,8 +353,8 @@ pub async fn run(
     }
     if matches!(result, Err(Error::Timeout(_))) && budget < config.query_timeout {
         let Ok(long) = state.long_query_slots.clone().try_acquire_owned() else {
-            m.refused("long_pool_full");
-            m.query(form, "cancelled");
+            m.refused(Refusal::LongPoolFull);
+            m.query(form, Outcome::Cancelled);
             return Err(Error::Busy(format!(
                 "this query ran past {}s and the {} slots for longer queries are taken; try again shortly",
                 budget.as_secs_f32(),
@@ -373,14 +374,12 @@ pub async fn run(
     }
     match result {
         Ok((media_type, body, truncated_at)) => {
-            m.query(
-                form,
-                if truncated_at.is_some() {
-                    "truncated"
-                } else {
-                    "ok"
-                },
-            );
+            let outcome = if truncated_at.is_some() {
+                Outcome::Truncated
+            } else {
+                Outcome::Ok
+            };
+            m.query(form, outcome);
             Ok(Answer {
                 media_type,
                 body,
@@ -388,24 +387,14 @@ pub async fn run(
             })
         }
         Err(Error::Timeout(t)) => {
-            m.query(form, "timeout");
+            m.query(form, Outcome::Timeout);
             tracing::warn!(timeout = ?t, "query cut off at its deadline");
             Err(Error::Timeout(t))
         }
         Err(e) => {
-            m.query(form, "error");
+            m.query(form, Outcome::Error);
             Err(e)
         }
-    }
-}
-
-/// The query form, as `/metrics` names it.
-fn form(query: &spargebra::Query) -> &'static str {
-    match query {
-        spargebra::Query::Select { .. } => "select",
-        spargebra::Query::Ask { .. } => "ask",
-        spargebra::Query::Construct { .. } => "construct",
-        spargebra::Query::Describe { .. } => "describe",
     }
 }
 
