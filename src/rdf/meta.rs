@@ -139,38 +139,24 @@ fn remove_all(
 /// A record's `dcterms:modified`, if any writer stamped it.
 pub fn modified(store: &Store, iris: &Iris, id: &str) -> Result<Option<String>, StorageError> {
     let s = iris.record(id);
-    let meta = iris.meta_graph();
-    let stamps = store.quads_for_pattern(
-        Some(s.as_ref().into()),
-        Some(dcterms::MODIFIED),
-        None,
-        Some(GraphNameRef::from(&meta)),
-    );
-    itertools::process_results(stamps, |mut quads| {
-        quads.find_map(|q| match q.object {
-            Term::Literal(l) => Some(l.value().to_string()),
-            _ => None,
-        })
-    })
+    literals(
+        store,
+        iris,
+        Some(s.as_ref()),
+        dcterms::MODIFIED,
+        |mut values| values.next().map(|(_, l)| l.value().to_string()),
+    )
 }
 
 /// Every stamped record: (id, lexical `xsd:dateTime`), in store order. A
 /// record a careless writer stamped twice comes twice.
 pub fn stamps(store: &Store, iris: &Iris) -> Result<Vec<(String, String)>, StorageError> {
-    let meta = iris.meta_graph();
-    let quads = store.quads_for_pattern(
-        None,
-        Some(dcterms::MODIFIED),
-        None,
-        Some(GraphNameRef::from(&meta)),
-    );
-    itertools::process_results(quads, |quads| {
-        quads
-            .filter_map(|q| match (&q.subject, &q.object) {
-                (NamedOrBlankNode::NamedNode(s), Term::Literal(l)) if !s.as_str().contains('#') => {
-                    iris.record_id(s.as_str())
-                        .map(|id| (id.to_string(), l.value().to_string()))
-                }
+    literals(store, iris, None, dcterms::MODIFIED, |values| {
+        values
+            .filter_map(|(s, l)| match s {
+                NamedOrBlankNode::NamedNode(s) if !s.as_str().contains('#') => iris
+                    .record_id(s.as_str())
+                    .map(|id| (id.to_string(), l.value().to_string())),
                 _ => None,
             })
             .collect()
@@ -180,36 +166,45 @@ pub fn stamps(store: &Store, iris: &Iris) -> Result<Vec<(String, String)>, Stora
 /// The latest `dcterms:modified` of the meta graph: when the catalogue last
 /// changed (an `xsd:dateTime` lexical form).
 pub fn last_modified(store: &Store, iris: &Iris) -> Result<Option<String>, StorageError> {
-    let meta = iris.meta_graph();
-    let mut latest: Option<String> = None;
-    for q in store.quads_for_pattern(
-        None,
-        Some(dcterms::MODIFIED),
-        None,
-        Some(GraphNameRef::from(&meta)),
-    ) {
-        if let Term::Literal(l) = q?.object
-            && latest.as_deref().is_none_or(|x| l.value() > x)
-        {
-            latest = Some(l.value().to_string());
-        }
-    }
-    Ok(latest)
+    literals(store, iris, None, dcterms::MODIFIED, |values| {
+        values
+            .map(|(_, l)| l)
+            .max_by(|a, b| a.value().cmp(b.value()))
+            .map(|l| l.value().to_string())
+    })
 }
 
 /// Whether the meta graph marks this record as deleted (it left its source).
 pub fn deleted(store: &Store, iris: &Iris, id: &str) -> Result<bool, StorageError> {
     let s = iris.record(id);
-    let meta = iris.meta_graph();
     let p = iris.vocab(pal::DELETED);
-    let marks = store.quads_for_pattern(
-        Some(s.as_ref().into()),
-        Some(p.as_ref()),
+    literals(store, iris, Some(s.as_ref()), p.as_ref(), |mut marks| {
+        marks.any(|(_, l)| l.value() == "true")
+    })
+}
+
+/// Hand `read` the (subject, literal) pairs of `subject predicate ?literal`
+/// in the meta graph (any subject when `None`) as a stream, and keep the
+/// store's first error.
+fn literals<T>(
+    store: &Store,
+    iris: &Iris,
+    subject: Option<NamedNodeRef<'_>>,
+    predicate: NamedNodeRef<'_>,
+    read: impl FnOnce(Box<dyn Iterator<Item = (NamedOrBlankNode, Literal)> + '_>) -> T,
+) -> Result<T, StorageError> {
+    let meta = iris.meta_graph();
+    let quads = store.quads_for_pattern(
+        subject.map(Into::into),
+        Some(predicate),
         None,
         Some(GraphNameRef::from(&meta)),
     );
-    itertools::process_results(marks, |mut quads| {
-        quads.any(|q| matches!(q.object, Term::Literal(l) if l.value() == "true"))
+    itertools::process_results(quads, |quads| {
+        read(Box::new(quads.filter_map(|q| match q.object {
+            Term::Literal(l) => Some((q.subject, l)),
+            _ => None,
+        })))
     })
 }
 
@@ -447,21 +442,9 @@ impl HarvestKey {
         source: &str,
     ) -> Result<Vec<String>, StorageError> {
         let node = self.node(iris, source);
-        let meta = iris.meta_graph();
         let p = iris.vocab(pal::OAI_RESPONSE_DATE);
-        let dates = store.quads_for_pattern(
-            Some(node.as_ref().into()),
-            Some(p.as_ref()),
-            None,
-            Some(GraphNameRef::from(&meta)),
-        );
-        itertools::process_results(dates, |quads| {
-            quads
-                .filter_map(|q| match q.object {
-                    Term::Literal(l) => Some(l.value().to_string()),
-                    _ => None,
-                })
-                .collect()
+        literals(store, iris, Some(node.as_ref()), p.as_ref(), |dates| {
+            dates.map(|(_, l)| l.value().to_string()).collect()
         })
     }
 
