@@ -124,6 +124,17 @@ pub enum Command {
     },
     /// Counts: records, sources, types, categories, triples.
     Stats,
+    /// Verify (the default) or rebuild the data derived from the store in
+    /// the data directory (the search index), against the store's generation.
+    Index {
+        /// Verify: whether the index is sound, of this schema and base, and
+        /// how many changes it is behind (exit status 1 when it is unusable).
+        #[arg(long, conflicts_with = "rebuild")]
+        check: bool,
+        /// Rebuild it from the store now, whatever its state.
+        #[arg(long)]
+        rebuild: bool,
+    },
     /// Export records (all, or those matching the filters) to standard output.
     Export {
         /// bibtex, ris, csljson or bibliography.
@@ -257,6 +268,7 @@ pub fn run(cli: Cli) -> Result<(), Error> {
                 service_allow,
                 service_timeout: duration(service_timeout, "--service-timeout")?,
                 styles_dir,
+                derived_dir: Some(cli.data_dir.join(crate::http::DERIVED)),
             };
             let runtime = tokio::runtime::Runtime::new()?;
             runtime.block_on(crate::http::serve(store, config))
@@ -400,6 +412,34 @@ pub fn run(cli: Cli) -> Result<(), Error> {
             let store = open_store(&cli.data_dir, &iris)?;
             print!("{}", crate::stats::Stats::compute(&store, &iris)?);
             Ok(())
+        }
+        Command::Index { check: _, rebuild } => {
+            let store = open_store(&cli.data_dir, &iris)?;
+            let dir = cli
+                .data_dir
+                .join(crate::http::DERIVED)
+                .join(crate::http::SEARCH);
+            if rebuild {
+                let started = std::time::Instant::now();
+                let n = crate::search::SearchIndex::rebuild_in(&dir, &store, &iris)?;
+                println!(
+                    "search index rebuilt in {}: {n} records, generation {}, {:.1} s",
+                    dir.display(),
+                    crate::rdf::meta::generation(store.oxigraph(), &iris)?,
+                    started.elapsed().as_secs_f64()
+                );
+                return Ok(());
+            }
+            let check = crate::search::SearchIndex::check(&dir, &store, &iris)?;
+            print!("{check}");
+            if check.usable() {
+                Ok(())
+            } else {
+                Err(Error::BadRequest(format!(
+                    "the search index in {} is not usable; `palermo index --rebuild` rebuilds it (serve also does, at start)",
+                    dir.display()
+                )))
+            }
         }
     }
 }

@@ -3,6 +3,7 @@
 #![forbid(unsafe_code)]
 
 pub mod catalogue;
+pub mod change;
 pub mod cli;
 pub mod error;
 pub mod export;

@@ -41,9 +41,9 @@ pub fn sparql_update(
         ));
     }
     store.transaction(|tx| {
-        let mut affected = BTreeSet::new();
+        let mut affected = Affected::default();
         for op in &update.operations {
-            affected.extend(affected_by(tx, iris, op)?);
+            affected_by(tx, iris, op, &mut affected)?;
         }
         SparqlEvaluator::new()
             .for_update(update.clone())
@@ -52,10 +52,69 @@ pub fn sparql_update(
             .map_err(|e| Error::BadRequest(format!("update failed: {e}")))?;
         // Inserted data may name records the pattern evaluation could not see before.
         for op in &update.operations {
-            affected.extend(affected_after(iris, op)?);
+            affected_after(iris, op, &mut affected);
         }
-        touch(tx, iris, &affected, now)
+        affected.commit(tx, iris, now)
     })
+}
+
+/// What a write may have changed: records, and whether anything else.
+#[derive(Debug, Default)]
+struct Affected {
+    records: BTreeSet<String>,
+    /// Something that is not a record's own triples (an agent, a concept,
+    /// a blank node, a whole graph): everything derived is redone.
+    other: bool,
+}
+
+impl Affected {
+    /// A subject a write touches.
+    fn subject(&mut self, iris: &Iris, subject: &Term) {
+        match subject {
+            Term::NamedNode(n) => match iris.record_id(n.as_str()) {
+                Some(id) => {
+                    self.records.insert(id.to_string());
+                }
+                None => self.other = true,
+            },
+            _ => self.other = true,
+        }
+    }
+
+    /// Everything a graph holds, before it is cleared: its records (their
+    /// blank nodes go with them) and any other named subject.
+    fn graph(
+        &mut self,
+        tx: &Transaction<'_>,
+        iris: &Iris,
+        graph: GraphNameRef<'_>,
+    ) -> Result<(), Error> {
+        itertools::process_results(
+            tx.quads_for_pattern(None, None, None, Some(graph)),
+            |quads| {
+                for q in quads {
+                    if let NamedOrBlankNode::NamedNode(n) = q.subject {
+                        self.subject(iris, &Term::NamedNode(n));
+                    }
+                }
+            },
+        )?;
+        Ok(())
+    }
+
+    /// Stamp the records and commit the change to the feed.
+    fn commit(
+        self,
+        tx: &mut Transaction<'_>,
+        iris: &Iris,
+        now: OffsetDateTime,
+    ) -> Result<Touched, Error> {
+        let touched = touch(tx, iris, &self.records, now)?;
+        let mut change = touched.change();
+        change.everything = self.other;
+        crate::rdf::meta::commit(tx, iris, &change, now)?;
+        Ok(touched)
+    }
 }
 
 /// Graph Store Protocol write: replace (`PUT`) or add to (`POST`) a graph
@@ -105,66 +164,45 @@ pub fn graph_store_write(
         if mode == GraphWrite::Delete && !existing {
             return Err(Error::NotFound(format!("graph {graph}")));
         }
-        let mut affected: BTreeSet<String> = records_in(tx, iris, graph_ref)?;
+        let mut affected = Affected::default();
         if mode != GraphWrite::Add {
+            affected.graph(tx, iris, graph_ref)?;
             tx.clear_graph(graph_ref)?;
             if let (GraphWrite::Delete, GraphName::NamedNode(n)) = (mode, &graph) {
                 tx.remove_named_graph(n.as_ref())?;
             }
         }
         for q in &quads {
-            if let Some(id) = record_of(iris, &q.subject) {
-                affected.insert(id);
+            // Uploaded blank nodes are new nodes: a record that links one
+            // changes itself, and one no record links changes nothing.
+            if let NamedOrBlankNode::NamedNode(n) = &q.subject {
+                affected.subject(iris, &Term::NamedNode(n.clone()));
             }
         }
         if let (GraphName::NamedNode(n), false) = (&graph, mode == GraphWrite::Delete) {
             tx.insert_named_graph(n.as_ref());
         }
         tx.extend(&quads);
-        touch(tx, iris, &affected, now)
+        affected.commit(tx, iris, now)
     })
 }
 
-fn record_of(iris: &Iris, subject: &NamedOrBlankNode) -> Option<String> {
-    match subject {
-        NamedOrBlankNode::NamedNode(n) => iris.record_id(n.as_str()).map(str::to_string),
-        _ => None,
-    }
-}
-
-fn records_in(
-    tx: &Transaction<'_>,
-    iris: &Iris,
-    graph: GraphNameRef<'_>,
-) -> Result<BTreeSet<String>, Error> {
-    Ok(itertools::process_results(
-        tx.quads_for_pattern(None, None, None, Some(graph)),
-        |quads| quads.filter_map(|q| record_of(iris, &q.subject)).collect(),
-    )?)
-}
-
-/// Records an operation may change, found before it runs.
+/// What an operation may change, found before it runs.
 fn affected_by(
     tx: &Transaction<'_>,
     iris: &Iris,
     op: &GraphUpdateOperation,
-) -> Result<BTreeSet<String>, Error> {
-    let mut out = BTreeSet::new();
+    out: &mut Affected,
+) -> Result<(), Error> {
     match op {
         GraphUpdateOperation::InsertData { data } => {
             for q in data {
-                if let oxigraph::model::NamedOrBlankNode::NamedNode(n) = &q.subject
-                    && let Some(id) = iris.record_id(n.as_str())
-                {
-                    out.insert(id.to_string());
-                }
+                out.subject(iris, &Term::from(q.subject.clone()));
             }
         }
         GraphUpdateOperation::DeleteData { data } => {
             for q in data {
-                if let Some(id) = iris.record_id(q.subject.as_str()) {
-                    out.insert(id.to_string());
-                }
+                out.subject(iris, &Term::NamedNode(q.subject.clone()));
             }
         }
         GraphUpdateOperation::DeleteInsert {
@@ -182,15 +220,11 @@ fn affected_by(
                 .chain(insert.iter().map(|q| subject(&q.subject)))
             {
                 match s {
-                    Subject::Iri(n) => {
-                        if let Some(id) = iris.record_id(n.as_str()) {
-                            out.insert(id.to_string());
-                        }
-                    }
+                    Subject::Iri(n) => out.subject(iris, &Term::NamedNode(n)),
                     Subject::Var(v) => {
                         vars.insert(v);
                     }
-                    Subject::Other => {}
+                    Subject::Other => out.other = true,
                 }
             }
             if !vars.is_empty() {
@@ -210,11 +244,7 @@ fn affected_by(
                 if let QueryResults::Solutions(solutions) = prepared.on_transaction(tx).execute()? {
                     for s in solutions {
                         for (_, term) in s?.iter() {
-                            if let Term::NamedNode(n) = term
-                                && let Some(id) = iris.record_id(n.as_str())
-                            {
-                                out.insert(id.to_string());
-                            }
+                            out.subject(iris, term);
                         }
                     }
                 }
@@ -225,37 +255,40 @@ fn affected_by(
             match graph {
                 GraphTarget::NamedNode(n) => {
                     let n = NamedNode::new_unchecked(n.as_str());
-                    out.extend(records_in(tx, iris, GraphNameRef::NamedNode(n.as_ref()))?);
+                    out.graph(tx, iris, GraphNameRef::NamedNode(n.as_ref()))?;
                 }
-                GraphTarget::DefaultGraph => {
-                    out.extend(records_in(tx, iris, GraphNameRef::DefaultGraph)?)
-                }
+                GraphTarget::DefaultGraph => out.graph(tx, iris, GraphNameRef::DefaultGraph)?,
                 GraphTarget::NamedGraphs | GraphTarget::AllGraphs => {
+                    out.other = true;
                     itertools::process_results(
                         tx.quads_for_pattern(None, None, None, None),
-                        |quads| out.extend(quads.filter_map(|q| record_of(iris, &q.subject))),
+                        |quads| {
+                            for q in quads {
+                                if let NamedOrBlankNode::NamedNode(n) = q.subject
+                                    && let Some(id) = iris.record_id(n.as_str())
+                                {
+                                    out.records.insert(id.to_string());
+                                }
+                            }
+                        },
                     )?;
                 }
             }
         }
         GraphUpdateOperation::Load { .. } | GraphUpdateOperation::Create { .. } => {}
     }
-    Ok(out)
+    Ok(())
 }
 
 /// Records an INSERT template produced that did not match before it ran.
-fn affected_after(iris: &Iris, op: &GraphUpdateOperation) -> Result<BTreeSet<String>, Error> {
-    let mut out = BTreeSet::new();
+fn affected_after(iris: &Iris, op: &GraphUpdateOperation, out: &mut Affected) {
     if let GraphUpdateOperation::DeleteInsert { insert, .. } = op {
         for q in insert {
-            if let Subject::Iri(n) = subject(&q.subject)
-                && let Some(id) = iris.record_id(n.as_str())
-            {
-                out.insert(id.to_string());
+            if let Subject::Iri(n) = subject(&q.subject) {
+                out.subject(iris, &Term::NamedNode(n));
             }
         }
     }
-    Ok(out)
 }
 
 enum Subject {

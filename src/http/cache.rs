@@ -184,6 +184,24 @@ impl ResponseCache {
         }
     }
 
+    /// Forget what these records' answers were: they changed. Answers
+    /// being read meanwhile are not kept (the generation moves on).
+    pub fn invalidate_records(&self, ids: &[String]) {
+        let ids: std::collections::HashSet<&str> = ids.iter().map(String::as_str).collect();
+        let mut inner = self.lock();
+        inner.generation += 1;
+        let mut freed = 0;
+        inner.entries.retain(|key, answer| {
+            let keep = !ids.contains(key.id.as_str());
+            if !keep {
+                freed += answer.size() + key.id.len();
+            }
+            keep
+        });
+        inner.bytes = inner.bytes.saturating_sub(freed);
+        inner.records.retain(|id, _| !ids.contains(id.as_str()));
+    }
+
     /// Forget everything: the store changed.
     pub fn invalidate(&self) {
         let mut inner = self.lock();

@@ -50,50 +50,58 @@ pub async fn track<F: Future<Output = Response>>(
     response
 }
 
-/// Quads and records in the store, counted off the request path.
+/// Quads and records in the store, off the request path. Records are the
+/// running count every write keeps in the meta graph (one lookup); quads
+/// have no such count in Oxigraph, so they are counted by a scan after
+/// start and then at most once per `QUAD_RECOUNT`, never per write.
 #[derive(Debug, Clone, Default)]
 pub struct StoreCounts {
     quads: Arc<AtomicI64>,
     records: Arc<AtomicI64>,
-    /// A count is running; later writes ask for one more pass.
-    running: Arc<AtomicBool>,
-    again: Arc<AtomicBool>,
+    /// A quad count is running.
+    counting: Arc<AtomicBool>,
+    /// When the last quad count started (None before the first).
+    counted_at: Arc<std::sync::Mutex<Option<Instant>>>,
 }
 
+/// Least time between two scans that count the store's quads.
+pub const QUAD_RECOUNT: std::time::Duration = std::time::Duration::from_secs(300);
+
 impl StoreCounts {
-    /// Count again on a blocking thread (after start, after every write).
-    /// Writes during a count make it run once more, so the figures end at
-    /// the last write, and concurrent writes never start parallel scans.
+    /// Read the record count now (cheap), and count quads on a blocking
+    /// thread when none was counted in the last `QUAD_RECOUNT`.
     pub fn refresh(&self, store: &Store, iris: &crate::rdf::Iris) {
-        self.again.store(true, Ordering::SeqCst);
-        if self.running.swap(true, Ordering::SeqCst) {
-            return;
+        match crate::rdf::meta::record_count(store.oxigraph(), iris) {
+            Ok(Some(n)) => self.records.store(n as i64, Ordering::Relaxed),
+            // A store no write has counted yet: counted with the quads.
+            Ok(None) => {}
+            Err(e) => tracing::warn!(error = %e, "reading the record count failed"),
+        }
+        {
+            let mut at = self
+                .counted_at
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            if at.is_some_and(|t| t.elapsed() < QUAD_RECOUNT)
+                || self.counting.swap(true, Ordering::SeqCst)
+            {
+                return;
+            }
+            *at = Some(Instant::now());
         }
         let (counts, store, iris) = (self.clone(), store.clone(), iris.clone());
-        tokio::task::spawn_blocking(move || {
-            loop {
-                counts.again.store(false, Ordering::SeqCst);
-                match (
-                    store.len(),
-                    crate::rdf::read::record_ids(store.oxigraph(), &iris),
-                ) {
-                    (Ok(quads), Ok(ids)) => {
-                        counts.quads.store(quads as i64, Ordering::Relaxed);
-                        counts.records.store(ids.len() as i64, Ordering::Relaxed);
-                    }
-                    (Err(e), _) => tracing::warn!(error = %e, "counting the store's quads failed"),
-                    (_, Err(e)) => {
-                        tracing::warn!(error = %e, "counting the store's records failed")
-                    }
-                }
-                counts.running.store(false, Ordering::SeqCst);
-                // A write that came during the count asked for another.
-                if !counts.again.load(Ordering::SeqCst)
-                    || counts.running.swap(true, Ordering::SeqCst)
-                {
-                    break;
+        std::thread::spawn(move || {
+            match store.len() {
+                Ok(quads) => counts.quads.store(quads as i64, Ordering::Relaxed),
+                Err(e) => tracing::warn!(error = %e, "counting the store's quads failed"),
+            }
+            if let Ok(None) = crate::rdf::meta::record_count(store.oxigraph(), &iris) {
+                match crate::rdf::read::record_ids(store.oxigraph(), &iris) {
+                    Ok(ids) => counts.records.store(ids.len() as i64, Ordering::Relaxed),
+                    Err(e) => tracing::warn!(error = %e, "counting the store's records failed"),
                 }
             }
+            counts.counting.store(false, Ordering::SeqCst);
         });
     }
 
@@ -169,13 +177,34 @@ fn read_now(state: &AppState) -> Registry {
     );
     r.register(
         "store_quads",
-        "Quads in the store (counted after start and after every write)",
+        "Quads in the store (counted after start, then at most every 5 minutes after a write)",
         gauge(state.store_counts.quads()),
     );
     r.register(
         "store_records",
-        "Records (dcterms:BibliographicResource) in the store (counted after start and after every write)",
+        "Records (dcterms:BibliographicResource) in the store (kept by every write)",
         gauge(state.store_counts.records()),
+    );
+    let store_generation = state.follower.store_generation();
+    r.register(
+        "store_generation",
+        "The store's generation (changes committed to it), as this process last read it",
+        gauge(store_generation as i64),
+    );
+    r.register(
+        "followed_generation",
+        "The store generation this process's caches, counts and rendered references reflect",
+        gauge(state.follower.applied() as i64),
+    );
+    r.register(
+        "search_index_generation",
+        "The store generation the search index reflects",
+        gauge(state.search.generation() as i64),
+    );
+    r.register(
+        "search_index_lag",
+        "Changes committed to the store that the search index does not reflect yet",
+        gauge(store_generation.saturating_sub(state.search.generation()) as i64),
     );
     let lanes: Family<LaneLabel, Gauge> = Family::default();
     for (lane, sem, size) in [

@@ -4,6 +4,7 @@
 pub mod cache;
 pub mod dataset;
 pub mod error;
+pub mod follow;
 pub mod health;
 pub mod home;
 pub mod ids;
@@ -77,6 +78,23 @@ pub struct Config {
     pub service_timeout: Duration,
     /// Extra CSL styles (`*.csl`), besides hayagriva's archive.
     pub styles_dir: Option<std::path::PathBuf>,
+    /// Where derived data lives on disk (`DERIVED` under the data
+    /// directory): the search index. `None` keeps it in memory.
+    pub derived_dir: Option<std::path::PathBuf>,
+}
+
+/// The folder of derived data under a data directory (beside the store's
+/// own files, which RocksDB keeps at the top).
+pub const DERIVED: &str = "derived";
+
+/// The search index's folder under `DERIVED`.
+pub const SEARCH: &str = "search";
+
+impl Config {
+    /// The search index's folder, when derived data is kept on disk.
+    pub fn search_dir(&self) -> Option<std::path::PathBuf> {
+        self.derived_dir.as_ref().map(|d| d.join(SEARCH))
+    }
 }
 
 impl Default for Config {
@@ -101,6 +119,7 @@ impl Default for Config {
             service_allow: Vec::new(),
             service_timeout: Duration::from_secs(5),
             styles_dir: None,
+            derived_dir: None,
         }
     }
 }
@@ -162,13 +181,19 @@ pub struct Shared {
     pub cache: cache::ResponseCache,
     /// The thread that renders references ahead (`warm`).
     pub warmer: warm::Warmer,
+    /// Where this process is in the store's change feed (`follow`).
+    pub follower: follow::Follower,
 }
 
 impl AppState {
     /// Shared state; fails when `styles_dir` holds an unreadable style.
     pub fn try_new(store: Store, config: Config) -> Result<Self, Error> {
         let styles = crate::export::formatted::Styles::new(config.styles_dir.as_deref(), 50_000)?;
-        let search = crate::search::SearchIndex::for_serving(&store, &config.iris)?;
+        let search = crate::search::SearchIndex::for_serving(
+            &store,
+            &config.iris,
+            config.search_dir().as_deref(),
+        )?;
         let exporter = crate::export::Exporter::with_styles(config.iris.clone(), styles);
         Ok(Self::assemble(store, config, search, exporter))
     }
@@ -186,7 +211,12 @@ impl AppState {
         search: crate::search::SearchIndex,
         exporter: crate::export::Exporter,
     ) -> Self {
+        // What follows is made from the store as it is now; a generation
+        // that cannot be read is 0, and the first run catches up.
+        let generation =
+            crate::rdf::meta::generation(store.oxigraph(), &config.iris).unwrap_or_default();
         AppState(Arc::new(Shared {
+            follower: follow::Follower::at(generation),
             search,
             store,
             query_slots: Arc::new(tokio::sync::Semaphore::new(
@@ -247,10 +277,12 @@ pub async fn serve_on(
 ) -> Result<(), Error> {
     let connections = ConnectionLimits::of(&config);
     let state = AppState::try_new(store.clone(), config)?;
-    warm::spawn(&state);
+    warm::spawn(&state, None);
     state.store_counts.refresh(&state.store, &state.config.iris);
+    let poll = follow::spawn_poll(&state);
     let app = router::router(state);
     accept_loop(listener, app, connections, shutdown).await;
+    poll.abort();
     store.flush()?;
     Ok(())
 }

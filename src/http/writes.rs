@@ -69,7 +69,7 @@ pub async fn update(
     let report =
         blocking(move || sparql_update(&store, &iris, &text, time::OffsetDateTime::now_utc()))
             .await?;
-    follow_write(&state, &report.records).await;
+    super::follow::catch_up(&state).await;
     tracing::info!(
         records = report.records.len(),
         deleted = report.deleted.len(),
@@ -145,7 +145,7 @@ pub async fn store(
         )
     })
     .await?;
-    follow_write(&state, &report.records).await;
+    super::follow::catch_up(&state).await;
     Ok(Json(report).into_response())
 }
 
@@ -180,15 +180,4 @@ async fn read_graph(
         truncated_at: None,
     }
     .into_response())
-}
-
-/// What every write through the service is followed by: cached answers and
-/// records dropped, the search index updated, references rendered again.
-async fn follow_write(state: &AppState, records: &[String]) {
-    state.cache.invalidate();
-    state.store_counts.refresh(&state.store, &state.config.iris);
-    state.search.follow(&state.store, records).await;
-    if !records.is_empty() {
-        super::warm::spawn(state);
-    }
 }

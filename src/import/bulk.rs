@@ -27,7 +27,7 @@ use crate::rdf::{Iris, meta, schemes};
 use crate::record::Record;
 use crate::report::{ImportReport, SourceReport};
 use crate::store::Store;
-use oxigraph::model::{GraphNameRef, Literal, NamedNode, NamedOrBlankNode, Quad};
+use oxigraph::model::{GraphNameRef, Literal, NamedNode, NamedOrBlankNode, Quad, Term};
 use oxigraph::store::BulkLoader;
 use std::collections::HashSet;
 use time::OffsetDateTime;
@@ -289,6 +289,18 @@ pub fn recover(store: &Store, iris: &Iris) -> Result<(), Error> {
             tx.clear_graph(GraphNameRef::from(&iris.ontology_graph()))?;
             tx.extend(&schemes::ontology_quads(iris));
             tx.extend(&schemes::vocabulary_quads(iris));
+            // A whole source at once: followers derive everything again,
+            // and the record count is counted afresh. Stamped as its
+            // records are, so that a recovered import equals a whole one.
+            let stamped = ingested.iter().find_map(|(_, stamp)| match stamp {
+                Term::Literal(l) => Some(l.clone()),
+                _ => None,
+            });
+            let stamp = match stamped {
+                Some(l) => l,
+                None => meta::stamp(OffsetDateTime::now_utc())?,
+            };
+            meta::commit_at(tx, iris, &crate::change::ChangeSet::everything(), &stamp)?;
         }
         Ok(())
     })

@@ -126,6 +126,7 @@ pub(super) fn write(
     vocab_quads.extend(agents.quads);
 
     store.transaction(|tx| {
+        let mut change = crate::change::ChangeSet::default();
         tx.clear_graph(GraphNameRef::from(&iris.ontology_graph()))?;
         tx.extend(&ontology);
         tx.extend(&vocab_quads);
@@ -141,12 +142,13 @@ pub(super) fn write(
             let source_changed = !changed.is_empty();
             // Removed records are among `changed`: `touch` marks them
             // deleted only when no other source still holds them.
-            meta::touch(tx, iris, changed, now)?;
+            change.merge(meta::touch(tx, iris, changed, now)?.change());
             batch
                 .meta()
                 .describe(tx, iris, source_changed.then_some(&stamp))?;
         }
         remove_orphan_agents(tx, iris)?;
+        meta::commit(tx, iris, &change, now)?;
         Ok(())
     })?;
     summarise(batches, report);

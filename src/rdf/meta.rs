@@ -17,6 +17,7 @@
 //! Writers pass a transaction, so a stamp or a tombstone is committed with
 //! the change it records, or not at all.
 
+use crate::change::{ChangeSet, Changes};
 use crate::error::Error;
 use crate::normalize::short_hash;
 use crate::rdf::Iris;
@@ -62,6 +63,20 @@ pub struct Touched {
     pub records: Vec<String>,
     /// Of those, the ones no graph describes any more (now marked deleted).
     pub deleted: Vec<String>,
+    /// The change of the live record count (records that came or went).
+    #[serde(skip)]
+    pub live_delta: i64,
+}
+
+impl Touched {
+    /// The change set of these records, for the change feed.
+    pub fn change(&self) -> ChangeSet {
+        ChangeSet {
+            records: self.records.iter().cloned().collect(),
+            everything: false,
+            live_delta: self.live_delta,
+        }
+    }
 }
 
 /// Stamp changed records and mark the ones that are gone.
@@ -81,11 +96,29 @@ pub fn touch(
     let mut report = Touched::default();
     for id in ids {
         let s = iris.record(id);
+        let mark = Quad::new(
+            s.clone(),
+            deleted.clone(),
+            Literal::from(true),
+            meta.clone(),
+        );
+        // Live before: stamped by an earlier write and not marked deleted.
+        let stamped = tx
+            .quads_for_pattern(
+                Some(s.as_ref().into()),
+                Some(dcterms::MODIFIED),
+                None,
+                Some(GraphNameRef::from(&meta)),
+            )
+            .next()
+            .transpose()?
+            .is_some();
+        let was_live = stamped && !tx.contains(&mark)?;
         set_value(tx, &s, dcterms::MODIFIED, stamp.clone().into(), &meta)?;
         let typed = tx.quads_for_pattern(Some(s.as_ref().into()), Some(rdf::TYPE), None, None);
         let alive =
             itertools::process_results(typed, |mut quads| quads.any(|q| q.graph_name != meta))?;
-        let mark = Quad::new(s, deleted.clone(), Literal::from(true), meta.clone());
+        report.live_delta += i64::from(alive) - i64::from(was_live);
         if alive {
             tx.remove(&mark);
         } else {
@@ -163,9 +196,20 @@ pub fn stamps(store: &Store, iris: &Iris) -> Result<Vec<(String, String)>, Stora
     })
 }
 
-/// The latest `dcterms:modified` of the meta graph: when the catalogue last
-/// changed (an `xsd:dateTime` lexical form).
+/// When the catalogue last changed (an `xsd:dateTime` lexical form): the
+/// stamp of the last committed change, one lookup. A store no write has
+/// committed to since it had a change feed falls back to the newest stamp.
 pub fn last_modified(store: &Store, iris: &Iris) -> Result<Option<String>, StorageError> {
+    let node = iris.meta_node();
+    if let Some(last) = literals(
+        store,
+        iris,
+        Some(node.as_ref()),
+        dcterms::MODIFIED,
+        |mut v| v.next().map(|(_, l)| l.value().to_string()),
+    )? {
+        return Ok(Some(last));
+    }
     literals(store, iris, None, dcterms::MODIFIED, |values| {
         values
             .map(|(_, l)| l)
@@ -206,6 +250,201 @@ fn literals<T>(
             _ => None,
         })))
     })
+}
+
+// ---------------------------------------------------------------------------
+// The change feed: the generation counter, the change log, running totals
+
+/// Commit a write's change to the feed, in the write's own transaction:
+/// bump the generation, log what it touched under the new number, and keep
+/// the totals every reader asks for (record count, last change) without a
+/// scan. An empty change is not committed. Returns the new generation (the
+/// current one for an empty change).
+pub fn commit(
+    tx: &mut Transaction<'_>,
+    iris: &Iris,
+    change: &ChangeSet,
+    now: OffsetDateTime,
+) -> Result<u64, Error> {
+    commit_at(tx, iris, change, &stamp(now)?)
+}
+
+/// `commit`, stamped with a given change stamp (a bulk import's own).
+pub fn commit_at(
+    tx: &mut Transaction<'_>,
+    iris: &Iris,
+    change: &ChangeSet,
+    stamp: &Literal,
+) -> Result<u64, Error> {
+    let node = iris.meta_node();
+    let meta = iris.meta_graph();
+    let current = integer_in(tx, iris, &iris.vocab(pal::GENERATION))?.unwrap_or(0);
+    if change.is_empty() {
+        return Ok(current as u64);
+    }
+    let next = current + 1;
+    let generation = iris.vocab(pal::GENERATION);
+    set_value(
+        tx,
+        &node,
+        generation.as_ref(),
+        Literal::from(next).into(),
+        &meta,
+    )?;
+    let entry = iris.change_entry(next as u64);
+    tx.insert(&Quad::new(
+        entry.clone(),
+        generation,
+        Literal::from(next),
+        meta.clone(),
+    ));
+    if change.everything {
+        tx.insert(&Quad::new(
+            entry,
+            iris.vocab(pal::TOUCHED_ALL),
+            Literal::from(true),
+            meta.clone(),
+        ));
+    } else {
+        let touched = iris.vocab(pal::TOUCHED);
+        for id in &change.records {
+            tx.insert(&Quad::new(
+                entry.clone(),
+                touched.clone(),
+                iris.record(id),
+                meta.clone(),
+            ));
+        }
+    }
+    set_value(tx, &node, dcterms::MODIFIED, stamp.clone().into(), &meta)?;
+    let count_p = iris.vocab(pal::RECORD_COUNT);
+    let count = match integer_in(tx, iris, &count_p)? {
+        // A bulk load counts itself; so does a store older than the count.
+        Some(n) if !change.everything => n + change.live_delta,
+        _ => count_live(tx, iris)?,
+    };
+    set_value(
+        tx,
+        &node,
+        count_p.as_ref(),
+        Literal::from(count.max(0)).into(),
+        &meta,
+    )?;
+    Ok(next as u64)
+}
+
+/// Records no source has left, counted in the transaction (after its own
+/// writes): only where the running count is missing or a bulk load set it.
+fn count_live(tx: &Transaction<'_>, iris: &Iris) -> Result<i64, Error> {
+    let meta = iris.meta_graph();
+    let typed = tx.quads_for_pattern(
+        None,
+        Some(rdf::TYPE),
+        Some(crate::rdf::vocab::dcterms::BIBLIOGRAPHIC_RESOURCE.into()),
+        None,
+    );
+    let ids: BTreeSet<String> = itertools::process_results(typed, |quads| {
+        quads
+            .filter(|q| q.graph_name != meta)
+            .filter_map(|q| match q.subject {
+                NamedOrBlankNode::NamedNode(n) => iris.record_id(n.as_str()).map(str::to_string),
+                _ => None,
+            })
+            .collect()
+    })?;
+    Ok(ids.len() as i64)
+}
+
+/// An integer the meta graph says of the whole store, read in a transaction.
+fn integer_in(
+    tx: &Transaction<'_>,
+    iris: &Iris,
+    predicate: &NamedNode,
+) -> Result<Option<i64>, Error> {
+    let (node, meta) = (iris.meta_node(), iris.meta_graph());
+    let found = tx
+        .quads_for_pattern(
+            Some(node.as_ref().into()),
+            Some(predicate.as_ref()),
+            None,
+            Some(GraphNameRef::from(&meta)),
+        )
+        .next()
+        .transpose()?;
+    Ok(found.and_then(|q| match q.object {
+        Term::Literal(l) => l.value().parse().ok(),
+        _ => None,
+    }))
+}
+
+/// The store's generation: how many changes have been committed to the
+/// feed (0 before the first).
+pub fn generation(store: &Store, iris: &Iris) -> Result<u64, StorageError> {
+    integer(store, iris, &iris.vocab(pal::GENERATION)).map(|g| g.unwrap_or(0).max(0) as u64)
+}
+
+/// Live records, as the last write counted them; `None` on a store no
+/// write has committed to since it had a change feed.
+pub fn record_count(store: &Store, iris: &Iris) -> Result<Option<u64>, StorageError> {
+    integer(store, iris, &iris.vocab(pal::RECORD_COUNT)).map(|n| n.map(|n| n.max(0) as u64))
+}
+
+/// An integer the meta graph says of the whole store.
+fn integer(store: &Store, iris: &Iris, predicate: &NamedNode) -> Result<Option<i64>, StorageError> {
+    let node = iris.meta_node();
+    literals(
+        store,
+        iris,
+        Some(node.as_ref()),
+        predicate.as_ref(),
+        |mut v| v.next().and_then(|(_, l)| l.value().parse().ok()),
+    )
+}
+
+/// The union of the changes after generation `from`, up to the store's
+/// current one. A change the log does not hold (a store written before it
+/// had a feed, or a follower from another store) makes it `everything`, so
+/// a follower can be late but never wrong.
+pub fn changes_since(store: &Store, iris: &Iris, from: u64) -> Result<Changes, StorageError> {
+    let to = generation(store, iris)?;
+    let mut set = ChangeSet::default();
+    if from > to {
+        // The follower is ahead of this store: it reflects another one.
+        set.everything = true;
+    }
+    let meta = iris.meta_graph();
+    let (touched, all) = (iris.vocab(pal::TOUCHED), iris.vocab(pal::TOUCHED_ALL));
+    for g in from.saturating_add(1)..=to {
+        if set.everything {
+            break;
+        }
+        let entry = iris.change_entry(g);
+        let mut logged = false;
+        for q in store.quads_for_pattern(
+            Some(entry.as_ref().into()),
+            None,
+            None,
+            Some(GraphNameRef::from(&meta)),
+        ) {
+            let q = q?;
+            logged = true;
+            if q.predicate == all {
+                set.everything = true;
+            } else if q.predicate == touched
+                && let Term::NamedNode(n) = &q.object
+                && let Some(id) = iris.record_id(n.as_str())
+            {
+                set.records.insert(id.to_string());
+            }
+        }
+        if !logged {
+            set.everything = true;
+        }
+    }
+    if set.everything {
+        set.records.clear();
+    }
+    Ok(Changes { from, to, set })
 }
 
 // ---------------------------------------------------------------------------
@@ -266,17 +505,18 @@ impl Source<'_> {
     ) -> Result<(), Error> {
         let meta = iris.meta_graph();
         let graph = iris.graph(self.id);
-        let files = format!("{}#", graph.as_str());
-        let described = tx.quads_for_pattern(None, None, None, Some(GraphNameRef::from(&meta)));
-        let old: Vec<Quad> = itertools::process_results(described, |quads| {
-            quads
-                .filter(|q| {
-                    matches!(&q.subject, NamedOrBlankNode::NamedNode(n) if n.as_str().starts_with(&files))
-                })
-                .collect()
-        })?;
-        for q in &old {
-            tx.remove(q);
+        // The files' nodes, found by what they are part of: a lookup per
+        // file, never a scan of the meta graph.
+        let parts = tx.quads_for_pattern(
+            None,
+            Some(dcterms::IS_PART_OF),
+            Some(graph.as_ref().into()),
+            Some(GraphNameRef::from(&meta)),
+        );
+        let files: Vec<NamedOrBlankNode> =
+            itertools::process_results(parts, |quads| quads.map(|q| q.subject).collect())?;
+        for file in &files {
+            remove_all(tx, Some(file.as_ref()), None, GraphNameRef::from(&meta))?;
         }
         let mut replaced = vec![dcterms::TITLE];
         if stamp.is_some() {

@@ -158,7 +158,16 @@ impl Iris {
     }
     /// Modification dates, deletions and source descriptions.
     pub fn meta_graph(&self) -> GraphName {
-        self.graph("meta").into()
+        self.meta_node().into()
+    }
+    /// The meta graph's IRI as a subject: what Palermo says of the whole
+    /// store (its generation, record count, last change).
+    pub fn meta_node(&self) -> NamedNode {
+        self.graph("meta")
+    }
+    /// The change log entry of one generation (`rdf::meta::commit`).
+    pub fn change_entry(&self, generation: u64) -> NamedNode {
+        self.node(&format!("graph/meta/change/{generation}"))
     }
     /// The ontology itself (classes and properties).
     pub fn ontology_graph(&self) -> GraphName {

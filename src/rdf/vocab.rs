@@ -233,6 +233,15 @@ pub mod pal {
     pub const DELETED: &str = "deleted";
     /// `pal:importPending`: a bulk import's journal entry (meta graph).
     pub const IMPORT_PENDING: &str = "importPending";
+    /// `pal:generation`: the store's change counter, and each change
+    /// log entry's number (meta graph).
+    pub const GENERATION: &str = "generation";
+    /// `pal:touched`: a record one change log entry changed (meta graph).
+    pub const TOUCHED: &str = "touched";
+    /// `pal:touchedAll`: a change that may have changed anything derived.
+    pub const TOUCHED_ALL: &str = "touchedAll";
+    /// `pal:recordCount`: records in the store, kept by every write.
+    pub const RECORD_COUNT: &str = "recordCount";
     /// `pal:file`: a source file's path or URL (meta graph).
     pub const FILE: &str = "file";
     /// `pal:oaiResponseDate`: a harvest's first responseDate (meta graph).
@@ -267,6 +276,10 @@ pub mod pal {
     pub const ALL: &[&str] = &[
         DELETED,
         IMPORT_PENDING,
+        GENERATION,
+        TOUCHED,
+        TOUCHED_ALL,
+        RECORD_COUNT,
         FILE,
         OAI_RESPONSE_DATE,
         OAI_METADATA_PREFIX,

@@ -45,6 +45,7 @@ use schema::{Display, Fields};
 use serde::Serialize;
 use std::collections::HashMap;
 use std::ops::{Bound, Range};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 use tantivy::collector::sort_key::{SortByStaticFastValue, SortByString};
 use tantivy::collector::{Collector, Count, TopDocs};
@@ -253,6 +254,116 @@ struct Engine {
     /// Author key -> display name, for facet labels and author filters by name.
     authors: RwLock<HashMap<String, String>>,
     status: Mutex<Status>,
+    /// The store generation the committed index reflects (`rdf::meta`):
+    /// every change after it is still to be applied.
+    generation: AtomicU64,
+    /// How this index came to be, for the logs, `palermo index` and tests.
+    origin: Mutex<Origin>,
+}
+
+/// How an index came to be at start.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Origin {
+    /// Made afresh from the store (in memory, or on disk where none was
+    /// sound).
+    Built,
+    /// Opened from disk and caught up by `caught_up` records.
+    Opened { caught_up: usize },
+    /// Opened from disk behind a change of everything: serving while a
+    /// rebuild runs behind it.
+    OpenedRebuilding,
+}
+
+/// Bump when `schema::Fields` or the analyzers change: an index on disk of
+/// another version is rebuilt, never read with the wrong schema.
+pub const SCHEMA_VERSION: u32 = 2;
+
+/// What `palermo index --check` found.
+#[derive(Debug)]
+pub struct IndexCheck {
+    pub dir: std::path::PathBuf,
+    pub state: IndexState,
+    pub store_generation: u64,
+    pub store_records: u64,
+}
+
+/// The state of an index on disk.
+#[derive(Debug, PartialEq, Eq)]
+pub enum IndexState {
+    /// No index: the next start builds one.
+    Missing,
+    /// Of another schema version or base IRI: the next start rebuilds it.
+    Other,
+    /// A file fails its checksum, or the index cannot be opened.
+    Damaged(String),
+    /// Sound, reflecting `generation`, `behind` changes behind the store.
+    Sound {
+        generation: u64,
+        documents: u64,
+        behind: u64,
+        /// One of the changes behind is a change of everything.
+        rebuild_needed: bool,
+    },
+}
+
+impl IndexCheck {
+    /// Whether serving can use the index as it is (perhaps after catching up).
+    pub fn usable(&self) -> bool {
+        matches!(self.state, IndexState::Sound { .. })
+    }
+}
+
+impl std::fmt::Display for IndexCheck {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        writeln!(f, "search index: {}", self.dir.display())?;
+        writeln!(
+            f,
+            "store: generation {}, {} records",
+            self.store_generation, self.store_records
+        )?;
+        match &self.state {
+            IndexState::Missing => writeln!(f, "index: missing (the next start builds it)"),
+            IndexState::Other => writeln!(
+                f,
+                "index: of another schema version or base IRI (the next start rebuilds it)"
+            ),
+            IndexState::Damaged(why) => writeln!(f, "index: damaged: {why}"),
+            IndexState::Sound {
+                generation,
+                documents,
+                behind,
+                rebuild_needed,
+            } => {
+                writeln!(
+                    f,
+                    "index: sound, schema {SCHEMA_VERSION}, generation {generation}, {documents} records"
+                )?;
+                match (behind, rebuild_needed) {
+                    (0, _) => writeln!(f, "status: current"),
+                    (n, false) => writeln!(
+                        f,
+                        "status: {n} changes behind (the next start applies them)"
+                    ),
+                    (n, true) => writeln!(
+                        f,
+                        "status: {n} changes behind, one of everything (the next start rebuilds it in the background, serving this one meanwhile)"
+                    ),
+                }
+            }
+        }
+    }
+}
+
+/// What each commit of the index records of itself (tantivy's commit
+/// payload), so that an index on disk is trusted only for the store state it
+/// was made from.
+#[derive(Debug, Serialize, serde::Deserialize, PartialEq, Eq)]
+struct Payload {
+    schema: u32,
+    /// The base IRI of the records it holds.
+    base: String,
+    /// The store generation it reflects.
+    generation: u64,
 }
 
 /// Whether searches can be answered yet.
@@ -284,9 +395,19 @@ fn tantivy_error(e: tantivy::TantivyError) -> Error {
 }
 
 impl SearchIndex {
-    /// An empty index.
+    /// An empty index in memory.
     pub fn empty(iris: &Iris) -> Result<Self, Error> {
         let (index, fields) = schema::ram_index();
+        Self::on(index, fields, iris, 0)
+    }
+
+    /// The engine over a tantivy index, reflecting store generation `generation`.
+    fn on(
+        index: tantivy::Index,
+        fields: Fields,
+        iris: &Iris,
+        generation: u64,
+    ) -> Result<Self, Error> {
         let writer = index
             .writer_with_num_threads(1, WRITER_MEMORY)
             .map_err(tantivy_error)?;
@@ -313,6 +434,7 @@ impl SearchIndex {
                 (p, b.constant)
             })
             .collect();
+        let authors = schema::author_names(&reader.searcher(), &fields)?;
         Ok(SearchIndex {
             engine: Ok(Arc::new(Engine {
                 reader,
@@ -321,10 +443,241 @@ impl SearchIndex {
                 parser,
                 bonuses,
                 iris: iris.clone(),
-                authors: RwLock::new(HashMap::new()),
+                authors: RwLock::new(authors),
                 status: Mutex::new(Status::Ready),
+                generation: AtomicU64::new(generation),
+                origin: Mutex::new(Origin::Built),
             })),
         })
+    }
+
+    /// The index kept on disk in `dir`, brought up to the store's
+    /// generation: opened and caught up by the change when it is sound and
+    /// of this schema and base (milliseconds, whatever the catalogue's
+    /// size); else made afresh in `dir` as `for_serving` builds one. An
+    /// index that is behind by a change of everything keeps answering
+    /// while it is rebuilt in the background; one that is damaged, of
+    /// another schema or another base is never read.
+    pub fn open(dir: &std::path::Path, store: &Store, iris: &Iris) -> Result<Self, Error> {
+        match Self::open_existing(dir, iris) {
+            Ok(Some(index)) => {
+                let behind = index.generation();
+                let changes = crate::rdf::meta::changes_since(store.oxigraph(), iris, behind)?;
+                if changes.set.everything {
+                    tracing::info!(
+                        from = behind,
+                        to = changes.to,
+                        "search index on disk is behind by a change of everything: rebuilding in the background"
+                    );
+                    index.set_origin(Origin::OpenedRebuilding);
+                    index.spawn(store, "rebuild", |index, store| index.rebuild(store))?;
+                } else {
+                    index.catch_up(store)?;
+                    index.set_origin(Origin::Opened {
+                        caught_up: changes.set.records.len(),
+                    });
+                    tracing::info!(
+                        records = index.len(),
+                        generation = index.generation(),
+                        caught_up = changes.set.records.len(),
+                        "search index opened from disk"
+                    );
+                }
+                return Ok(index);
+            }
+            Ok(None) => {}
+            Err(e) => {
+                tracing::warn!(error = %e, dir = %dir.display(), "the search index on disk is damaged: rebuilding it")
+            }
+        }
+        Self::wipe(dir)?;
+        let (index, fields) = schema::dir_index(dir)?;
+        let index = Self::on(index, fields, iris, 0)?;
+        index.fill(store)?;
+        Ok(index)
+    }
+
+    /// Build the index in `dir` afresh from the store, now (`palermo index
+    /// --rebuild`). Returns the number of records indexed.
+    pub fn rebuild_in(dir: &std::path::Path, store: &Store, iris: &Iris) -> Result<usize, Error> {
+        Self::wipe(dir)?;
+        let (index, fields) = schema::dir_index(dir)?;
+        Self::on(index, fields, iris, 0)?.rebuild(store)
+    }
+
+    /// Remove whatever is in `dir` and leave it empty.
+    fn wipe(dir: &std::path::Path) -> Result<(), Error> {
+        if dir.exists() {
+            std::fs::remove_dir_all(dir).map_err(|e| {
+                Error::internal(
+                    format!("cannot remove the search index in {}", dir.display()),
+                    e,
+                )
+            })?;
+        }
+        std::fs::create_dir_all(dir).map_err(|e| {
+            Error::internal(
+                format!("cannot create the search index in {}", dir.display()),
+                e,
+            )
+        })
+    }
+
+    /// What the index in `dir` is, against the store (`palermo index --check`).
+    pub fn check(dir: &std::path::Path, store: &Store, iris: &Iris) -> Result<IndexCheck, Error> {
+        let store_generation = crate::rdf::meta::generation(store.oxigraph(), iris)?;
+        let store_records = match crate::rdf::meta::record_count(store.oxigraph(), iris)? {
+            Some(n) => n,
+            None => crate::rdf::read::record_ids(store.oxigraph(), iris)?.len() as u64,
+        };
+        let state = match Self::open_existing(dir, iris) {
+            Ok(Some(index)) => {
+                let behind =
+                    crate::rdf::meta::changes_since(store.oxigraph(), iris, index.generation())?;
+                IndexState::Sound {
+                    generation: index.generation(),
+                    documents: index.len() as u64,
+                    behind: behind.to.saturating_sub(behind.from),
+                    rebuild_needed: behind.set.everything,
+                }
+            }
+            Ok(None) if dir.join("meta.json").exists() => IndexState::Other,
+            Ok(None) => IndexState::Missing,
+            Err(e) => IndexState::Damaged(e.to_string()),
+        };
+        Ok(IndexCheck {
+            dir: dir.to_path_buf(),
+            state,
+            store_generation,
+            store_records,
+        })
+    }
+
+    /// The index in `dir` if there is a sound one of this schema and base;
+    /// `None` if there is none; an error if it is damaged.
+    fn open_existing(dir: &std::path::Path, iris: &Iris) -> Result<Option<Self>, Error> {
+        if !dir.join("meta.json").exists() {
+            return Ok(None);
+        }
+        let (index, fields) = schema::open_dir_index(dir)?;
+        let payload = index
+            .load_metas()
+            .map_err(tantivy_error)?
+            .payload
+            .and_then(|p| serde_json::from_str::<Payload>(&p).ok());
+        let Some(payload) = payload else {
+            return Ok(None);
+        };
+        if payload.schema != SCHEMA_VERSION || payload.base != iris.base() {
+            tracing::info!(
+                schema = payload.schema,
+                base = %payload.base,
+                "the search index on disk is of another schema or base: rebuilding it"
+            );
+            return Ok(None);
+        }
+        // Every file's checksum: a damaged segment is never served.
+        let damaged = index.validate_checksum().map_err(tantivy_error)?;
+        if !damaged.is_empty() {
+            return Err(Error::Store(format!(
+                "damaged search index files: {}",
+                damaged
+                    .iter()
+                    .map(|p| p.display().to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )));
+        }
+        Self::on(index, fields, iris, payload.generation).map(Some)
+    }
+
+    /// Index every record of the store into this (empty) index: now for a
+    /// small store, in the background for a large one, while searches
+    /// answer 503.
+    fn fill(&self, store: &Store) -> Result<(), Error> {
+        // Counting stops past the limit: the build reads them all anyway.
+        let typed = store
+            .oxigraph()
+            .quads_for_pattern(
+                None,
+                Some(oxigraph::model::vocab::rdf::TYPE),
+                Some(crate::rdf::vocab::dcterms::BIBLIOGRAPHIC_RESOURCE.into()),
+                None,
+            )
+            .take(SYNC_BUILD_LIMIT + 1)
+            .count();
+        if typed <= SYNC_BUILD_LIMIT {
+            self.rebuild(store)?;
+            return Ok(());
+        }
+        *self.status()? = Status::Building {
+            pending: Vec::new(),
+        };
+        self.spawn(store, "build", |index, store| index.finish_build(store))?;
+        tracing::info!(
+            "more than {SYNC_BUILD_LIMIT} records: building the search index in the background"
+        );
+        Ok(())
+    }
+
+    /// Run an index job on a thread of its own; its failure is logged.
+    fn spawn(
+        &self,
+        store: &Store,
+        what: &'static str,
+        job: impl FnOnce(&SearchIndex, &Store) -> Result<usize, Error> + Send + 'static,
+    ) -> Result<(), Error> {
+        let (background, store) = (self.clone(), store.clone());
+        std::thread::Builder::new()
+            .name("palermo-index".into())
+            .spawn(move || {
+                if let Err(e) = job(&background, &store).and_then(|_| background.catch_up(&store)) {
+                    tracing::error!(error = %e, job = what, "the search index could not be brought up to date");
+                }
+            })
+            .map(|_| ())
+            .map_err(|e| Error::internal("cannot start the search index job", e))
+    }
+
+    /// How this index came to be at start.
+    pub fn origin(&self) -> Option<Origin> {
+        self.engine().ok().map(|e| *lock(&e.origin))
+    }
+
+    fn set_origin(&self, origin: Origin) {
+        if let Ok(e) = self.engine() {
+            *lock(&e.origin) = origin;
+        }
+    }
+
+    /// The store generation the index reflects.
+    pub fn generation(&self) -> u64 {
+        self.engine()
+            .map(|e| e.generation.load(Ordering::SeqCst))
+            .unwrap_or(0)
+    }
+
+    /// Apply the store's changes since the generation the index reflects:
+    /// re-index the records they touched, or rebuild after a change of
+    /// everything. Returns the generation the index now reflects.
+    pub fn catch_up(&self, store: &Store) -> Result<u64, Error> {
+        let engine = self.engine()?;
+        if matches!(*self.status()?, Status::Building { .. }) {
+            // The build catches up when it ends.
+            return Ok(self.generation());
+        }
+        let changes =
+            crate::rdf::meta::changes_since(store.oxigraph(), &engine.iris, self.generation())?;
+        if changes.is_empty() {
+            return Ok(changes.to);
+        }
+        if changes.set.everything {
+            self.rebuild(store)?;
+        } else {
+            let ids: Vec<String> = changes.set.records.into_iter().collect();
+            self.reindex_at(store, &ids, changes.to)?;
+        }
+        Ok(self.generation())
     }
 
     /// An empty index that answers searches with 503 until `finish_build`.
@@ -353,36 +706,21 @@ impl SearchIndex {
         result
     }
 
-    /// For serving: small stores indexed now, large ones in the background.
-    pub fn for_serving(store: &Store, iris: &Iris) -> Result<Self, Error> {
-        // Counting stops past the limit: the build reads them all anyway.
-        let typed = store
-            .oxigraph()
-            .quads_for_pattern(
-                None,
-                Some(oxigraph::model::vocab::rdf::TYPE),
-                Some(crate::rdf::vocab::dcterms::BIBLIOGRAPHIC_RESOURCE.into()),
-                None,
-            )
-            .take(SYNC_BUILD_LIMIT + 1)
-            .count();
-        if typed <= SYNC_BUILD_LIMIT {
-            return Self::build(store, iris);
+    /// For serving: kept on disk in `dir` when there is one (`open`), else
+    /// in memory; small stores indexed now, large ones in the background.
+    pub fn for_serving(
+        store: &Store,
+        iris: &Iris,
+        dir: Option<&std::path::Path>,
+    ) -> Result<Self, Error> {
+        match dir {
+            Some(dir) => Self::open(dir, store, iris),
+            None => {
+                let index = Self::empty(iris)?;
+                index.fill(store)?;
+                Ok(index)
+            }
         }
-        let index = Self::building(iris)?;
-        let (background, store) = (index.clone(), store.clone());
-        std::thread::Builder::new()
-            .name("palermo-index".into())
-            .spawn(move || {
-                if let Err(e) = background.finish_build(&store) {
-                    tracing::error!(error = %e, "search index could not be built; /records is unavailable");
-                }
-            })
-            .map_err(|e| Error::internal("cannot start the search index build", e))?;
-        tracing::info!(
-            "more than {SYNC_BUILD_LIMIT} records: building the search index in the background"
-        );
-        Ok(index)
     }
 
     fn status(&self) -> Result<std::sync::MutexGuard<'_, Status>, Error> {
@@ -448,7 +786,10 @@ impl SearchIndex {
     /// number of records indexed.
     pub fn rebuild(&self, store: &Store) -> Result<usize, Error> {
         let engine = self.engine()?;
-        let n = engine.write(|writer| {
+        // Read before the records: they are at least as new as it says, and
+        // a change after it is applied again by the next catch-up.
+        let generation = crate::rdf::meta::generation(store.oxigraph(), &engine.iris)?;
+        let n = engine.write(generation, |writer| {
             let ids = crate::rdf::read::record_ids(store.oxigraph(), &engine.iris)?;
             writer.delete_all_documents().map_err(tantivy_error)?;
             let mut n = 0;
@@ -476,11 +817,16 @@ impl SearchIndex {
     /// Re-read these records from the store and replace them in the index;
     /// a record the store no longer has leaves the index.
     pub fn reindex(&self, store: &Store, ids: &[String]) -> Result<(), Error> {
+        self.reindex_at(store, ids, self.generation())
+    }
+
+    /// `reindex`, after which the index reflects `generation`.
+    fn reindex_at(&self, store: &Store, ids: &[String], generation: u64) -> Result<(), Error> {
         if ids.is_empty() {
             return Ok(());
         }
         let engine = self.engine()?;
-        engine.write(|writer| {
+        engine.write(generation, |writer| {
             for id in ids {
                 writer.delete_term(Term::from_field_text(engine.fields.id, id));
                 if let Some(r) = crate::rdf::read::record(store.oxigraph(), &engine.iris, id)? {
@@ -499,7 +845,7 @@ impl SearchIndex {
         records: impl IntoIterator<Item = &'a Record>,
     ) -> Result<usize, Error> {
         let engine = self.engine()?;
-        engine.write(|writer| {
+        engine.write(engine.generation.load(Ordering::SeqCst), |writer| {
             let mut n = 0;
             for r in records {
                 writer.delete_term(Term::from_field_text(engine.fields.id, &r.id));
@@ -529,10 +875,10 @@ impl SearchIndex {
             pending.extend_from_slice(ids);
             return;
         }
-        let (index, store, ids) = (self.clone(), store.clone(), ids.to_vec());
+        let (index, store) = (self.clone(), store.clone());
         let done = tokio::task::spawn_blocking(move || {
-            index.reindex(&store, &ids).or_else(|e| {
-                tracing::error!(error = %e, "re-indexing after a write failed; rebuilding the index");
+            index.catch_up(&store).map(|_| ()).or_else(|e| {
+                tracing::error!(error = %e, "catching up with the store failed; rebuilding the index");
                 index.rebuild(&store).map(|_| ())
             })
         })
@@ -814,16 +1160,31 @@ struct Plan {
 }
 
 impl Engine {
-    /// Run index changes under the writer lock, then commit them and make
-    /// them visible, or drop them all if anything failed: a half-done
-    /// rebuild must never be committed by the next write.
-    fn write<T>(&self, f: impl FnOnce(&IndexWriter) -> Result<T, Error>) -> Result<T, Error> {
+    /// Run index changes under the writer lock, then commit them, with the
+    /// store generation they bring the index to, and make them visible; or
+    /// drop them all if anything failed: a half-done rebuild must never be
+    /// committed by the next write.
+    fn write<T>(
+        &self,
+        generation: u64,
+        f: impl FnOnce(&IndexWriter) -> Result<T, Error>,
+    ) -> Result<T, Error> {
         let mut writer = lock(&self.writer);
-        let done =
-            f(&writer).and_then(|value| writer.commit().map(|_| value).map_err(tantivy_error));
+        let payload = serde_json::to_string(&Payload {
+            schema: SCHEMA_VERSION,
+            base: self.iris.base().to_string(),
+            generation,
+        })
+        .map_err(|e| Error::internal("the search index's commit payload", e))?;
+        let done = f(&writer).and_then(|value| {
+            let mut commit = writer.prepare_commit().map_err(tantivy_error)?;
+            commit.set_payload(&payload);
+            commit.commit().map(|_| value).map_err(tantivy_error)
+        });
         match done {
             Ok(value) => {
                 self.reader.reload().map_err(tantivy_error)?;
+                self.generation.store(generation, Ordering::SeqCst);
                 Ok(value)
             }
             Err(e) => {

@@ -4,6 +4,8 @@
 use crate::error::Error;
 use crate::record::{Record, RecordKind};
 use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+use std::path::Path;
 use tantivy::Index;
 use tantivy::schema::{
     FAST, Field, INDEXED, IndexRecordOption, STORED, STRING, Schema, TantivyDocument,
@@ -86,6 +88,9 @@ pub(crate) struct Fields {
     pub title_sort: Field,
     /// What a result line shows, as JSON: no store read per hit.
     pub display: Field,
+    /// Each author as `key` US `name`: an index opened from disk reads the
+    /// names of its author facet values from this field's terms.
+    pub author_names: Field,
 }
 
 impl Fields {
@@ -116,6 +121,7 @@ impl Fields {
             year: b.add_i64_field("year", INDEXED | FAST),
             title_sort: b.add_text_field("title_sort", STRING | FAST),
             display: b.add_bytes_field("display", STORED),
+            author_names: b.add_text_field("author_names", STRING),
         };
         (b.build(), fields)
     }
@@ -172,15 +178,71 @@ pub(crate) struct Bonus {
     pub constant: Option<f32>,
 }
 
-/// A new in-memory index with our analyzer registered.
+/// A new in-memory index with our analyzers registered.
 pub(crate) fn ram_index() -> (Index, Fields) {
     let (schema, fields) = Fields::schema();
-    let index = Index::create_in_ram(schema);
+    with_analyzers(Index::create_in_ram(schema), fields)
+}
+
+/// A new index in the (empty) directory `dir`, memory-mapped.
+pub(crate) fn dir_index(dir: &Path) -> Result<(Index, Fields), Error> {
+    let (schema, fields) = Fields::schema();
+    let index = Index::create_in_dir(dir, schema).map_err(|e| {
+        Error::internal(format!("creating the search index in {}", dir.display()), e)
+    })?;
+    Ok(with_analyzers(index, fields))
+}
+
+/// The index in `dir`, if it has exactly our schema.
+pub(crate) fn open_dir_index(dir: &Path) -> Result<(Index, Fields), Error> {
+    let (schema, fields) = Fields::schema();
+    let index = Index::open_in_dir(dir).map_err(|e| {
+        Error::internal(format!("opening the search index in {}", dir.display()), e)
+    })?;
+    if index.schema() != schema {
+        return Err(Error::Store(format!(
+            "the search index in {} has another schema",
+            dir.display()
+        )));
+    }
+    Ok(with_analyzers(index, fields))
+}
+
+fn with_analyzers(index: Index, fields: Fields) -> (Index, Fields) {
     index.tokenizers().register(ANALYZER, analyzer());
     index
         .tokenizers()
         .register(EXACT_ANALYZER, exact_analyzer());
     (index, fields)
+}
+
+/// Separates an author's key from their name in `Fields::author_names`.
+const KEY_NAME: char = '\u{1f}';
+
+/// Author key -> name, from the terms of every segment (terms of deleted
+/// documents included: a name is never wrong, only perhaps unused).
+pub(crate) fn author_names(
+    searcher: &tantivy::Searcher,
+    fields: &Fields,
+) -> Result<HashMap<String, String>, Error> {
+    let mut names = HashMap::new();
+    let error =
+        |e: std::io::Error| Error::internal("reading author names from the search index", e);
+    for segment in searcher.segment_readers() {
+        let inverted = segment
+            .inverted_index(fields.author_names)
+            .map_err(|e| Error::internal("reading author names from the search index", e))?;
+        let mut terms = inverted.terms().stream().map_err(error)?;
+        while terms.advance() {
+            if let Some((key, name)) = std::str::from_utf8(terms.key())
+                .ok()
+                .and_then(|t| t.split_once(KEY_NAME))
+            {
+                names.insert(key.to_string(), name.to_string());
+            }
+        }
+    }
+    Ok(names)
 }
 
 /// What a result line needs besides title and abstract.
@@ -249,18 +311,23 @@ pub(crate) fn document(
         facet(FacetKind::Language, k);
     }
     let mut author_names = Vec::new();
+    let mut author_terms = Vec::new();
     for a in &record.authors {
         let key = a.key();
         if key.is_empty() {
             continue;
         }
         facet(FacetKind::Author, &key);
+        author_terms.push(format!("{key}{KEY_NAME}{}", a.display_name()));
         author_key(key, a.display_name());
         author_names.push(a.display_name());
     }
     if let Some(y) = record.year {
         facet(FacetKind::Year, &y.to_string());
         doc.add_i64(fields.year, i64::from(y));
+    }
+    for t in author_terms {
+        doc.add_text(fields.author_names, t);
     }
     let subjects = record
         .categories

@@ -34,6 +34,17 @@ pub fn snapshot(store: &Store) -> Vec<String> {
     lines
 }
 
+/// `snapshot` without the change feed (the generation, its log, the
+/// running totals): what the store holds, whatever writes made it.
+pub fn snapshot_of_data(store: &Store) -> Vec<String> {
+    let meta = format!("<{BASE}graph/meta> ");
+    let log = format!("<{BASE}graph/meta/change/");
+    snapshot(store)
+        .into_iter()
+        .filter(|l| !l.starts_with(&meta) && !l.starts_with(&log))
+        .collect()
+}
+
 /// A report with an id, a title and a year and nothing else: no agents,
 /// places, languages, categories or provenance.
 pub fn bare_record(id: &str, title: &str, year: i32) -> Record {

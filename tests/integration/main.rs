@@ -16,6 +16,7 @@ mod bulk_import;
 mod capture;
 mod catalogue;
 mod cli;
+mod derived;
 mod export;
 mod export_memory;
 mod export_parsers;

@@ -226,7 +226,12 @@ async fn harvest_once(
                 ended: &ended,
                 derived: &derived,
             };
-            plan.key.remember(tx, &iris2, &plan.source_id, &run)
+            plan.key.remember(tx, &iris2, &plan.source_id, &run)?;
+            // The records' provenance changed with it.
+            let change =
+                crate::change::ChangeSet::records(derived.iter().map(|(id, _)| id.clone()));
+            crate::rdf::meta::commit(tx, &iris2, &change, OffsetDateTime::now_utc())?;
+            Ok(())
         })
     })
     .await?;
