@@ -81,32 +81,45 @@ async function prefixesAndTerms(context) {
 }
 
 /// Countries, regions, categories, agents and languages whose label holds
-/// what was typed (two letters at least), inserted as IRIs.
+/// what was typed (two letters at least), inserted as IRIs. The words
+/// before the cursor are tried longest first ("Bosnia and Herz", then
+/// "and Herz", then "Herz"), so a label of several words completes too.
 async function entities(context) {
   const word = context.matchBefore(/[\p{L}\p{N}][\p{L}\p{N}\- ]*$/u);
-  if (!word || word.text.trim().length < 2) return null;
-  const before = context.state.sliceDoc(Math.max(0, word.from - 1), word.from);
-  if (before === "?" || before === "$" || before === ":" || before === "<" || before === '"') return null;
-  const url = `/query/entities?${new URLSearchParams({ q: word.text.trim(), limit: "20" })}`;
-  let found;
-  try {
-    const r = await fetch(url, { headers: { Accept: "application/json" } });
-    if (!r.ok) return null;
-    found = await r.json();
-  } catch {
-    return null;
+  if (!word) return null;
+  const starts = [];
+  for (let i = 0; i < word.text.length; i++) {
+    if (i === 0 || word.text[i - 1] === " ") starts.push(i);
   }
-  if (context.aborted || !found.length) return null;
-  return {
-    from: word.from,
-    filter: false,
-    options: found.map((e) => ({
-      label: e.label,
-      detail: `${e.kind} · ${e.records} record${e.records === 1 ? "" : "s"}`,
-      type: "constant",
-      apply: `<${e.iri}>`,
-    })),
-  };
+  for (const start of starts.slice(-3)) {
+    const from = word.from + start;
+    const typed = word.text.slice(start).trim();
+    if (typed.length < 2) continue;
+    const before = context.state.sliceDoc(Math.max(0, from - 1), from);
+    if (before === "?" || before === "$" || before === ":" || before === "<" || before === '"') continue;
+    const url = `/query/entities?${new URLSearchParams({ q: typed, limit: "20" })}`;
+    let found;
+    try {
+      const r = await fetch(url, { headers: { Accept: "application/json" } });
+      if (!r.ok) return null;
+      found = await r.json();
+    } catch {
+      return null;
+    }
+    if (context.aborted) return null;
+    if (!found.length) continue;
+    return {
+      from,
+      filter: false,
+      options: found.map((e) => ({
+        label: e.label,
+        detail: `${e.kind} · ${e.records} record${e.records === 1 ? "" : "s"}`,
+        type: "constant",
+        apply: `<${e.iri}>`,
+      })),
+    };
+  }
+  return null;
 }
 
 /// Mount the editor in place of `textarea` (kept, hidden and in sync, for

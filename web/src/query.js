@@ -64,11 +64,15 @@ function start() {
     // The address bar holds the query: the link restores and runs it.
     const url = `/query?${new URLSearchParams({ query })}`;
     if (location.pathname + location.search !== url || location.hash) history.pushState(null, "", url);
-    results.replaceChildren(el("h2", { id: "results-h", text: "Results" }), status, tabs, view, extras);
+    // The note's download links follow the query too.
+    for (const a of document.querySelectorAll("#endpoint-note a[href^='/sparql?']")) {
+      const format = new URLSearchParams(a.getAttribute("href").split("?")[1]).get("format");
+      a.href = `/sparql?${new URLSearchParams({ query, format })}`;
+    }
+    // What was shown stays until the new answer comes.
+    status.className = "meta";
     status.textContent = "Running…";
-    tabs.replaceChildren();
-    view.replaceChildren();
-    extras.replaceChildren();
+    if (!status.isConnected) results.querySelector("h2").after(status);
     const started = performance.now();
     let response, body;
     try {
@@ -84,6 +88,10 @@ function start() {
     }
     if (mine !== generation) return;
     const ms = Math.round(performance.now() - started);
+    results.replaceChildren(el("h2", { id: "results-h", text: "Results" }), status, tabs, view, extras);
+    tabs.replaceChildren();
+    view.replaceChildren();
+    extras.replaceChildren();
     if (!response.ok) {
       let message = body;
       try {
