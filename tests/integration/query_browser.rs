@@ -28,14 +28,28 @@ fn run_query(page: &mut Page, query: &str) {
     page.click(EDITOR);
     page.press("a", CTRL);
     page.type_text(query);
-    page.eval("window.__status = document.getElementById('result-status')?.textContent ?? ''");
+    let before = runs(page);
     page.press("Enter", CTRL);
-    wait_results(page);
+    wait_results(page, before);
 }
 
-fn wait_results(page: &mut Page) {
-    page.wait_until(
-        "/^\\d+ results? in \\d+ ms/.test(document.getElementById('result-status')?.textContent ?? '') && document.querySelector('#view')?.children.length > 0",
+/// How many runs the page has drawn whole.
+fn runs(page: &mut Page) -> u64 {
+    page.text("document.getElementById('query-app').dataset.runs ?? '0'")
+        .parse()
+        .unwrap()
+}
+
+/// Wait for a run after the `before`th to be drawn, with its count and time.
+fn wait_results(page: &mut Page, before: u64) {
+    page.wait_until(&format!(
+        "Number(document.getElementById('query-app').dataset.runs ?? 0) > {before}"
+    ));
+    let status = page.text("document.getElementById('result-status').textContent");
+    let words: Vec<&str> = status.split(' ').collect();
+    assert!(
+        words.len() >= 5 && words[0].parse::<u64>().is_ok() && words[1].starts_with("result") && words[2] == "in" && words[3].parse::<u64>().is_ok() && words[4] == "ms",
+        "{status}"
     );
 }
 
@@ -119,7 +133,7 @@ async fn a_librarian_queries_views_and_cites_in_chromium() {
 
             // Ctrl+Enter runs it; the rows, their count and the time show.
             page.press("Enter", CTRL);
-            wait_results(&mut page);
+            wait_results(&mut page, 0);
             let shown = rows(&mut page);
             assert!(shown > 0);
             assert_eq!(status_count(&mut page), shown);
@@ -166,7 +180,7 @@ async fn a_librarian_queries_views_and_cites_in_chromium() {
 
             // The permalink restores the query and runs it.
             page.navigate(&permalink);
-            wait_results(&mut page);
+            wait_results(&mut page, 0);
             assert_eq!(doc(&mut page), typed);
             assert_eq!(rows(&mut page), shown);
 
@@ -264,4 +278,39 @@ async fn the_form_works_with_javascript_off() {
     })
     .await
     .unwrap();
+}
+
+/// Page weight and time to interactive (BENCHMARKS.md): what Chromium
+/// transferred for `/query` and everything it loaded (gzip where the server
+/// compresses: the assets), and the time from navigation to the editor
+/// taking input. Budgets keep the page light.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn page_weight_and_time_to_interactive() {
+    let (base, _stop) = common::serve_catalogue().await;
+    let measured = tokio::task::spawn_blocking(move || {
+        let browser = cdp::launch();
+        let mut page = Page::open(&browser);
+        // A cold cache, as a first visit.
+        page.call("Network.setCacheDisabled", serde_json::json!({ "cacheDisabled": true }));
+        page.navigate(&format!("{base}/query"));
+        page.wait_until("performance.getEntriesByName('palermo-editor-ready').length");
+        page.eval(
+            "(() => { const nav = performance.getEntriesByType('navigation')[0]; \
+             const res = performance.getEntriesByType('resource'); \
+             const all = [nav, ...res]; \
+             return { transferred: all.reduce((n, e) => n + e.transferSize, 0), \
+                      decoded: all.reduce((n, e) => n + e.decodedBodySize, 0), \
+                      requests: all.length, \
+                      dom_content_loaded_ms: Math.round(nav.domContentLoadedEventEnd), \
+                      editor_ready_ms: Math.round(performance.getEntriesByName('palermo-editor-ready')[0].startTime) }; })()",
+        )
+    })
+    .await
+    .unwrap();
+    eprintln!("query page, cold: {measured}");
+    let transferred = measured["transferred"].as_u64().unwrap();
+    let decoded = measured["decoded"].as_u64().unwrap();
+    assert!(transferred > 50_000 && transferred < 350_000, "{measured}");
+    assert!(decoded > transferred, "the assets come gzipped: {measured}");
+    assert!(measured["editor_ready_ms"].as_u64().unwrap() < 5_000, "{measured}");
 }

@@ -57,7 +57,7 @@ export function views(a) {
   if (cols.some((c) => c.temporal)) available.push("timeline");
   let first = "table";
   if (available.includes("map") && numeric > 0) first = "map";
-  else if (available.includes("chart") && (cols[0].temporal || a.rows.length <= 60)) first = "chart";
+  else if (available.includes("chart") && (cols[0]?.temporal || a.rows.length <= 60)) first = "chart";
   else if (available.includes("timeline")) first = "timeline";
   return { available, first };
 }

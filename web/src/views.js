@@ -224,6 +224,10 @@ export function timeline(el, a, base, labels) {
       text: labelCol ? textOf(r[labelCol.name], labels) : rec ? textOf(rec, labels) : String(year),
     });
   }
+  if (!points.length) {
+    el.append(Object.assign(document.createElement("p"), { textContent: "No row has a date." }));
+    return;
+  }
   const [lo, hi] = extent(points, (p) => p.year);
   const perYear = new Map();
   for (const p of points) {
