@@ -1,8 +1,5 @@
 //! The query page in a real browser: headless Chromium runs an example
-//! query, and we keep a screenshot of it. JavaScript is off here: this is
-//! the server-rendered page every browser gets first (the script replaces
-//! the table with its own views once its answer comes, at a time `--dump-dom`
-//! does not wait for); `query_browser.rs` drives the enhanced page.
+//! query, and we keep a screenshot of it.
 
 use crate::common;
 
@@ -25,7 +22,7 @@ async fn query_page_runs_an_example_in_chromium() {
     let url = format!("{base}{href}");
     let dom = tokio::task::spawn_blocking({
         let url = url.clone();
-        move || common::chromium(&["--blink-settings=scriptEnabled=false", "--dump-dom", &url])
+        move || common::chromium(&["--dump-dom", &url])
     })
     .await
     .unwrap();

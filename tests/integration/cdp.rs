@@ -123,7 +123,7 @@ impl Page {
         page.call("Network.enable", json!({}));
         page.call(
             "Page.addScriptToEvaluateOnNewDocument",
-            json!({ "source": "window.__csp = []; document.addEventListener('securitypolicyviolation', e => window.__csp.push(e.violatedDirective + ' ' + e.blockedURI));" }),
+            json!({ "source": "window.__csp = []; document.addEventListener('securitypolicyviolation', e => window.__csp.push(e.violatedDirective + ' ' + e.blockedURI + ' ' + e.sourceFile + ':' + e.lineNumber + ':' + e.columnNumber));" }),
         );
         page
     }
@@ -234,7 +234,10 @@ impl Page {
     }
 
     pub fn text(&mut self, expression: &str) -> String {
-        self.eval(expression).as_str().unwrap_or_default().to_string()
+        self.eval(expression)
+            .as_str()
+            .unwrap_or_default()
+            .to_string()
     }
 
     /// Wait until `condition` (JavaScript) is truthy, up to 20 s.
@@ -259,9 +262,20 @@ impl Page {
     /// A real mouse click in the middle of the element `element` (a
     /// JavaScript expression) evaluates to.
     pub fn click(&mut self, element: &str) {
+        // The middle of its first box (a link may wrap over lines); what
+        // is under the pointer must be the element (or inside it), as for
+        // a person: nothing may cover it.
         let rect = self.eval(&format!(
-            "(() => {{ const e = {element}; e.scrollIntoView({{block: 'center'}}); const r = e.getBoundingClientRect(); return [r.x + r.width / 2, r.y + r.height / 2]; }})()"
+            "(() => {{ const e = {element}; e.scrollIntoView({{block: 'center'}}); const rs = e.getClientRects(); const r = rs.length ? rs[0] : e.getBoundingClientRect(); \
+             const x = r.x + r.width / 2, y = r.y + r.height / 2; \
+             let top = document.elementFromPoint(x, y); while (top && top.shadowRoot && top.shadowRoot.elementFromPoint(x, y) && top.shadowRoot.elementFromPoint(x, y) !== top) top = top.shadowRoot.elementFromPoint(x, y); \
+             return [x, y, !!top && (e === top || e.contains(top) || (e.getRootNode() !== document && e.getRootNode().host === document.elementFromPoint(x, y))), top ? top.outerHTML.slice(0, 200) : null]; }})()"
         ));
+        assert!(
+            rect[2].as_bool().unwrap(),
+            "{element} is covered by {}",
+            rect[3]
+        );
         let (x, y) = (rect[0].as_f64().unwrap(), rect[1].as_f64().unwrap());
         for kind in ["mouseMoved", "mousePressed", "mouseReleased"] {
             self.call(
@@ -304,10 +318,16 @@ impl Page {
 
     /// A PNG of the whole page.
     pub fn screenshot(&mut self) -> Vec<u8> {
+        // Chromium's own resizing for a full-page capture trips the
+        // page's style-src policy once per capture; those are not the page's.
+        let before = self.eval("window.__csp.length");
         let shot = self.call(
             "Page.captureScreenshot",
             json!({ "format": "png", "captureBeyondViewport": true }),
         );
+        // Violation events arrive a moment later.
+        std::thread::sleep(Duration::from_millis(300));
+        self.eval(&format!("window.__csp.length = {before}"));
         use base64::Engine;
         base64::engine::general_purpose::STANDARD
             .decode(shot["data"].as_str().unwrap())

@@ -60,7 +60,9 @@ function start() {
   const extras = el("div", { id: "result-extras" });
   let generation = 0;
 
-  async function run() {
+  /// `opening`: the run of a link just opened, whose table the server has
+  /// drawn already; it stays on the table rather than jump to another view.
+  async function run(opening = false) {
     const query = editor.state.doc.toString();
     const mine = ++generation;
     // The address bar holds the query: the link restores and runs it.
@@ -121,7 +123,7 @@ function start() {
       (truncated ? ` (cut at the row limit of ${truncated})` : "");
     const labels = new Map();
     const { available, first } = views(a);
-    let current = first;
+    let current = opening ? "table" : first;
     const show = async (name) => {
       current = name;
       for (const b of tabs.children) b.setAttribute("aria-selected", String(b.dataset.view === name));
@@ -166,7 +168,7 @@ function start() {
       run();
     }
   });
-  if (fromAddress !== null) run();
+  if (fromAddress !== null) run(true);
 }
 
 /// N-Triples as a result of three columns, so graphs show in the table.
