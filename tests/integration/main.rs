@@ -34,6 +34,7 @@ mod metrics;
 mod oai;
 mod oai_harvest;
 mod query_browser;
+mod query_page_api;
 mod responses;
 mod search;
 mod search_browser;
