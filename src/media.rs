@@ -62,4 +62,8 @@ media_types! {
     SPARQL_UPDATE, SPARQL_UPDATE_UTF8 = "application/sparql-update";
     /// The dumps.
     GZIP, GZIP_UTF8 = "application/gzip";
+    /// The query page's script (`http::assets`).
+    JAVASCRIPT, JAVASCRIPT_UTF8 = "text/javascript";
+    /// Stylesheets (`http::assets`).
+    CSS, CSS_UTF8 = "text/css";
 }

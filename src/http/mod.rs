@@ -1,7 +1,9 @@
 //! The HTTP service: configuration, shared state, start-up and shutdown.
 //! Routes live in `router`, one module per surface next to it.
 
+pub mod assets;
 pub mod cache;
+pub mod cite;
 pub mod dataset;
 pub mod error;
 pub mod follow;
@@ -15,6 +17,7 @@ pub mod oai;
 pub mod ontology;
 pub mod pages;
 pub mod plumbing;
+pub mod query_api;
 pub mod query_page;
 pub mod records;
 pub mod router;

@@ -7,7 +7,7 @@ use super::pages::query::{self, QueryPage};
 use super::sparql::{Request, run};
 use crate::error::Error;
 use axum::extract::{RawQuery, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use maud::html;
 
@@ -88,10 +88,21 @@ pub async fn page(
         base,
         timeout_secs: state.config.query_timeout.as_secs_f32(),
         max_rows: state.config.max_rows,
+        styles: state.exporter.styles().names(),
         results,
     };
-    Ok((status, Html(page.render())).into_response())
+    let mut response = (status, Html(page.render())).into_response();
+    response.headers_mut().insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(CONTENT_SECURITY_POLICY),
+    );
+    Ok(response)
 }
+
+/// The page loads and asks only its own origin: its script, stylesheets,
+/// map geometry and every query are same-origin files and routes, and the
+/// page has no inline script or style (`pages::layout_linked`).
+pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'self'";
 
 /// What the table asks `/sparql` for: results, or N-Triples for graphs.
 fn table_formats() -> String {

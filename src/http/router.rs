@@ -2,8 +2,8 @@
 
 use super::pages::Doc;
 use super::{
-    AppState, dataset, error, health, home, ids, limits, metrics, oai, ontology, query_page,
-    records, search, sparql, strict, writes,
+    AppState, assets, cite, dataset, error, health, home, ids, limits, metrics, oai, ontology,
+    query_api, query_page, records, search, sparql, strict, writes,
 };
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, Request, State};
@@ -31,6 +31,10 @@ pub fn router(state: AppState) -> Router {
         .route("/sparql/update", any(writes::update))
         .route("/store", any(writes::store))
         .route("/query", get(query_page::page))
+        .route("/query/vocabulary", get(query_api::vocabulary))
+        .route("/query/entities", get(query_api::entities))
+        .route("/cite", get(cite::cite).post(cite::cite))
+        .route("/assets/{name}", get(assets::asset))
         .route("/oai", get(oai::oai).post(oai::oai))
         .route("/records", get(search::records))
         .route("/records/{id}", get(records::record))

@@ -400,6 +400,27 @@ async fn export(
             "no records match this search, so there is nothing to export".into(),
         ));
     }
+    let mut response = stream_citations(state, ids, format, opts, &stem(&params));
+    response
+        .headers_mut()
+        .insert("palermo-total-results", HeaderValue::from(total));
+    Ok(response)
+}
+
+/// Records by id, in the order given, written in a citation format as a
+/// streamed body: read from the store one at a time (through the record
+/// cache), ids whose record is gone since skipped. `/records` exports and
+/// `/cite` answer through it.
+pub(super) fn stream_citations<I>(
+    state: &AppState,
+    ids: I,
+    format: Format,
+    opts: ExportOptions,
+    stem: &str,
+) -> Response
+where
+    I: Iterator<Item = Result<String, Error>> + Send + 'static,
+{
     let (store, iris, exporter, cache) = (
         state.store.clone(),
         state.config.iris.clone(),
@@ -428,13 +449,12 @@ async fn export(
         HeaderValue::from_static(format.content_type(&ExportOptions::default())),
     );
     if format != Format::Bibliography
-        && let Ok(v) = HeaderValue::from_str(&format.content_disposition(&stem(&params)))
+        && let Ok(v) = HeaderValue::from_str(&format.content_disposition(stem))
     {
         h.insert(header::CONTENT_DISPOSITION, v);
     }
-    h.insert("palermo-total-results", HeaderValue::from(total));
     h.insert(header::VARY, HeaderValue::from_static("accept"));
-    Ok(response)
+    response
 }
 
 /// The file name of an export: what was searched for.

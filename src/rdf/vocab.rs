@@ -23,6 +23,9 @@ macro_rules! vocabulary {
                 pub const $name: NamedNodeRef<'static> =
                     NamedNodeRef::new_unchecked(concat!($ns, $local));
             )*
+            /// Every term above, for what lists them (the query page's
+            /// autocompletion).
+            pub const TERMS: &[NamedNodeRef<'static>] = &[$($name),*];
         }
     };
 }

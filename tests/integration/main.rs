@@ -5,6 +5,8 @@
 
 // Shared by several modules; not every module uses every helper.
 #[allow(dead_code)]
+mod cdp;
+#[allow(dead_code)]
 mod common;
 #[allow(dead_code)]
 mod export_support;
@@ -32,6 +34,8 @@ mod linked_data_browser;
 mod metrics;
 mod oai;
 mod oai_harvest;
+mod query_browser;
+mod query_page_api;
 mod responses;
 mod search;
 mod search_browser;

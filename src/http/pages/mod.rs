@@ -170,9 +170,9 @@ pub fn sorted(graph: &Graph) -> Vec<TripleRef<'_>> {
     triples.into_iter().map(|t| t.4).collect()
 }
 
-/// Style shared by every page: system fonts only, readable measure, AA
+/// Style shared by every page (inline, or as `/assets/site.css`): system fonts only, readable measure, AA
 /// contrast, visible focus, fluid down to a phone's width.
-const STYLE: &str = "
+pub const STYLE: &str = "
 :root{--fg:#1b1b1b;--muted:#4a4a4a;--link:#0b57a4;--line:#d0d0d0;--bg:#fff;--soft:#f4f6f8}
 *{box-sizing:border-box}
 body{font-family:system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;color:var(--fg);background:var(--bg);margin:0;line-height:1.55;font-size:1.0625rem}
@@ -234,6 +234,18 @@ impl Render for Echo<'_> {
 
 /// The page frame: `head` extra elements, then the body's `main`.
 pub fn layout(title: &str, head: Markup, main: Markup) -> Markup {
+    frame(title, html! { style { (PreEscaped(STYLE)) } }, head, main)
+}
+
+/// The same frame with the style linked (`/assets/site.css`) rather than
+/// inline, for a page whose Content-Security-Policy allows no inline style
+/// (the query page).
+pub fn layout_linked(title: &str, head: Markup, main: Markup) -> Markup {
+    let style = html! { link rel="stylesheet" href=(crate::http::assets::href("site.css")); };
+    frame(title, style, head, main)
+}
+
+fn frame(title: &str, style: Markup, head: Markup, main: Markup) -> Markup {
     html! {
         (DOCTYPE)
         html lang="en" {
@@ -241,7 +253,7 @@ pub fn layout(title: &str, head: Markup, main: Markup) -> Markup {
                 meta charset="utf-8";
                 meta name="viewport" content="width=device-width, initial-scale=1";
                 title { (title) " · Palermo" }
-                style { (PreEscaped(STYLE)) }
+                (style)
                 (head)
             }
             body {

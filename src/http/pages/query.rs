@@ -1,8 +1,9 @@
 //! The query page of `/query`: the editor, the results as a table with
 //! links, downloads in every format and the example queries.
 
-use super::layout;
+use super::layout_linked;
 use crate::error::Error;
+use crate::http::assets;
 use crate::http::negotiate::Offer;
 use crate::http::query_page::EXAMPLES;
 use crate::http::sparql::{Answer, GraphFormat, ResultsFormat};
@@ -14,6 +15,8 @@ pub struct QueryPage<'a> {
     pub base: &'a str,
     pub timeout_secs: f32,
     pub max_rows: usize,
+    /// The citation styles "cite these records" offers.
+    pub styles: Vec<String>,
     /// The results (or the error) of the query, when one was run.
     pub results: Markup,
 }
@@ -31,27 +34,37 @@ impl QueryPage<'_> {
                     .iter()
                     .map(|f| (f.names()[0], f.media_type())),
             );
+        // With JavaScript on, `query.js` turns the form into an editor
+        // and the table into a result viewer (table, chart, map, timeline,
+        // downloads, code, citations); without it, all below works as is.
+        let styles = serde_json::to_string(&self.styles).unwrap_or_default();
         let main = html! {
             h1 { "SPARQL query" }
-            form method="get" action="/query" {
-                label for="query" { "Query (SPARQL 1.1; the default graph is the union of all sources)" }
-                textarea id="query" name="query" spellcheck="false" { (self.query) }
-                p { button type="submit" { "Run query" } }
-            }
-            p class="meta" {
-                "Endpoint: " code { (self.base) "sparql" } ". Deadline " (self.timeout_secs)
-                "s, at most " (self.max_rows) " rows. Download these results: "
-                @for (i, (name, media)) in downloads.enumerate() {
-                    @if i > 0 { " · " }
-                    a href={ "/sparql?" (encoded) "&format=" (name) } title=(media) { (name) }
+            div id="query-app" data-base=(self.base) data-max-rows=(self.max_rows) data-styles=(styles) {
+                form method="get" action="/query" id="query-form" {
+                    label for="query" { "Query (SPARQL 1.1; the default graph is the union of all sources)" }
+                    textarea id="query" name="query" spellcheck="false" { (self.query) }
+                    p { button type="submit" { "Run query" } }
+                }
+                p class="meta" id="endpoint-note" {
+                    "Endpoint: " code { (self.base) "sparql" } ". Deadline " (self.timeout_secs)
+                    "s, at most " (self.max_rows) " rows. Download these results: "
+                    @for (i, (name, media)) in downloads.enumerate() {
+                        @if i > 0 { " · " }
+                        a href={ "/sparql?" (encoded) "&format=" (name) } title=(media) { (name) }
+                    }
+                }
+                section class="wide" aria-labelledby="results-h" id="results" {
+                    h2 id="results-h" { "Results" }
+                    (self.results)
                 }
             }
-            section class="wide" aria-labelledby="results-h" {
-                h2 id="results-h" { "Results" }
-                (self.results)
-            }
-            section aria-labelledby="examples-h" {
+            section aria-labelledby="examples-h" id="examples" {
                 h2 id="examples-h" { "Example queries" }
+                p id="example-search" hidden {
+                    label for="example-filter" { "Search the examples " }
+                    input type="search" id="example-filter" autocomplete="off";
+                }
                 ul {
                     @for (title, q) in EXAMPLES {
                         @let href = form_urlencoded::Serializer::new(String::new())
@@ -62,7 +75,11 @@ impl QueryPage<'_> {
                 }
             }
         };
-        layout("SPARQL query", html! {}, main).into_string()
+        let head = html! {
+            link rel="stylesheet" href=(assets::href("query.css"));
+            script src=(assets::href("query.js")) defer {}
+        };
+        layout_linked("SPARQL query", head, main).into_string()
     }
 }
 
