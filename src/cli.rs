@@ -51,6 +51,10 @@ pub enum Command {
         /// Deadline of one SPARQL query, in seconds.
         #[arg(long, default_value_t = 10.0)]
         query_timeout: f64,
+        /// Deadline of one SPARQL update, in seconds; one cut off is rolled
+        /// back. Must stay below --request-timeout.
+        #[arg(long, env = "PALERMO_UPDATE_TIMEOUT", default_value_t = 20.0)]
+        update_timeout: f64,
         /// Most rows (solutions) one SPARQL result returns; more is reported as truncated.
         #[arg(long, default_value_t = 10_000)]
         max_rows: usize,
@@ -227,6 +231,7 @@ pub fn run(cli: Cli) -> Result<(), Error> {
         Command::Serve {
             bind,
             query_timeout,
+            update_timeout,
             max_rows,
             max_concurrent_queries,
             query_fast_budget,
@@ -242,11 +247,23 @@ pub fn run(cli: Cli) -> Result<(), Error> {
             service_timeout,
             styles_dir,
         } => {
+            let update_timeout = duration(update_timeout, "--update-timeout")?;
+            let request_timeout = duration(request_timeout, "--request-timeout")?;
+            if update_timeout >= request_timeout {
+                // The request limit answers 503 but cannot stop the update,
+                // which could then commit after all.
+                return Err(Error::BadRequest(format!(
+                    "--update-timeout ({} s) must be below --request-timeout ({} s)",
+                    update_timeout.as_secs_f32(),
+                    request_timeout.as_secs_f32()
+                )));
+            }
             let store = open_store(&cli.data_dir, &iris)?;
             let config = crate::http::Config {
                 bind,
                 iris,
                 query_timeout: duration(query_timeout, "--query-timeout")?,
+                update_timeout,
                 max_rows,
                 max_concurrent_queries,
                 query_fast_budget: duration(query_fast_budget, "--query-fast-budget")?,
@@ -259,7 +276,7 @@ pub fn run(cli: Cli) -> Result<(), Error> {
                 max_header_bytes,
                 header_timeout: duration(header_timeout, "--header-timeout")?,
                 body_timeout: duration(body_timeout, "--body-timeout")?,
-                request_timeout: duration(request_timeout, "--request-timeout")?,
+                request_timeout,
                 max_connections,
                 // From the environment only, so it never shows in `ps`.
                 token: std::env::var("PALERMO_TOKEN")

@@ -25,6 +25,9 @@ pub enum Error {
     Query(String),
     #[error("query cut off after {}s (the deadline); narrow it or add LIMIT", .0.as_secs_f32())]
     Timeout(Duration),
+    /// An update past its deadline: its transaction was dropped, not committed.
+    #[error("update cut off after {}s (the deadline) and rolled back, nothing was changed; split it or narrow its WHERE", .0.as_secs_f32())]
+    UpdateTimeout(Duration),
     #[error("not found: {0}")]
     NotFound(String),
     /// A record its source no longer lists (410: harvesters delete their copy).

@@ -116,6 +116,17 @@ pub fn guard_query(query: spargebra::Query) -> spargebra::Query {
     }
 }
 
+/// Add the guard to every join of an update's `WHERE` patterns.
+pub fn guard_update(mut update: spargebra::Update) -> spargebra::Update {
+    for op in &mut update.operations {
+        if let spargebra::GraphUpdateOperation::DeleteInsert { pattern, .. } = op {
+            let inner = std::mem::replace(&mut **pattern, GraphPattern::Bgp { patterns: vec![] });
+            **pattern = guard(inner);
+        }
+    }
+    update
+}
+
 /// `pattern` followed by `BIND(guard() AS ?palermo-guard)`. One variable
 /// for every guard: it is never bound, so it joins with anything, and the
 /// optimiser never takes a possibly-unbound variable as a join key.

@@ -1,5 +1,6 @@
 //! The Oxigraph store behind a narrow interface of our own: open, query with
-//! a deadline, and replace source graphs in one transaction.
+//! a deadline, and replace source graphs in one transaction (a user's
+//! update in one transaction under a deadline).
 //!
 //! Everything else goes through this module, so that a remote SPARQL 1.1
 //! endpoint could later stand in for the embedded store.
@@ -139,6 +140,36 @@ impl Store {
         let value = f(&mut tx)?;
         tx.commit()?;
         Ok(value)
+    }
+
+    /// [`Store::transaction`] under a deadline. `f` evaluates with the
+    /// evaluator it is given (queries and updates alike, their joins
+    /// guarded as in [`Store::evaluate`]); past the deadline that evaluation
+    /// is cancelled, the transaction is dropped uncommitted and the answer
+    /// is `Error::Timeout`.
+    pub fn transaction_within<T>(
+        &self,
+        timeout: Duration,
+        f: impl FnOnce(&mut oxigraph::store::Transaction<'_>, &SparqlEvaluator) -> Result<T, Error>,
+    ) -> Result<T, Error> {
+        let token = CancellationToken::new();
+        let guard = Deadline::arm(token.clone(), timeout);
+        let evaluator = crate::guard::with_guard(
+            SparqlEvaluator::new().with_cancellation_token(token.clone()),
+            token,
+        );
+        // The guard unwinds out of the closure, and so drops the transaction.
+        crate::guard::stop_on_cancel(|| {
+            let mut tx = self.inner.start_transaction()?;
+            let value = f(&mut tx, &evaluator).map_err(|e| guard.explain(e))?;
+            if guard.token.is_cancelled() {
+                // Cancelled where nothing checked: the deadline holds anyway.
+                return Err(Error::Timeout(timeout));
+            }
+            tx.commit()?;
+            Ok(value)
+        })
+        .unwrap_or(Err(Error::Timeout(timeout)))
     }
 
     /// All quads of one named graph.

@@ -14,48 +14,64 @@ use spargebra::algebra::GraphPattern;
 use spargebra::term::{GroundTermPattern, TermPattern};
 use spargebra::{GraphUpdateOperation, SparqlParser};
 use std::collections::BTreeSet;
+use std::time::Duration;
 use time::OffsetDateTime;
 
-/// Run a SPARQL 1.1 Update. Syntax errors are 400s that say where the problem is.
+/// Run a SPARQL 1.1 Update, cut off at `timeout` (then rolled back, and
+/// `Error::UpdateTimeout`). Syntax errors are 400s that say where the problem is.
 pub fn sparql_update(
     store: &Store,
     iris: &Iris,
     text: &str,
     now: OffsetDateTime,
+    timeout: Duration,
 ) -> Result<Touched, Error> {
     crate::guard::check_depth(text)?;
-    let update = SparqlParser::new()
+    let mut update = SparqlParser::new()
         .with_base_iri(iris.base())
         .map_err(|e| Error::BadRequest(e.to_string()))?
         .parse_update(text)
         .map_err(|e| Error::BadQuery(e.to_string()))?;
-    if update
-        .operations
-        .iter()
-        .any(|op| matches!(op, GraphUpdateOperation::Load { .. }))
-    {
-        // LOAD would fetch from the network on our behalf.
+    // LOAD would fetch from the network on our behalf, which we never do.
+    // A failed LOAD SILENT succeeds and changes nothing (SPARQL 1.1 Update
+    // §3.1.4), so a refused one is dropped; a plain LOAD is refused.
+    let mut refused = false;
+    update.operations.retain(|op| match op {
+        GraphUpdateOperation::Load { silent, .. } => {
+            refused |= !silent;
+            false
+        }
+        _ => true,
+    });
+    if refused {
         return Err(Error::BadRequest(
             "LOAD is not allowed; send the data with the Graph Store Protocol (PUT/POST /store)"
                 .into(),
         ));
     }
-    store.transaction(|tx| {
-        let mut affected = Affected::default();
-        for op in &update.operations {
-            affected_by(tx, iris, op, &mut affected)?;
-        }
-        SparqlEvaluator::new()
-            .for_update(update.clone())
-            .on_transaction(tx)
-            .execute()
-            .map_err(|e| Error::BadRequest(format!("update failed: {e}")))?;
-        // Inserted data may name records the pattern evaluation could not see before.
-        for op in &update.operations {
-            affected_after(iris, op, &mut affected);
-        }
-        affected.commit(tx, iris, now)
-    })
+    let update = crate::guard::guard_update(update);
+    store
+        .transaction_within(timeout, |tx, evaluator| {
+            let mut affected = Affected::default();
+            for op in &update.operations {
+                affected_by(tx, evaluator, iris, op, &mut affected)?;
+            }
+            evaluator
+                .clone()
+                .for_update(update.clone())
+                .on_transaction(tx)
+                .execute()
+                .map_err(|e| Error::BadRequest(format!("update failed: {e}")))?;
+            // Inserted data may name records the pattern evaluation could not see before.
+            for op in &update.operations {
+                affected_after(iris, op, &mut affected);
+            }
+            affected.commit(tx, iris, now)
+        })
+        .map_err(|e| match e {
+            Error::Timeout(t) => Error::UpdateTimeout(t),
+            e => e,
+        })
 }
 
 /// What a write may have changed: records, and whether anything else.
@@ -190,6 +206,7 @@ pub fn graph_store_write(
 /// What an operation may change, found before it runs.
 fn affected_by(
     tx: &Transaction<'_>,
+    evaluator: &SparqlEvaluator,
     iris: &Iris,
     op: &GraphUpdateOperation,
     out: &mut Affected,
@@ -229,6 +246,8 @@ fn affected_by(
             }
             if !vars.is_empty() {
                 let variables: Vec<spargebra::term::Variable> = vars.into_iter().collect();
+                // The pattern is the guarded one (`guard_update`): the
+                // deadline holds inside its joins here too.
                 let query = spargebra::Query::Select {
                     dataset: None,
                     pattern: GraphPattern::Distinct {
@@ -239,7 +258,7 @@ fn affected_by(
                     },
                     base_iri: None,
                 };
-                let mut prepared = SparqlEvaluator::new().for_query(query);
+                let mut prepared = evaluator.clone().for_query(query);
                 prepared.dataset_mut().set_default_graph_as_union();
                 if let QueryResults::Solutions(solutions) = prepared.on_transaction(tx).execute()? {
                     for s in solutions {
@@ -310,5 +329,94 @@ fn ground_subject(t: &GroundTermPattern) -> Subject {
         GroundTermPattern::NamedNode(n) => Subject::Iri(NamedNode::new_unchecked(n.as_str())),
         GroundTermPattern::Variable(v) => Subject::Var(v.clone()),
         _ => Subject::Other,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use oxigraph::model::{GraphNameRef, NamedNodeRef, QuadRef};
+
+    const S: NamedNodeRef<'_> = NamedNodeRef::new_unchecked("http://example.org/s");
+    const P: NamedNodeRef<'_> = NamedNodeRef::new_unchecked("http://example.org/p");
+    const O: NamedNodeRef<'_> = NamedNodeRef::new_unchecked("http://example.org/o");
+    const SPO: QuadRef<'_> = QuadRef {
+        subject: oxigraph::model::NamedOrBlankNodeRef::NamedNode(S),
+        predicate: P,
+        object: oxigraph::model::TermRef::NamedNode(O),
+        graph_name: GraphNameRef::DefaultGraph,
+    };
+
+    fn run(store: &Store, text: &str, timeout: Duration) -> Result<Touched, Error> {
+        let iris = Iris::new("http://localhost:8080/");
+        sparql_update(store, &iris, text, OffsetDateTime::UNIX_EPOCH, timeout)
+    }
+
+    #[test]
+    fn load_silent_is_a_no_op_and_load_is_refused() {
+        let store = Store::memory().unwrap();
+        let insert =
+            "INSERT DATA { <http://example.org/s> <http://example.org/p> <http://example.org/o> }";
+        // A LOAD that we refuse fails, and SILENT makes a failed LOAD succeed
+        // without changing anything; the rest of the request still runs.
+        run(
+            &store,
+            &format!("LOAD SILENT <http://example.org/remote.ttl> INTO GRAPH <http://example.org/g> ; {insert}"),
+            Duration::from_secs(10),
+        )
+        .unwrap();
+        assert!(store.oxigraph().contains(SPO).unwrap());
+        assert!(
+            !store
+                .oxigraph()
+                .contains_named_graph(NamedNodeRef::new_unchecked("http://example.org/g"))
+                .unwrap()
+        );
+        // A plain LOAD is refused, and so is the whole request.
+        store.oxigraph().remove(SPO).unwrap();
+        for text in [
+            "LOAD <http://example.org/remote.ttl>".to_string(),
+            format!(
+                "{insert} ; LOAD SILENT <http://example.org/a.ttl> ; LOAD <http://example.org/b.ttl>"
+            ),
+        ] {
+            let e = run(&store, &text, Duration::from_secs(10)).unwrap_err();
+            assert_eq!(e.status(), axum::http::StatusCode::BAD_REQUEST, "{e}");
+            assert!(e.to_string().contains("LOAD is not allowed"), "{e}");
+            assert!(!store.oxigraph().contains(SPO).unwrap());
+        }
+    }
+
+    #[test]
+    fn an_update_past_its_deadline_is_rolled_back() {
+        let store = Store::memory().unwrap();
+        let ex = |i: usize| NamedNode::new_unchecked(format!("http://example.org/n{i}"));
+        for i in 0..300 {
+            let q = Quad::new(ex(i), ex(i + 1), ex(i + 2), GraphName::DefaultGraph);
+            store.oxigraph().insert(&q).unwrap();
+        }
+        let before = store.len().unwrap();
+        // The first operation is applied to the transaction, the second
+        // (300³ joined solutions, minutes of work) runs past the deadline.
+        let text =
+            "INSERT DATA { <http://example.org/s> <http://example.org/p> <http://example.org/o> } ;
+            INSERT { <http://example.org/s> <http://example.org/count> ?n }
+            WHERE { SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i } }";
+        let started = std::time::Instant::now();
+        let e = run(&store, text, Duration::from_millis(300)).unwrap_err();
+        assert!(
+            started.elapsed() < Duration::from_secs(5),
+            "{:?}",
+            started.elapsed()
+        );
+        assert!(matches!(e, Error::UpdateTimeout(_)), "{e}");
+        assert_eq!(e.status(), axum::http::StatusCode::SERVICE_UNAVAILABLE);
+        assert!(
+            e.to_string()
+                .contains("after 0.3s (the deadline) and rolled back"),
+            "{e}"
+        );
+        assert_eq!(store.len().unwrap(), before, "nothing was written");
+        assert!(!store.oxigraph().contains(SPO).unwrap());
     }
 }

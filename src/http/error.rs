@@ -20,9 +20,10 @@ impl Error {
             Error::Import(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Error::NotFound(_) => StatusCode::NOT_FOUND,
             Error::Withdrawn(_) => StatusCode::GONE,
-            Error::Timeout(_) | Error::Busy(_) | Error::RequestTooSlow(_) => {
-                StatusCode::SERVICE_UNAVAILABLE
-            }
+            Error::Timeout(_)
+            | Error::UpdateTimeout(_)
+            | Error::Busy(_)
+            | Error::RequestTooSlow(_) => StatusCode::SERVICE_UNAVAILABLE,
             Error::BodyTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Error::BodyTooSlow(_) => StatusCode::REQUEST_TIMEOUT,
             Error::NotAcceptable(_) => StatusCode::NOT_ACCEPTABLE,
@@ -94,12 +95,12 @@ impl IntoResponse for Error {
     fn into_response(self) -> Response {
         let status = self.status();
         // Busy is load shedding (query slots full, the search index still
-        // being built), Timeout a query and RequestTooSlow a handler cut at
-        // its deadline (logged where cut): expected, and the client is told
-        // when to retry.
+        // being built), Timeout a query, UpdateTimeout an update and
+        // RequestTooSlow a handler cut at its deadline (logged where cut):
+        // expected, and the client is told when to retry.
         let retry = matches!(
             self,
-            Error::Busy(_) | Error::Timeout(_) | Error::RequestTooSlow(_)
+            Error::Busy(_) | Error::Timeout(_) | Error::UpdateTimeout(_) | Error::RequestTooSlow(_)
         );
         if status.is_server_error() && !retry {
             tracing::error!(error = %self, "request failed");

@@ -41,6 +41,10 @@ pub struct Config {
     pub iris: Iris,
     /// Deadline of one SPARQL query.
     pub query_timeout: Duration,
+    /// Deadline of one SPARQL update, after which it is rolled back. Below
+    /// `request_timeout`: the request limit answers without stopping the
+    /// update, which could then still commit after its 503.
+    pub update_timeout: Duration,
     /// Most solutions (or triples) one query returns; more is reported as truncated.
     pub max_rows: usize,
     /// Slots of the fast lane: queries evaluated at once within their
@@ -106,6 +110,7 @@ impl Default for Config {
             bind: SocketAddr::from(([127, 0, 0, 1], 8080)),
             iris: Iris::new("http://localhost:8080/"),
             query_timeout: Duration::from_secs(10),
+            update_timeout: Duration::from_secs(20),
             max_rows: 10_000,
             max_concurrent_queries: 4,
             query_fast_budget: Duration::from_millis(500),

@@ -66,9 +66,17 @@ pub async fn update(
         }
     };
     let (store, iris) = (state.store.clone(), state.config.iris.clone());
-    let report =
-        blocking(move || sparql_update(&store, &iris, &text, time::OffsetDateTime::now_utc()))
-            .await?;
+    let timeout = state.config.update_timeout;
+    let report = blocking(move || {
+        sparql_update(
+            &store,
+            &iris,
+            &text,
+            time::OffsetDateTime::now_utc(),
+            timeout,
+        )
+    })
+    .await?;
     super::follow::catch_up(&state).await;
     tracing::info!(
         records = report.records.len(),

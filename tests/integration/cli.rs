@@ -72,6 +72,38 @@ fn a_locked_store_says_who_holds_it() {
     assert!(err.contains("in use by another process"), "{err}");
 }
 
+/// An update cut by the request limit instead of its own deadline would get
+/// a 503 and still commit: serve refuses to start so, before opening the store.
+#[test]
+fn the_update_deadline_must_be_below_the_request_limit() {
+    let dir = tempfile::tempdir().unwrap();
+    for args in [
+        &["serve", "--update-timeout", "30"][..],
+        &["serve", "--update-timeout", "10", "--request-timeout", "10"][..],
+    ] {
+        let out = palermo(dir.path(), args);
+        assert!(!out.status.success(), "{args:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.contains("--update-timeout") && err.contains("must be below --request-timeout"),
+            "{err}"
+        );
+    }
+    let out = Command::new(env!("CARGO_BIN_EXE_palermo"))
+        .arg("--data-dir")
+        .arg(dir.path())
+        .args(["serve", "--request-timeout", "10"])
+        .env("PALERMO_UPDATE_TIMEOUT", "12")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("(12 s) must be below"));
+    assert!(
+        std::fs::read_dir(dir.path()).unwrap().next().is_none(),
+        "the store was never opened"
+    );
+}
+
 #[test]
 fn bad_input_file_fails_without_panic() {
     let dir = tempfile::tempdir().unwrap();

@@ -11,6 +11,8 @@ use time::macros::datetime;
 pub const BASE: &str = "http://localhost:8080/";
 pub const T1: OffsetDateTime = datetime!(2026-01-01 00:00:00 UTC);
 pub const T2: OffsetDateTime = datetime!(2026-02-01 00:00:00 UTC);
+/// The deadline of the updates tests run through the library.
+pub const UPDATE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
 
 pub fn iris() -> Iris {
     Iris::new(BASE)

@@ -18,7 +18,7 @@ fn retitle(store: &Store, id: &str, title: &str) -> palermo::rdf::meta::Touched 
         &format!(
             "PREFIX dcterms: <http://purl.org/dc/terms/> DELETE {{ GRAPH ?g {{ ?r dcterms:title ?t }} }} INSERT {{ GRAPH ?g {{ ?r dcterms:title \"{title}\" }} }} WHERE {{ GRAPH ?g {{ ?r dcterms:title ?t }} FILTER(?r = <http://localhost:8080/records/{id}>) }}"
         ),
-        common::T2,
+        common::T2, common::UPDATE_TIMEOUT,
     )
     .unwrap()
 }
@@ -76,7 +76,7 @@ fn every_write_numbers_itself_and_names_what_it_touched() {
         &store,
         &iris,
         "INSERT DATA { GRAPH <http://localhost:8080/graph/vocab> { <http://localhost:8080/id/agent/unodc> <http://xmlns.com/foaf/0.1/nick> \"U\" } }",
-        common::T2,
+        common::T2, common::UPDATE_TIMEOUT,
     )
     .unwrap();
     let since = meta::changes_since(store.oxigraph(), &iris, g0).unwrap();
@@ -104,7 +104,7 @@ fn the_record_count_is_kept_by_every_write() {
         &store,
         &iris,
         "PREFIX dcterms: <http://purl.org/dc/terms/> INSERT DATA { GRAPH <http://localhost:8080/graph/extra> { <http://localhost:8080/records/zz-new> a dcterms:BibliographicResource ; dcterms:title \"Zz\" } }",
-        common::T2,
+        common::T2, common::UPDATE_TIMEOUT,
     )
     .unwrap();
     assert_eq!(count(), Some(104));
@@ -114,6 +114,7 @@ fn the_record_count_is_kept_by_every_write() {
         &iris,
         "DROP GRAPH <http://localhost:8080/graph/extra>",
         common::T2,
+        common::UPDATE_TIMEOUT,
     )
     .unwrap();
     assert_eq!(count(), Some(103));
@@ -200,6 +201,7 @@ fn an_index_behind_a_change_of_everything_serves_while_it_is_rebuilt() {
         &common::iris(),
         "INSERT DATA { <http://example.org/s> <http://example.org/p> 1 }",
         common::T2,
+        common::UPDATE_TIMEOUT,
     )
     .unwrap();
     let index = SearchIndex::open(&path, &store, &common::iris()).unwrap();

@@ -531,8 +531,10 @@ fn year_range_and_unknown_values() {
 fn reindex_follows_the_store() {
     let (store, index) = index();
     let iris = common::iris();
-    let update =
-        |text: &str| palermo::update::sparql_update(&store, &iris, text, common::T2).unwrap();
+    let update = |text: &str| {
+        palermo::update::sparql_update(&store, &iris, text, common::T2, common::UPDATE_TIMEOUT)
+            .unwrap()
+    };
     let report = update(&format!(
         "PREFIX dcterms: <http://purl.org/dc/terms/>
          INSERT DATA {{ GRAPH <{b}graph/test> {{
@@ -584,7 +586,7 @@ async fn an_index_being_built_answers_busy_and_catches_up() {
         &format!(
             "PREFIX dcterms: <http://purl.org/dc/terms/> DELETE {{ GRAPH ?g {{ ?r dcterms:title ?t }} }} INSERT {{ GRAPH ?g {{ ?r dcterms:title \"the zebrafinch atlas\" }} }} WHERE {{ GRAPH ?g {{ ?r dcterms:title ?t }} FILTER(?r = <http://localhost:8080/records/{id}>) }}"
         ),
-        common::T2,
+        common::T2, common::UPDATE_TIMEOUT,
     )
     .unwrap();
     // Queued, not waited for: the build holds the index's writer.

@@ -264,6 +264,7 @@ async fn the_page_escapes_everything_it_echoes() {
             b = common::BASE
         ),
         common::T2,
+        common::UPDATE_TIMEOUT,
     )
     .unwrap();
     let (base2, _stop2) = common::serve(store, Config::default()).await;

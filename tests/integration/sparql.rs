@@ -588,6 +588,123 @@ async fn cheap_queries_stay_cheap_beside_four_runaways() {
     );
 }
 
+/// `LOAD` would fetch from the network for the client: refused with 400,
+/// the whole request with it. `LOAD SILENT` is a failed LOAD whose error is
+/// ignored (SPARQL 1.1 Update §3.1.4): 200, nothing loaded, and the rest of
+/// the request applied.
+#[tokio::test]
+async fn load_is_refused_and_load_silent_changes_nothing() {
+    let (store, _) = common::catalogue();
+    let (base, _stop) = writable(store.clone()).await;
+    let before = common::snapshot(&store);
+    let insert = "INSERT DATA { GRAPH <http://example.org/g> { <http://example.org/s> <http://example.org/p> \"o\" } }";
+    for update in [
+        "LOAD <http://example.org/data.ttl>".to_string(),
+        "LOAD <http://example.org/data.ttl> INTO GRAPH <http://example.org/g>".to_string(),
+        format!("{insert} ; LOAD <http://example.org/data.ttl>"),
+    ] {
+        let r = post_update(&base, Some("s3cret"), &update).await;
+        assert_eq!(r.status(), 400, "{update}");
+        let body = r.text().await.unwrap();
+        assert!(body.contains("LOAD is not allowed"), "{body}");
+        assert_eq!(common::snapshot(&store), before, "{update}");
+    }
+    for update in [
+        "LOAD SILENT <http://example.org/data.ttl>",
+        "LOAD SILENT <http://example.org/data.ttl> INTO GRAPH <http://example.org/loaded>",
+    ] {
+        let r = post_update(&base, Some("s3cret"), update).await;
+        assert_eq!(r.status(), 200, "{update}: {}", r.text().await.unwrap());
+    }
+    let graphs = |g: &str| {
+        store
+            .oxigraph()
+            .contains_named_graph(oxigraph::model::NamedNodeRef::new_unchecked(g))
+            .unwrap()
+    };
+    assert!(
+        !graphs("http://example.org/loaded"),
+        "LOAD SILENT loaded nothing"
+    );
+    let r = post_update(
+        &base,
+        Some("s3cret"),
+        &format!("LOAD SILENT <http://example.org/data.ttl> ; {insert}"),
+    )
+    .await;
+    assert_eq!(r.status(), 200);
+    assert!(
+        graphs("http://example.org/g"),
+        "the rest of the request ran"
+    );
+}
+
+/// An update whose WHERE is a cross product of the catalogue with itself,
+/// three times over (about 10¹¹ solutions), is cut off at its deadline with
+/// 503 and rolled back whole: the data its first operation inserted is gone,
+/// and the meta graph has no change of it. Queries and the health check
+/// answer meanwhile.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn runaway_update_is_cut_off_rolled_back_and_others_still_answer() {
+    let (store, _) = common::catalogue();
+    assert!(store.len().unwrap() > 4000, "{}", store.len().unwrap());
+    let (base, _stop) = common::serve(
+        store.clone(),
+        Config {
+            token: Secret::new("s3cret".into()),
+            update_timeout: Duration::from_secs(2),
+            ..Config::default()
+        },
+    )
+    .await;
+    let before = common::snapshot(&store);
+    let runaway = "INSERT DATA { GRAPH <http://example.org/marker> { <http://example.org/s> <http://example.org/p> \"first\" } } ;
+        INSERT { GRAPH <http://example.org/marker> { <http://example.org/s> <http://example.org/count> ?n } }
+        WHERE { SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g1 { ?a ?b ?c } GRAPH ?g2 { ?d ?e ?f } GRAPH ?g3 { ?h ?i ?j } } }";
+    let slow = {
+        let base = base.clone();
+        tokio::spawn(async move {
+            let started = Instant::now();
+            let r = post_update(&base, Some("s3cret"), runaway).await;
+            (r.status(), r.text().await.unwrap(), started.elapsed())
+        })
+    };
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    for _ in 0..3 {
+        let started = Instant::now();
+        let r = get(&base, &[("query", COUNT)], None).await;
+        assert_eq!(r.status(), 200);
+        assert!(r.text().await.unwrap().contains("\"103\""));
+        assert!(
+            started.elapsed() < Duration::from_secs(2),
+            "a query beside the update took {:?}",
+            started.elapsed()
+        );
+        let r = common::get(&format!("{base}/healthz"), None).await;
+        assert_eq!(r.status(), 200);
+    }
+    let (status, body, elapsed) = slow.await.unwrap();
+    assert_eq!(status, 503, "{body}");
+    assert!(
+        body.contains("update cut off after 2s (the deadline) and rolled back"),
+        "{body}"
+    );
+    assert!(
+        elapsed < Duration::from_secs(6),
+        "deadline not enforced: {elapsed:?}"
+    );
+    assert_eq!(common::snapshot(&store), before, "the store is unchanged");
+    // A cheap update afterwards is applied.
+    let r = post_update(
+        &base,
+        Some("s3cret"),
+        "INSERT DATA { GRAPH <http://example.org/marker> { <http://example.org/s> <http://example.org/p> \"first\" } }",
+    )
+    .await;
+    assert_eq!(r.status(), 200);
+    assert_ne!(common::snapshot(&store), before);
+}
+
 #[tokio::test]
 async fn writes_need_the_token_and_keep_modified_right() {
     // No token configured: writes are off.
