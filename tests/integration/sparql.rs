@@ -766,7 +766,50 @@ async fn cors_and_query_page() {
         .send()
         .await
         .unwrap();
+    assert_eq!(r.status(), 204);
     assert_eq!(r.headers()["access-control-allow-origin"], "*");
+    assert!(
+        r.headers()["access-control-allow-methods"]
+            .to_str()
+            .unwrap()
+            .contains("POST")
+    );
+    let vary = |r: &Response| -> Vec<String> {
+        r.headers()
+            .get_all("vary")
+            .iter()
+            .map(|v| v.to_str().unwrap().to_ascii_lowercase())
+            .collect()
+    };
+    // CORS headers only for a request that carries Origin (a browser's),
+    // and every answer says it depends on Origin.
+    let ask = form(&[("query", "ASK {}")]);
+    let plain = common::get(&format!("{base}/sparql?{ask}"), None).await;
+    assert_eq!(plain.status(), 200);
+    let cors_headers: Vec<_> = plain
+        .headers()
+        .keys()
+        .filter(|k| k.as_str().starts_with("access-control-"))
+        .collect();
+    assert!(cors_headers.is_empty(), "{cors_headers:?}");
+    assert!(
+        vary(&plain).contains(&"origin".to_string()),
+        "{:?}",
+        vary(&plain)
+    );
+    let browser = Client::new()
+        .get(format!("{base}/sparql?{ask}"))
+        .header("origin", "https://partner.example")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(browser.status(), 200);
+    assert_eq!(browser.headers()["access-control-allow-origin"], "*");
+    assert_eq!(
+        browser.headers()["access-control-expose-headers"],
+        "palermo-results-truncated"
+    );
+    assert!(vary(&browser).contains(&"origin".to_string()));
 
     let page = common::get_text(&format!("{base}/query"), None).await;
     assert!(page.contains("<textarea") && page.contains("Example queries"));
