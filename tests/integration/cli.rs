@@ -42,6 +42,35 @@ fn import_query_stats_and_reimport() {
         "{table}"
     );
 
+    // The full-text functions of the query page, over the same index the
+    // server builds: ranked scores, and matches for the same records.
+    let score = "PREFIX dcterms: <http://purl.org/dc/terms/>
+PREFIX pal: <http://localhost:8080/ontology#>
+SELECT ?record ?score WHERE {
+  ?record a dcterms:BibliographicResource .
+  BIND(pal:score(?record, \"labour exploitation\") AS ?score)
+  FILTER(BOUND(?score))
+} ORDER BY DESC(?score)";
+    let out = palermo_ok(dir.path(), &["query", score, "--format", "csv"]);
+    let csv = String::from_utf8(out.stdout).unwrap();
+    let rows: Vec<&str> = csv.lines().skip(1).collect();
+    assert!(rows.len() >= 3, "{csv}");
+    let scores: Vec<f64> = rows
+        .iter()
+        .map(|r| r.rsplit(',').next().unwrap().parse().unwrap())
+        .collect();
+    assert!(scores.windows(2).all(|w| w[0] >= w[1]), "{csv}");
+    let matches = "PREFIX pal: <http://localhost:8080/ontology#>
+SELECT (COUNT(DISTINCT ?record) AS ?n) WHERE {
+  ?record a <http://purl.org/dc/terms/BibliographicResource>
+  FILTER(pal:matches(?record, \"labour exploitation\"))
+}";
+    let out = palermo_ok(dir.path(), &["query", matches, "--format", "csv"]);
+    assert_eq!(
+        String::from_utf8(out.stdout).unwrap(),
+        format!("n\r\n{}\r\n", rows.len())
+    );
+
     let out = palermo(dir.path(), &["query", "SELECT ?x WHERE { ?x ?p }"]);
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("SPARQL syntax error"));
