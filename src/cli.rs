@@ -493,10 +493,12 @@ fn print_report(
     Ok(())
 }
 
-/// Open the store and finish any bulk import a crash interrupted, before
-/// anything reads it.
+/// Open the store, refuse a base IRI it was not written with
+/// (`meta::check_base`), and finish any bulk import a crash interrupted,
+/// before anything reads it.
 fn open_store(dir: &std::path::Path, iris: &Iris) -> Result<Store, Error> {
     let store = Store::open(dir)?;
+    crate::rdf::meta::check_base(store.oxigraph(), iris)?;
     import::bulk::recover(&store, iris)?;
     Ok(store)
 }

@@ -255,3 +255,44 @@ fn unmatched_optionals_and_union_branches_keep_their_rows() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("--default-graph not an iri"));
 }
+
+#[test]
+fn another_base_iri_stops_with_both_named() {
+    let dir = tempfile::tempdir().unwrap();
+    palermo_ok(dir.path(), &["import", "data/portal"]);
+    let written = "http://localhost:8080/";
+    let other = "http://127.0.0.1:9/";
+    let q = "ASK { ?s ?p ?o }";
+    for args in [
+        vec!["serve", "--bind", "127.0.0.1:0"],
+        vec!["query", q],
+        vec!["export", "--format", "ris"],
+        vec!["import", "data/unodc.toml"],
+    ] {
+        let mut with_base = vec!["--base-iri", other];
+        with_base.extend(&args);
+        let out = palermo(dir.path(), &with_base);
+        assert!(!out.status.success(), "{args:?} ran with another base");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.contains(&format!("written with base IRI {written}, not {other}"))
+                && err.contains(&format!("--base-iri {written}")),
+            "{args:?}: {err}"
+        );
+        assert!(out.stdout.is_empty(), "{args:?} wrote to stdout");
+    }
+    // Nothing was written under the other base, and the store's own base
+    // still works.
+    let out = palermo_ok(
+        dir.path(),
+        &[
+            "query",
+            "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } FILTER(STRSTARTS(STR(?g), \"http://127.0.0.1:9/\")) }",
+            "--format",
+            "csv",
+        ],
+    );
+    assert_eq!(String::from_utf8(out.stdout).unwrap(), "n\r\n0\r\n");
+    let out = palermo_ok(dir.path(), &["--base-iri", written, "stats"]);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("records: 34"));
+}
