@@ -8,8 +8,8 @@ use crate::store::{Dataset, Store};
 use clap::{Parser, Subcommand, ValueEnum};
 use oxigraph::io::{RdfFormat, RdfSerializer};
 use oxigraph::model::NamedNodeRef;
-use oxigraph::sparql::QueryResults;
 use oxigraph::sparql::results::{QueryResultsFormat, QueryResultsSerializer};
+use oxigraph::sparql::{QueryResults, SparqlEvaluator};
 use std::io::Write;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -342,7 +342,7 @@ pub fn run(cli: Cli) -> Result<(), Error> {
             let store = open_store(&cli.data_dir, &iris)?;
             let out = std::io::stdout().lock();
             let timeout = duration(timeout, "--timeout")?;
-            print_query(&store, &query, &dataset, format, timeout, out)
+            print_query(&store, &iris, &query, &dataset, format, timeout, out)
         }
         Command::Harvest {
             url,
@@ -550,10 +550,12 @@ fn print_report(
     Ok(())
 }
 
-/// Open the store and finish any bulk import a crash interrupted, before
-/// anything reads it.
+/// Open the store, refuse a base IRI it was not written with
+/// (`meta::check_base`), and finish any bulk import a crash interrupted,
+/// before anything reads it.
 fn open_store(dir: &std::path::Path, iris: &Iris) -> Result<Store, Error> {
     let store = Store::open(dir)?;
+    crate::rdf::meta::check_base(store.oxigraph(), iris)?;
     import::bulk::recover(&store, iris)?;
     Ok(store)
 }
@@ -649,15 +651,47 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), Error> {
 }
 
 /// Print query results: a table for people, or a standard SPARQL results format.
+/// The evaluator of a query: with `pal:score` and `pal:matches` over the
+/// search index the server builds from the same store, so that a query
+/// copied from the query page runs here too. The index is built only for a
+/// query that names them: indexing reads every record (seconds for a large
+/// store).
+fn evaluator_for(
+    store: &Store,
+    iris: &Iris,
+    query: &spargebra::Query,
+) -> Result<SparqlEvaluator, Error> {
+    use crate::rdf::vocab::pal;
+    let text = query.to_string();
+    let calls_search = [pal::SCORE, pal::MATCHES]
+        .iter()
+        .any(|f| text.contains(&iris.vocab(f).to_string()));
+    if !calls_search {
+        return Ok(SparqlEvaluator::new());
+    }
+    let index = crate::search::SearchIndex::build(store, iris)?;
+    Ok(crate::search::sparql::register(
+        SparqlEvaluator::new(),
+        &index,
+        iris,
+    ))
+}
+
 pub fn print_query(
     store: &Store,
+    iris: &Iris,
     query: &str,
     dataset: &Dataset,
     format: OutputFormat,
     timeout: Duration,
     mut out: impl Write,
 ) -> Result<(), Error> {
-    store.query_in(query, dataset, timeout, |results| {
+    crate::guard::check_depth(query)?;
+    let parsed = spargebra::SparqlParser::new()
+        .parse_query(query)
+        .map_err(|e| Error::BadQuery(e.to_string()))?;
+    let evaluator = evaluator_for(store, iris, &parsed)?;
+    store.evaluate(evaluator, parsed, dataset, timeout, |results| {
         let results_format = match format {
             OutputFormat::Table => None,
             OutputFormat::Json => Some(QueryResultsFormat::Json),

@@ -19,6 +19,11 @@ pub enum Error {
     StoreLocked(String),
     #[error("store error: {0}")]
     Store(String),
+    /// The store's IRIs are under another base than this process's.
+    #[error(
+        "this store was written with base IRI {written}, not {given}: every record in it is under {written}, so with {given} the catalogue would look empty. Run with --base-iri {written} (or PALERMO_BASE_IRI={written}), or move the catalogue to {given} by importing its sources into a new --data-dir with --base-iri {given} (README, \"Moving to another base IRI\")"
+    )]
+    BaseIri { written: String, given: String },
     #[error("SPARQL syntax error: {0}")]
     BadQuery(String),
     #[error("query evaluation failed: {0}")]

@@ -8,7 +8,9 @@
 //!   ("Policy Brief", "Toolkit"...) only on reports: Zotero keeps `M3` as a
 //!   report's type and turns it into a child note on other types;
 //! - `AU` per author, in order (the group author when the record names
-//!   none, see `export::cited_authors`): persons `Family, Given`;
+//!   none, see `export::cited_authors`); `A2` on `SOUND`, where Zotero
+//!   reads `AU` as the composer and `A2` as the performer, an audio
+//!   recording's primary creator (`RisType::creator_tag`): persons `Family, Given`;
 //!   organisations whole, with a trailing comma (EndNote's mark of a
 //!   corporate author, which pandoc and Zotero read as one family name
 //!   instead of splitting it);
@@ -67,8 +69,9 @@ impl From<&Record> for RisRecord {
             out.push("ID", &r.id);
         }
         out.push("TI", &r.title);
+        let creator = RisType::from(CitationType::from(r.kind)).creator_tag();
         for a in cited_authors(r) {
-            out.push("AU", &author_value(a));
+            out.push(creator, &author_value(a));
         }
         if let Some(y) = r.year {
             out.push("PY", &y.to_string());

@@ -131,6 +131,20 @@ impl RisType {
     }
 }
 
+impl RisType {
+    /// The tag of the cited authors: the one Zotero's `RIS.js` files as the
+    /// item type's primary creator. `AU` everywhere but on `SOUND`, where
+    /// `AU` is the *composer* and `A2` the *performer*, an audio
+    /// recording's primary creator (which Zotero's CSL export then writes
+    /// as the author).
+    pub fn creator_tag(self) -> &'static str {
+        match self {
+            RisType::Sound => "A2",
+            RisType::Rprt | RisType::Book | RisType::Jour | RisType::Chap => "AU",
+        }
+    }
+}
+
 impl From<CitationType> for RisType {
     fn from(t: CitationType) -> Self {
         match t {

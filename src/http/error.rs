@@ -32,9 +32,11 @@ impl Error {
             Error::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             Error::Forbidden(_) => StatusCode::FORBIDDEN,
             Error::Upstream { .. } => StatusCode::BAD_GATEWAY,
-            Error::StoreLocked(_) | Error::Store(_) | Error::System(_) | Error::Internal { .. } => {
-                StatusCode::INTERNAL_SERVER_ERROR
-            }
+            Error::StoreLocked(_)
+            | Error::Store(_)
+            | Error::BaseIri { .. }
+            | Error::System(_)
+            | Error::Internal { .. } => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 

@@ -30,8 +30,11 @@ pub const EXAMPLES: &[(&str, &str)] = &[
         "PREFIX dcterms: <http://purl.org/dc/terms/>\nPREFIX skos: <http://www.w3.org/2004/02/skos/core#>\nSELECT ?region ?label (COUNT(DISTINCT ?record) AS ?publications) WHERE {\n  ?record dcterms:spatial ?region .\n  ?region skos:inScheme <{base}id/region/> ; skos:prefLabel ?label .\n} GROUP BY ?region ?label ORDER BY DESC(?publications)",
     ),
     (
+        // SPARQL does not order what `rdf:rest*/rdf:first` walks (nor what
+        // GROUP_CONCAT joins): each author's position is the number of list
+        // cells from the head to its own, and the rows are ordered by it.
         "Publications in a category (Law Enforcement), with authors in order",
-        "PREFIX dcterms: <http://purl.org/dc/terms/>\nPREFIX bibo: <http://purl.org/ontology/bibo/>\nPREFIX foaf: <http://xmlns.com/foaf/0.1/>\nPREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>\nSELECT ?record ?title (GROUP_CONCAT(?name; separator=\"; \") AS ?authors) WHERE {\n  ?record dcterms:subject <{base}id/category/law-enforcement> ; dcterms:title ?title .\n  OPTIONAL { ?record bibo:authorList/rdf:rest*/rdf:first ?a . ?a foaf:name ?name }\n} GROUP BY ?record ?title ORDER BY ?title",
+        "PREFIX dcterms: <http://purl.org/dc/terms/>\nPREFIX bibo: <http://purl.org/ontology/bibo/>\nPREFIX foaf: <http://xmlns.com/foaf/0.1/>\nPREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>\nSELECT ?record ?title (COUNT(?before) AS ?position) ?name WHERE {\n  ?record dcterms:subject <{base}id/category/law-enforcement> ; dcterms:title ?title .\n  OPTIONAL {\n    ?record bibo:authorList ?list .\n    ?list rdf:rest* ?before . ?before rdf:rest* ?cell .\n    ?cell rdf:first/foaf:name ?name .\n  }\n} GROUP BY ?record ?title ?cell ?name ORDER BY ?title ?record ?position",
     ),
     (
         "Works by an author (Claire Healy)",

@@ -7,22 +7,15 @@ use super::{
 };
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, Request, State};
-use axum::http::{Method, header};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use axum::routing::{any, get};
-use tower_http::cors::{Any, CorsLayer};
 use tower_http::set_header::SetResponseHeaderLayer;
 
 pub fn router(state: AppState) -> Router {
     let body_limit = state.config.max_body_bytes;
     let limits = limits::RequestLimits::of(&state.config);
-    // Partner web pages query us from their own origins.
-    let cors = CorsLayer::new()
-        .allow_origin(Any)
-        .allow_methods([Method::GET, Method::POST, Method::HEAD, Method::OPTIONS])
-        .allow_headers([header::ACCEPT, header::CONTENT_TYPE, header::AUTHORIZATION])
-        .expose_headers([header::HeaderName::from_static("palermo-results-truncated")]);
     Router::new()
         .route("/", get(home::home))
         .route("/healthz", get(health::healthz))
@@ -62,7 +55,6 @@ pub fn router(state: AppState) -> Router {
             header::X_CONTENT_TYPE_OPTIONS,
             header::HeaderValue::from_static("nosniff"),
         ))
-        .layer(cors)
         .with_state(state)
 }
 
@@ -75,6 +67,10 @@ async fn per_request(
     req: Request,
     next: Next,
 ) -> Response {
+    let cross_origin = req.headers().contains_key(header::ORIGIN);
+    if cross_origin && let Some(preflight) = cors::preflight(req.method(), req.headers()) {
+        return preflight;
+    }
     // Every error, from any stage below, gets its body here, in the form
     // the request's Accept asks for.
     let accept = req.headers().get(header::ACCEPT).cloned();
@@ -93,5 +89,62 @@ async fn per_request(
         })
     })
     .await;
-    error::render(accept.as_ref().and_then(|v| v.to_str().ok()), response)
+    let mut response = error::render(accept.as_ref().and_then(|v| v.to_str().ok()), response);
+    cors::headers(cross_origin, response.headers_mut());
+    response
+}
+
+/// CORS, open to every origin (partner web pages query us from their own),
+/// for GET and POST. Its headers go only to requests that carry `Origin`,
+/// the ones a browser checks, so that a plain client's small answer (an
+/// ASK) stays small. Every answer says `Vary: Origin`, since whether the headers are
+/// there depends on it (a cache must not hand one to the other).
+mod cors {
+    use super::*;
+
+    const METHODS: &str = "GET, POST, HEAD, OPTIONS";
+    const HEADERS: &str = "accept, content-type, authorization";
+
+    /// The answer to a preflight (`OPTIONS` with
+    /// `Access-Control-Request-Method`), if the request is one.
+    pub fn preflight(method: &Method, headers: &HeaderMap) -> Option<Response> {
+        if method != Method::OPTIONS || !headers.contains_key(header::ACCESS_CONTROL_REQUEST_METHOD)
+        {
+            return None;
+        }
+        let mut r = StatusCode::NO_CONTENT.into_response();
+        let h = r.headers_mut();
+        h.insert(
+            header::ACCESS_CONTROL_ALLOW_METHODS,
+            HeaderValue::from_static(METHODS),
+        );
+        h.insert(
+            header::ACCESS_CONTROL_ALLOW_HEADERS,
+            HeaderValue::from_static(HEADERS),
+        );
+        h.insert(
+            header::VARY,
+            HeaderValue::from_static(
+                "Access-Control-Request-Method, Access-Control-Request-Headers",
+            ),
+        );
+        self::headers(true, h);
+        Some(r)
+    }
+
+    /// The headers of any answer: `Vary: Origin`, and with an `Origin` the
+    /// permission to read the answer and its truncation header.
+    pub fn headers(cross_origin: bool, h: &mut HeaderMap) {
+        h.append(header::VARY, HeaderValue::from_static("Origin"));
+        if cross_origin {
+            h.insert(
+                header::ACCESS_CONTROL_ALLOW_ORIGIN,
+                HeaderValue::from_static("*"),
+            );
+            h.insert(
+                header::ACCESS_CONTROL_EXPOSE_HEADERS,
+                HeaderValue::from_static(sparql::TRUNCATED_HEADER),
+            );
+        }
+    }
 }

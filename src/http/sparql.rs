@@ -239,6 +239,10 @@ pub async fn sparql(
     Ok(answer.into_response())
 }
 
+/// The header that says the row cap cut an answer (documented; exposed to
+/// cross-origin pages).
+pub const TRUNCATED_HEADER: &str = "palermo-results-truncated";
+
 /// An evaluated query, serialised.
 pub struct Answer {
     pub media_type: &'static str,
@@ -259,7 +263,7 @@ impl IntoResponse for Answer {
             // A results format has no place for warnings: say it in a header
             // (documented), so clients never mistake a cut list for all of it.
             r.headers_mut()
-                .insert("palermo-results-truncated", HeaderValue::from(n));
+                .insert(TRUNCATED_HEADER, HeaderValue::from(n));
         }
         r
     }

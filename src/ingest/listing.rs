@@ -10,6 +10,7 @@ use crate::normalize::agents::parse_author_lines;
 use crate::normalize::casing::repair_title_casing;
 use crate::normalize::places::{PlaceField, parse_places};
 use crate::normalize::reference::PastedReference;
+use crate::normalize::sentences::repair_glued_sentences;
 use crate::normalize::{clean_space, kind, slug, title_key};
 use crate::record::{Agent, Container, Provenance, Record, RecordKind, Repair};
 
@@ -226,6 +227,7 @@ impl From<(&str, &ListingEntry)> for Normalised {
             }
             None => raw_title,
         };
+        let title = unglued("title", title, &mut repairs);
         let countries = parse_places(&entry.countries, PlaceField::Country);
         let regions = parse_places(&entry.regions, PlaceField::Region);
         let authors = parse_author_lines(&entry.authors);
@@ -247,7 +249,9 @@ impl From<(&str, &ListingEntry)> for Normalised {
         warnings.extend(countries.warnings);
         warnings.extend(regions.warnings);
         warnings.extend(authors.warnings);
-        let abstract_text = Some(clean_space(&entry.abstract_text)).filter(|a| !a.is_empty());
+        let abstract_text = Some(clean_space(&entry.abstract_text))
+            .filter(|a| !a.is_empty())
+            .map(|a| unglued("abstract", a, &mut repairs));
         let pasted = authors.reference.map(|r| {
             pasted_reference(
                 r,
@@ -292,6 +296,24 @@ impl From<(&str, &ListingEntry)> for Normalised {
             record.editorial_notes.push(p.note);
         }
         Normalised { record, warnings }
+    }
+}
+
+/// A field's text with the sentences the page glued together spaced again,
+/// the original kept as a repair.
+fn unglued(field: &str, text: String, repairs: &mut Vec<Repair>) -> String {
+    match repair_glued_sentences(&text) {
+        Some(fixed) => {
+            repairs.push(Repair {
+                field: field.into(),
+                original: text,
+                repaired: fixed.clone(),
+                guess: false,
+                reason: "sentences glued together by the source page".into(),
+            });
+            fixed
+        }
+        None => text,
     }
 }
 

@@ -198,8 +198,16 @@ impl TryFrom<(&RisRecord, &Iris)> for Record {
             .map(clean_space)
             .filter(|t| !t.is_empty())
             .ok_or("record has no title (TI)")?;
+        // On a recording, the performers (`A2`) are its creators too: where
+        // our own export, and Zotero's, write an audio recording's author.
+        let recording = matches!(r.first(&["TY"]), Some("SOUND" | "MUSIC"));
+        let tags: &[&str] = if recording {
+            &["AU", "A1", "A2"]
+        } else {
+            &["AU", "A1"]
+        };
         let mut authors = Vec::new();
-        for tag in ["AU", "A1"] {
+        for tag in tags {
             authors.extend(r.values(tag).filter(|v| !v.trim().is_empty()).map(agent));
         }
         let publishers: Vec<Agent> = r

@@ -9,6 +9,7 @@ pub mod kind;
 pub mod languages;
 pub mod places;
 pub mod reference;
+pub mod sentences;
 pub mod subjects;
 
 use deunicode::deunicode;

@@ -12,7 +12,11 @@
 //!   bulk import is between its steps (`import::bulk`);
 //! - harvest state, `<graph>/harvest/{hash} a prov:Activity` with the
 //!   repository's `responseDate`, the next harvest's `from`; and each
-//!   harvested record's `prov:wasDerivedFrom` its OAI identifier.
+//!   harvested record's `prov:wasDerivedFrom` its OAI identifier;
+//! - the base IRI the store was written with, `<{base}graph/meta>
+//!   void:uriSpace "{base}"`, written with every source description: every
+//!   IRI in the store is under it, so a process with another base would see
+//!   an empty catalogue (`check_base`).
 //!
 //! Writers pass a transaction, so a stamp or a tombstone is committed with
 //! the change it records, or not at all.
@@ -21,7 +25,7 @@ use crate::change::{ChangeSet, Changes};
 use crate::error::Error;
 use crate::normalize::short_hash;
 use crate::rdf::Iris;
-use crate::rdf::vocab::{dcat, dcterms, pal, prov};
+use crate::rdf::vocab::{dcat, dcterms, pal, prov, void};
 use oxigraph::model::vocab::{rdf, xsd};
 use oxigraph::model::{
     GraphName, GraphNameRef, Literal, NamedNode, NamedNodeRef, NamedOrBlankNode, Quad, Term,
@@ -448,6 +452,64 @@ pub fn changes_since(store: &Store, iris: &Iris, from: u64) -> Result<Changes, S
 }
 
 // ---------------------------------------------------------------------------
+// The base IRI the store was written with
+
+/// `<{base}graph/meta> void:uriSpace "{base}"`, in the meta graph: the base
+/// every IRI of the store was minted under. Written with each source
+/// description (every import, bulk or not, and every harvest).
+fn base_quad(iris: &Iris) -> Quad {
+    Quad::new(
+        iris.graph("meta"),
+        void::URI_SPACE,
+        Literal::new_simple_literal(iris.base()),
+        iris.meta_graph(),
+    )
+}
+
+/// The base IRIs the store was written with: what the meta graph says, read
+/// whatever base this process has (the meta graph's name depends on it);
+/// for a store from a build that did not say, the base its meta graph is
+/// named under. Empty for a new store.
+pub fn written_bases(store: &Store, iris: &Iris) -> Result<BTreeSet<String>, StorageError> {
+    // The meta graph's name past the base, whatever the base.
+    let meta = iris.graph("meta");
+    let suffix = meta.as_str().strip_prefix(iris.base()).unwrap_or_default();
+    let mut bases = BTreeSet::new();
+    for q in store.quads_for_pattern(None, Some(void::URI_SPACE), None, None) {
+        let q = q?;
+        if let (Term::Literal(base), GraphName::NamedNode(g)) = (&q.object, &q.graph_name)
+            && g.as_str().strip_suffix(suffix) == Some(base.value())
+        {
+            bases.insert(base.value().to_string());
+        }
+    }
+    if bases.is_empty() {
+        for g in store.named_graphs() {
+            if let NamedOrBlankNode::NamedNode(g) = g?
+                && let Some(base) = g.as_str().strip_suffix(suffix)
+            {
+                bases.insert(base.to_string());
+            }
+        }
+    }
+    Ok(bases)
+}
+
+/// Refuse a base IRI the store was not written with: every record is under
+/// the other one, and the catalogue would look empty (silently) or, after
+/// an import, be two catalogues in one store.
+pub fn check_base(store: &Store, iris: &Iris) -> Result<(), Error> {
+    let bases = written_bases(store, iris)?;
+    if bases.is_empty() || bases.contains(iris.base()) {
+        return Ok(());
+    }
+    Err(Error::BaseIri {
+        written: bases.into_iter().collect::<Vec<_>>().join(", "),
+        given: iris.base().to_string(),
+    })
+}
+
+// ---------------------------------------------------------------------------
 // Source descriptions
 
 /// A source as the meta graph describes it: its graph, title and files.
@@ -466,6 +528,7 @@ impl Source<'_> {
         let graph = iris.graph(self.id);
         let text = Literal::new_simple_literal;
         let mut quads = vec![
+            base_quad(iris),
             Quad::new(graph.clone(), rdf::TYPE, prov::ENTITY, meta.clone()),
             Quad::new(graph.clone(), rdf::TYPE, dcat::DATASET, meta.clone()),
             Quad::new(
@@ -748,5 +811,40 @@ impl HarvestKey {
             tx.insert(&Quad::new(s, p, o, meta.clone()));
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_written_base_is_found_whatever_the_base() {
+        let store = Store::new().unwrap();
+        let written = Iris::new("http://a.example/");
+        let other = Iris::new("http://b.example/");
+        assert!(written_bases(&store, &other).unwrap().is_empty());
+        check_base(&store, &other).unwrap();
+        // A store from a build that did not say: its meta graph's name.
+        let stamp = stamp(OffsetDateTime::UNIX_EPOCH).unwrap();
+        store.insert(&stamp_quad(&written, "r", &stamp)).unwrap();
+        let found = written_bases(&store, &other).unwrap();
+        assert_eq!(found.into_iter().collect::<Vec<_>>(), ["http://a.example/"]);
+        // Said in the meta graph, with every source description.
+        let source = Source {
+            id: "s",
+            title: "S",
+            files: &[],
+        };
+        store.extend(source.quads(&written, None)).unwrap();
+        let found = written_bases(&store, &other).unwrap();
+        assert_eq!(found.into_iter().collect::<Vec<_>>(), ["http://a.example/"]);
+        check_base(&store, &written).unwrap();
+        let err = check_base(&store, &other).unwrap_err().to_string();
+        assert!(
+            err.contains("written with base IRI http://a.example/, not http://b.example/")
+                && err.contains("--base-iri http://a.example/"),
+            "{err}"
+        );
     }
 }

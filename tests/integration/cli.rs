@@ -42,6 +42,35 @@ fn import_query_stats_and_reimport() {
         "{table}"
     );
 
+    // The full-text functions of the query page, over the same index the
+    // server builds: ranked scores, and matches for the same records.
+    let score = "PREFIX dcterms: <http://purl.org/dc/terms/>
+PREFIX pal: <http://localhost:8080/ontology#>
+SELECT ?record ?score WHERE {
+  ?record a dcterms:BibliographicResource .
+  BIND(pal:score(?record, \"labour exploitation\") AS ?score)
+  FILTER(BOUND(?score))
+} ORDER BY DESC(?score)";
+    let out = palermo_ok(dir.path(), &["query", score, "--format", "csv"]);
+    let csv = String::from_utf8(out.stdout).unwrap();
+    let rows: Vec<&str> = csv.lines().skip(1).collect();
+    assert!(rows.len() >= 3, "{csv}");
+    let scores: Vec<f64> = rows
+        .iter()
+        .map(|r| r.rsplit(',').next().unwrap().parse().unwrap())
+        .collect();
+    assert!(scores.windows(2).all(|w| w[0] >= w[1]), "{csv}");
+    let matches = "PREFIX pal: <http://localhost:8080/ontology#>
+SELECT (COUNT(DISTINCT ?record) AS ?n) WHERE {
+  ?record a <http://purl.org/dc/terms/BibliographicResource>
+  FILTER(pal:matches(?record, \"labour exploitation\"))
+}";
+    let out = palermo_ok(dir.path(), &["query", matches, "--format", "csv"]);
+    assert_eq!(
+        String::from_utf8(out.stdout).unwrap(),
+        format!("n\r\n{}\r\n", rows.len())
+    );
+
     let out = palermo(dir.path(), &["query", "SELECT ?x WHERE { ?x ?p }"]);
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("SPARQL syntax error"));
@@ -257,4 +286,45 @@ fn unmatched_optionals_and_union_branches_keep_their_rows() {
     );
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("--default-graph not an iri"));
+}
+
+#[test]
+fn another_base_iri_stops_with_both_named() {
+    let dir = tempfile::tempdir().unwrap();
+    palermo_ok(dir.path(), &["import", "data/portal"]);
+    let written = "http://localhost:8080/";
+    let other = "http://127.0.0.1:9/";
+    let q = "ASK { ?s ?p ?o }";
+    for args in [
+        vec!["serve", "--bind", "127.0.0.1:0"],
+        vec!["query", q],
+        vec!["export", "--format", "ris"],
+        vec!["import", "data/unodc.toml"],
+    ] {
+        let mut with_base = vec!["--base-iri", other];
+        with_base.extend(&args);
+        let out = palermo(dir.path(), &with_base);
+        assert!(!out.status.success(), "{args:?} ran with another base");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.contains(&format!("written with base IRI {written}, not {other}"))
+                && err.contains(&format!("--base-iri {written}")),
+            "{args:?}: {err}"
+        );
+        assert!(out.stdout.is_empty(), "{args:?} wrote to stdout");
+    }
+    // Nothing was written under the other base, and the store's own base
+    // still works.
+    let out = palermo_ok(
+        dir.path(),
+        &[
+            "query",
+            "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } FILTER(STRSTARTS(STR(?g), \"http://127.0.0.1:9/\")) }",
+            "--format",
+            "csv",
+        ],
+    );
+    assert_eq!(String::from_utf8(out.stdout).unwrap(), "n\r\n0\r\n");
+    let out = palermo_ok(dir.path(), &["--base-iri", written, "stats"]);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("records: 34"));
 }

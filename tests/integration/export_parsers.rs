@@ -153,8 +153,13 @@ fn check_with_pandoc(format: Format, from: &str, opts: &ExportOptions, ascii: bo
         if year != r.year.map(i64::from) {
             problems.push(format!("{}: year {year:?} != {:?}", r.id, r.year));
         }
-        // Group authors included (README, "Corporate authorship").
-        let authors = item["author"].as_array().map_or(0, Vec::len);
+        // Group authors included (README, "Corporate authorship"). pandoc
+        // reads RIS `A2` as an editor: on `SOUND` it is the performer, the
+        // recording's author (Zotero's reading, `ris::creator_tag`).
+        let mut authors = item["author"].as_array().map_or(0, Vec::len);
+        if format == Format::Ris && ris::ris_type(r.kind) == "SOUND" {
+            authors += item["editor"].as_array().map_or(0, Vec::len);
+        }
         if authors != cited_authors(r).len() {
             problems.push(format!(
                 "{}: {authors} authors != {}",

@@ -95,7 +95,9 @@ def check_ris(text, expected, problems):
             expected[url],
             entry.get("title") or entry.get("primary_title"),
             first_year(entry.get("year")),
-            len(entry.get("authors") or []),
+            # A recording's performers (A2) are its authors (Zotero's reading).
+            len(entry.get("authors") or [])
+            + (len(entry.get("secondary_authors") or []) if entry.get("type_of_reference") == "SOUND" else 0),
             entry.get("type_of_reference"),
             "ris_type",
         )
