@@ -1,6 +1,7 @@
 //! The command line against a real RocksDB store in a temporary directory.
 
-use std::process::Command;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
 
 fn palermo(dir: &std::path::Path, args: &[&str]) -> std::process::Output {
     Command::new(env!("CARGO_BIN_EXE_palermo"))
@@ -10,6 +11,29 @@ fn palermo(dir: &std::path::Path, args: &[&str]) -> std::process::Output {
         .args(args)
         .output()
         .unwrap()
+}
+
+/// `palermo` that must end within `limit` (a `serve` that does not stop
+/// would hang the test): killed and failed otherwise.
+fn palermo_within(dir: &std::path::Path, args: &[&str], limit: Duration) -> std::process::Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_palermo"))
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .arg("--data-dir")
+        .arg(dir)
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let start = Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if start.elapsed() > limit {
+            child.kill().unwrap();
+            panic!("palermo {args:?} still running after {limit:?}");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    child.wait_with_output().unwrap()
 }
 
 /// `palermo` that must succeed: fails the test with its stderr otherwise.
@@ -303,7 +327,7 @@ fn another_base_iri_stops_with_both_named() {
     ] {
         let mut with_base = vec!["--base-iri", other];
         with_base.extend(&args);
-        let out = palermo(dir.path(), &with_base);
+        let out = palermo_within(dir.path(), &with_base, Duration::from_secs(60));
         assert!(!out.status.success(), "{args:?} ran with another base");
         let err = String::from_utf8_lossy(&out.stderr);
         assert!(
