@@ -330,13 +330,14 @@ fn virtuoso_timeout_is_our_timeout_not_partial_rows() {
             started.elapsed()
         );
     }
-    // A query within its deadline is answered in full.
+    // A query within its deadline is answered in full (a longer one: an
+    // answer after the deadline is taken as cut, and this machine is busy).
     assert_eq!(
         client
             .query(
                 &format!("SELECT ?n WHERE {{ GRAPH <{G}> {{ ?s <http://example.org/n> ?n }} }}"),
                 &Dataset::Service,
-                deadline
+                T
             )
             .unwrap()
             .into_rows()
