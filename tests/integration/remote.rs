@@ -312,9 +312,9 @@ fn virtuoso_timeout_is_our_timeout_not_partial_rows() {
     let client = engine.client();
     numbers(&client, 1000);
     let deadline = Duration::from_secs(2);
-    let count = format!(
-        "SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{G}> {{ ?a ?p ?x . ?b ?q ?y . ?c ?r ?z }} }}"
-    );
+    // An aggregate over the same: Virtuoso answers COUNT(*) of a bare
+    // cross product at once (1000^3, from the counts), not with a filter.
+    let count = cross_product().replace("SELECT ?x ?y ?z", "SELECT (COUNT(*) AS ?n)");
     for query in [cross_product(), count] {
         let started = Instant::now();
         let e = client
@@ -325,7 +325,7 @@ fn virtuoso_timeout_is_our_timeout_not_partial_rows() {
             "{query}: {e:?}"
         );
         assert!(
-            started.elapsed() < Duration::from_secs(8),
+            started.elapsed() < Duration::from_secs(10),
             "{:?}",
             started.elapsed()
         );
