@@ -62,7 +62,8 @@
 //!     10000). So an answer that comes back after the timeout we sent is
 //!     taken as cut, whatever its headers say: late, never wrong;
 //!   - 500 `HY008 … SR203: Async statement killed by SQLCancel` (an
-//!     aggregate), and 500 `The estimated execution time … exceeds the
+//!     aggregate; but `COUNT(*)` of a bare cross product is answered at
+//!     once and right, from the counts), and 500 `The estimated execution time … exceeds the
 //!     limit` (refused before running, by `MaxQueryCostEstimationTime`).
 //!
 //!   The answer comes about a second after the timeout; the client waits
