@@ -20,6 +20,14 @@ if ! command -v pdflatex >/dev/null 2>&1 || ! command -v bibtex >/dev/null 2>&1 
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends \
     texlive-latex-base texlive-latex-recommended texlive-bibtex-extra biber lmodern >/dev/null
 fi
+# Virtuoso Open Source for the remote-engine tests (tests/integration/engines.rs
+# starts a private one: virtuoso-t, isql-vt). Oxigraph server comes from PyPI
+# (tests/python/requirements.txt, `oxigraph`).
+if ! command -v virtuoso-t >/dev/null 2>&1 || ! command -v isql-vt >/dev/null 2>&1; then
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends virtuoso-opensource >/dev/null
+fi
 # cargo-nextest runs the tests, one process per test (test.sh).
 if ! cargo nextest --version >/dev/null 2>&1; then
   cargo install cargo-nextest --locked

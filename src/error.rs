@@ -69,6 +69,18 @@ pub enum Error {
         #[source]
         source: Cause,
     },
+    /// The SPARQL engine behind `--backend` answered an error, refused our
+    /// credentials, or answered what we cannot use (502).
+    #[error("SPARQL engine: {0}")]
+    Backend(String),
+    /// The engine cannot be reached, or did not answer a write in time (503).
+    #[error("SPARQL engine unavailable: {0}")]
+    BackendUnavailable(String),
+    /// The engine cut a result at its row cap (502): never taken as complete.
+    #[error(
+        "the {engine} cut the result at its row cap ({cap} rows); page the query (ORDER BY, LIMIT under the cap) or raise the engine's cap"
+    )]
+    Truncated { engine: String, cap: u64 },
     /// A file or socket failed; the message is the system's.
     #[error("{0}")]
     System(#[from] std::io::Error),

@@ -18,6 +18,7 @@ pub mod normalize;
 pub mod oai;
 pub mod rdf;
 pub mod record;
+pub mod remote;
 pub mod report;
 pub mod search;
 pub mod stats;

@@ -23,7 +23,8 @@ impl Error {
             Error::Timeout(_)
             | Error::UpdateTimeout(_)
             | Error::Busy(_)
-            | Error::RequestTooSlow(_) => StatusCode::SERVICE_UNAVAILABLE,
+            | Error::RequestTooSlow(_)
+            | Error::BackendUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Error::BodyTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Error::BodyTooSlow(_) => StatusCode::REQUEST_TIMEOUT,
             Error::NotAcceptable(_) => StatusCode::NOT_ACCEPTABLE,
@@ -31,7 +32,9 @@ impl Error {
             Error::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Error::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             Error::Forbidden(_) => StatusCode::FORBIDDEN,
-            Error::Upstream { .. } => StatusCode::BAD_GATEWAY,
+            Error::Upstream { .. } | Error::Backend(_) | Error::Truncated { .. } => {
+                StatusCode::BAD_GATEWAY
+            }
             Error::StoreLocked(_)
             | Error::Store(_)
             | Error::BaseIri { .. }
@@ -102,7 +105,11 @@ impl IntoResponse for Error {
         // expected, and the client is told when to retry.
         let retry = matches!(
             self,
-            Error::Busy(_) | Error::Timeout(_) | Error::UpdateTimeout(_) | Error::RequestTooSlow(_)
+            Error::Busy(_)
+                | Error::Timeout(_)
+                | Error::UpdateTimeout(_)
+                | Error::RequestTooSlow(_)
+                | Error::BackendUnavailable(_)
         );
         if status.is_server_error() && !retry {
             tracing::error!(error = %self, "request failed");

@@ -9,6 +9,8 @@ mod cdp;
 #[allow(dead_code)]
 mod common;
 #[allow(dead_code)]
+mod engines;
+#[allow(dead_code)]
 mod export_support;
 #[allow(dead_code)]
 mod oai_support;
@@ -36,6 +38,7 @@ mod oai;
 mod oai_harvest;
 mod query_browser;
 mod query_page_api;
+mod remote;
 mod responses;
 mod search;
 mod search_browser;
