@@ -6,6 +6,10 @@
 # union too), checks both give the same rows, then runs wrk -t2 -c16 in
 # alternating pairs per query and prints each pair's ratio and the median.
 # Loopback only. Installs wrk and oxigraph-cli when missing.
+# With two or more cores, each server runs on core 1 and wrk on core 0
+# (taskset), so that the load generator's own cost per answer (larger for a
+# larger answer head) does not come out of the server's CPU: the rate then
+# measures the server. BENCH_PIN=0 runs them unpinned, as before.
 # Usage: scripts/bench-sparql.sh [seconds per wrk run, default 5] [pairs, default 3]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -17,22 +21,26 @@ export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/palermo/target}"
 # PALERMO_BIN runs another build instead of building.
 [ -n "${PALERMO_BIN:-}" ] || cargo build --release --quiet --bin palermo
 bin="${PALERMO_BIN:-$CARGO_TARGET_DIR/release/palermo}"
+server=(); client=()
+if [ "${BENCH_PIN:-1}" != 0 ] && [ "$(nproc)" -ge 2 ] && command -v taskset >/dev/null; then
+  server=(taskset -c 1); client=(taskset -c 0)
+fi
 work="$(mktemp -d)"; port=18381; oport=18382
 base="http://127.0.0.1:$port"; obase="http://127.0.0.1:$oport"
 pids=()
 trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done; rm -rf "$work"' EXIT
-"$bin" --data-dir "$work/ours" serve --bind "127.0.0.1:$port" >"$work/serve.log" 2>&1 &
+"${server[@]}" "$bin" --data-dir "$work/ours" serve --bind "127.0.0.1:$port" >"$work/serve.log" 2>&1 &
 pids+=($!)
 until curl -sf "$base/healthz" >/dev/null; do sleep 0.05; done
 curl -sf "$base/dump.nq.gz" | gunzip >"$work/catalogue.nq"
 oxigraph load --location "$work/theirs" --file "$work/catalogue.nq" >/dev/null 2>&1
-oxigraph serve-read-only --location "$work/theirs" --bind "127.0.0.1:$oport" --union-default-graph >"$work/oxigraph.log" 2>&1 &
+"${server[@]}" oxigraph serve-read-only --location "$work/theirs" --bind "127.0.0.1:$oport" --union-default-graph >"$work/oxigraph.log" 2>&1 &
 pids+=($!)
 until curl -sf "$obase/query?query=ASK%7B%7D" >/dev/null; do sleep 0.05; done
-echo "$(wc -l <"$work/catalogue.nq") quads; palermo $(git rev-parse --short HEAD); load $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "$(wc -l <"$work/catalogue.nq") quads; palermo $(git rev-parse --short HEAD); load $(cut -d' ' -f1-3 /proc/loadavg); pinned: ${server[*]:-no}"
 
 enc() { python3 -c 'import sys, urllib.parse; print(urllib.parse.quote(sys.argv[1]))' "$1"; }
-rate() { wrk -t2 -c16 -d"${secs}s" -H 'Accept: application/sparql-results+json' "$1" | awk '/Requests\/sec/ {r=$2} /Non-2xx/ {bad=$4} END {if (bad) {print "ERR"} else {print r}}'; }
+rate() { "${client[@]}" wrk -t2 -c16 -d"${secs}s" -H 'Accept: application/sparql-results+json' "$1" | awk '/Requests\/sec/ {r=$2} /Non-2xx/ {bad=$4} END {if (bad) {print "ERR"} else {print r}}'; }
 bench() {
   local label="$1" q; q="$(enc "$2")"
   local a b
