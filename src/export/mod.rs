@@ -382,8 +382,8 @@ where
         let read: Vec<Result<Option<Record>, Error>> = chunk
             .par_iter()
             .map_init(
-                || crate::rdf::read::Reader::new(store.oxigraph(), iris),
-                |reader, id| reader.record(id).map_err(Error::from),
+                || crate::rdf::read::Reader::new(store, iris),
+                |reader, id| reader.record(id),
             )
             .collect();
         Some(read.into_iter().filter_map(Result::transpose))

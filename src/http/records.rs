@@ -177,17 +177,16 @@ fn load(
     rdf: bool,
     html: bool,
 ) -> Result<Option<Loaded>, Error> {
-    let ox = store.oxigraph();
-    let Some(record) = read::record(ox, iris, id)? else {
+    let Some(record) = read::record(store, iris, id)? else {
         return Ok(None);
     };
     // The store-wide fallback scans every date: only for records without one.
-    let modified = match meta::modified(ox, iris, id)? {
+    let modified = match meta::modified(store, iris, id)? {
         Some(m) => Some(m),
-        None => meta::last_modified(ox, iris)?,
+        None => meta::last_modified(store, iris)?,
     };
     let graph = if rdf {
-        describe::record(ox, iris, id)?
+        describe::record(store, iris, id)?
     } else {
         None
     };
@@ -201,7 +200,7 @@ fn load(
             .chain(record.regions.iter().map(|k| iris.region(k)))
             .chain(record.languages.iter().map(|k| iris.language(k)));
         for iri in linked {
-            if let Some(l) = describe::label(ox, &iri)? {
+            if let Some(l) = describe::label(store, &iri)? {
                 labels.insert(iri.into_string(), l);
             }
         }
@@ -218,7 +217,7 @@ fn load(
 /// suggestions of a 404 page.
 fn similar_ids(store: &Store, iris: &Iris, id: &str) -> Result<Vec<describe::Summary>, Error> {
     let words: Vec<&str> = id.split('-').filter(|w| w.len() > 2).collect();
-    let mut scored: Vec<(usize, String)> = read::record_ids(store.oxigraph(), iris)?
+    let mut scored: Vec<(usize, String)> = read::record_ids(store, iris)?
         .into_iter()
         .map(|other| {
             let score = other.split('-').filter(|w| words.contains(w)).count();
@@ -229,7 +228,7 @@ fn similar_ids(store: &Store, iris: &Iris, id: &str) -> Result<Vec<describe::Sum
     scored.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
     let mut out = Vec::new();
     for (_, other) in scored.into_iter().take(5) {
-        if let Some(s) = describe::summary(store.oxigraph(), iris, &other)? {
+        if let Some(s) = describe::summary(store, iris, &other)? {
             out.push(s);
         }
     }
@@ -247,7 +246,7 @@ async fn missing(state: &AppState, id: &str, suggest: bool) -> Failure {
         id.to_string(),
     );
     let found = blocking(move || {
-        let gone = valid_key(&key) && meta::deleted(store.oxigraph(), &iris, &key)?;
+        let gone = valid_key(&key) && meta::deleted(&store, &iris, &key)?;
         let similar = if suggest {
             similar_ids(&store, &iris, &key)?
         } else {
@@ -481,7 +480,7 @@ pub async fn unapi(
         return Err(no_record());
     }
     let (store, iris, key) = (state.store.clone(), state.config.iris.clone(), id.clone());
-    let record = blocking(move || Ok(read::record(store.oxigraph(), &iris, &key)?))
+    let record = blocking(move || read::record(&store, &iris, &key))
         .await?
         .ok_or_else(no_record)?;
     let Some(format) = format else {

@@ -423,8 +423,7 @@ impl Provider {
                 metadata: None,
             });
         }
-        let metadata = match crate::rdf::read::record(self.store.oxigraph(), &self.iris, &item.id)?
-        {
+        let metadata = match crate::rdf::read::record(&self.store, &self.iris, &item.id)? {
             Some(record) => {
                 let mut x = Xml::default();
                 format.write(

@@ -8,12 +8,13 @@
 
 use super::Iris;
 use super::vocab::{dcterms, ldp, skos};
+use crate::error::Error;
+use crate::store::Store;
 use oxigraph::model::vocab::{rdf, rdfs};
 use oxigraph::model::{
     BlankNode, Graph, GraphNameRef, Literal, NamedNode, NamedNodeRef, NamedOrBlankNode,
     NamedOrBlankNodeRef, Term, Triple,
 };
-use oxigraph::store::{StorageError, Store};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// The kinds of resource minted under `{base}id/{kind}/`.
@@ -86,7 +87,7 @@ fn subject_triples(
     store: &Store,
     subject: NamedOrBlankNodeRef<'_>,
     graph: &mut Graph,
-) -> Result<usize, StorageError> {
+) -> Result<usize, Error> {
     let mut n = 0;
     for q in store.quads_for_pattern(Some(subject), None, None, None) {
         graph.insert(&Triple::from(q?));
@@ -96,7 +97,7 @@ fn subject_triples(
 }
 
 /// Labels of a resource we link to: the one name a client shows for it.
-fn labels(store: &Store, iri: &NamedNode, graph: &mut Graph) -> Result<(), StorageError> {
+fn labels(store: &Store, iri: &NamedNode, graph: &mut Graph) -> Result<(), Error> {
     for p in [skos::PREF_LABEL, rdfs::LABEL] {
         for q in store.quads_for_pattern(Some(iri.into()), Some(p), None, None) {
             graph.insert(&Triple::from(q?));
@@ -106,7 +107,7 @@ fn labels(store: &Store, iri: &NamedNode, graph: &mut Graph) -> Result<(), Stora
 }
 
 /// A record's description, or `None` when the store holds no title for it.
-pub fn record(store: &Store, iris: &Iris, id: &str) -> Result<Option<Graph>, StorageError> {
+pub fn record(store: &Store, iris: &Iris, id: &str) -> Result<Option<Graph>, Error> {
     let s = iris.record(id);
     if store
         .quads_for_pattern(Some(s.as_ref().into()), Some(dcterms::TITLE), None, None)
@@ -147,11 +148,7 @@ pub fn record(store: &Store, iris: &Iris, id: &str) -> Result<Option<Graph>, Sto
 /// An agent's or a concept's description: its own triples and the links
 /// records (and narrower concepts) make to it. `None` when nothing is
 /// said about it.
-pub fn resource(
-    store: &Store,
-    iris: &Iris,
-    iri: &NamedNode,
-) -> Result<Option<Graph>, StorageError> {
+pub fn resource(store: &Store, iris: &Iris, iri: &NamedNode) -> Result<Option<Graph>, Error> {
     let mut graph = Graph::new();
     if subject_triples(store, iri.into(), &mut graph)? == 0 {
         return Ok(None);
@@ -171,7 +168,7 @@ pub fn resource(
 /// The index of a kind, at `{base}id/{kind}/`: the SKOS scheme with each
 /// concept's label and notation; for agents, which have no scheme, an LDP
 /// container of the agents with their names.
-pub fn index(store: &Store, iris: &Iris, kind: Kind) -> Result<Graph, StorageError> {
+pub fn index(store: &Store, iris: &Iris, kind: Kind) -> Result<Graph, Error> {
     let scheme = iris.scheme(kind.segment());
     let mut graph = Graph::new();
     if kind.has_scheme() {
@@ -212,11 +209,7 @@ pub fn index(store: &Store, iris: &Iris, kind: Kind) -> Result<Graph, StorageErr
 }
 
 /// Named subjects of the vocabulary graph whose IRI starts with `prefix`.
-fn subjects_under(
-    store: &Store,
-    iris: &Iris,
-    prefix: &str,
-) -> Result<Vec<NamedNode>, StorageError> {
+fn subjects_under(store: &Store, iris: &Iris, prefix: &str) -> Result<Vec<NamedNode>, Error> {
     let vocab = iris.vocab_graph();
     let mut out = BTreeSet::new();
     for q in store.quads_for_pattern(
@@ -235,7 +228,7 @@ fn subjects_under(
 }
 
 /// Keys of every agent described in the vocabulary graph, sorted.
-pub fn agent_keys(store: &Store, iris: &Iris) -> Result<Vec<String>, StorageError> {
+pub fn agent_keys(store: &Store, iris: &Iris) -> Result<Vec<String>, Error> {
     let prefix = format!("{}id/agent/", iris.base());
     Ok(subjects_under(store, iris, &prefix)?
         .into_iter()
@@ -246,7 +239,7 @@ pub fn agent_keys(store: &Store, iris: &Iris) -> Result<Vec<String>, StorageErro
 
 /// What `/ontology` serves: our vocabulary, every SKOS scheme with its
 /// concepts, and the SHACL shapes of a valid record.
-pub fn ontology(store: &Store, iris: &Iris) -> Result<Graph, StorageError> {
+pub fn ontology(store: &Store, iris: &Iris) -> Result<Graph, Error> {
     let mut graph = Graph::new();
     let ontology = iris.ontology_graph();
     for q in store.quads_for_pattern(None, None, None, Some(GraphNameRef::from(&ontology))) {
@@ -309,7 +302,7 @@ pub fn records_linking(
     iris: &Iris,
     iri: NamedNodeRef<'_>,
     predicates: &[NamedNodeRef<'_>],
-) -> Result<Vec<String>, StorageError> {
+) -> Result<Vec<String>, Error> {
     let mut ids = BTreeSet::new();
     for p in predicates {
         for q in store.quads_for_pattern(None, Some(*p), Some(iri.into()), None) {
@@ -326,11 +319,7 @@ pub fn records_linking(
 
 /// For each resource of `kind`, the number of records linking to it
 /// (by key). Resources no record links to are absent.
-pub fn counts(
-    store: &Store,
-    iris: &Iris,
-    kind: Kind,
-) -> Result<BTreeMap<String, usize>, StorageError> {
+pub fn counts(store: &Store, iris: &Iris, kind: Kind) -> Result<BTreeMap<String, usize>, Error> {
     let prefix = format!("{}id/{}/", iris.base(), kind.segment());
     let mut pairs: BTreeSet<(String, String)> = BTreeSet::new();
     for p in kind.record_predicates() {
@@ -364,9 +353,9 @@ pub struct Summary {
 }
 
 /// Title and year of a record, or `None` when it has no title.
-pub fn summary(store: &Store, iris: &Iris, id: &str) -> Result<Option<Summary>, StorageError> {
+pub fn summary(store: &Store, iris: &Iris, id: &str) -> Result<Option<Summary>, Error> {
     let s = iris.record(id);
-    let first = |p: NamedNodeRef<'_>| -> Result<Option<String>, StorageError> {
+    let first = |p: NamedNodeRef<'_>| -> Result<Option<String>, Error> {
         let mut values: Vec<String> = store
             .quads_for_pattern(Some(s.as_ref().into()), Some(p), None, None)
             .filter_map(|q| match q {
@@ -392,7 +381,7 @@ pub fn summary(store: &Store, iris: &Iris, id: &str) -> Result<Option<Summary>, 
 }
 
 /// The English (else any) preferred label or name of a resource.
-pub fn label(store: &Store, iri: &NamedNode) -> Result<Option<String>, StorageError> {
+pub fn label(store: &Store, iri: &NamedNode) -> Result<Option<String>, Error> {
     let mut graph = Graph::new();
     labels(store, iri, &mut graph)?;
     let mut best: Option<(u8, String)> = None;
@@ -419,7 +408,7 @@ pub fn values(
     store: &Store,
     iri: &NamedNode,
     predicate: NamedNodeRef<'_>,
-) -> Result<Vec<Term>, StorageError> {
+) -> Result<Vec<Term>, Error> {
     let mut out: Vec<Term> = store
         .quads_for_pattern(Some(iri.into()), Some(predicate), None, None)
         .map(|q| q.map(|q| q.object))
