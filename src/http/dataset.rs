@@ -400,9 +400,10 @@ fn sitemap_urls(store: &Store, iris: &Iris) -> Result<Vec<(String, Option<String
         (format!("{base}ontology"), None),
         (format!("{base}query"), None),
     ];
-    for id in read::record_ids(store, iris)? {
-        let modified = meta::modified(store, iris, &id)?;
-        urls.push((iris.record(&id).into_string(), modified));
+    let ids = read::record_ids(store, iris)?;
+    let modified = meta::modified_each(store, iris, &ids)?;
+    for (id, modified) in ids.iter().zip(modified) {
+        urls.push((iris.record(id).into_string(), modified));
     }
     for kind in Kind::ALL {
         urls.push((iris.scheme(kind.segment()).into_string(), None));

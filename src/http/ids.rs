@@ -111,8 +111,10 @@ fn index_page(store: &Store, iris: &Iris, kind: Kind) -> Result<String, Error> {
     };
     let mut used = Vec::new();
     let mut unused = Vec::new();
-    for key in keys {
-        let label = describe::label(store, &kind.iri(iris, &key))?.unwrap_or_else(|| key.clone());
+    let concepts: Vec<NamedNode> = keys.iter().map(|key| kind.iri(iris, key)).collect();
+    let labels = describe::labels_of(store, &concepts)?;
+    for (key, label) in keys.into_iter().zip(labels) {
+        let label = label.unwrap_or_else(|| key.clone());
         let count = counts.get(&key).copied().unwrap_or(0);
         let e = Entry { key, label, count };
         if count > 0 {
@@ -291,12 +293,10 @@ fn resource_page(
         ));
     }
     let summaries = |ids: Vec<String>| -> Result<Vec<describe::Summary>, Error> {
-        let mut out = Vec::new();
-        for id in ids {
-            if let Some(s) = describe::summary(store, iris, &id)? {
-                out.push(s);
-            }
-        }
+        let mut out: Vec<describe::Summary> = describe::summaries_of(store, iris, &ids)?
+            .into_iter()
+            .flatten()
+            .collect();
         out.sort_by(|a, b| b.year.cmp(&a.year).then_with(|| a.title.cmp(&b.title)));
         Ok(out)
     };

@@ -167,9 +167,10 @@ fn matching(store: &Store, iris: &Iris, q: &str, limit: usize) -> Result<Vec<Val
         } else {
             describe::agent_keys(store, iris)?
         };
-        for key in keys {
-            let iri = kind.iri(iris, &key);
-            let label = describe::label(store, &iri)?.unwrap_or_else(|| key.clone());
+        let concepts: Vec<NamedNode> = keys.iter().map(|key| kind.iri(iris, key)).collect();
+        let labels = describe::labels_of(store, &concepts)?;
+        for ((key, iri), label) in keys.into_iter().zip(concepts).zip(labels) {
+            let label = label.unwrap_or_else(|| key.clone());
             let folded = fold(&label);
             if words
                 .iter()

@@ -199,8 +199,10 @@ fn load(
             .chain(record.countries.iter().map(|k| iris.country(k)))
             .chain(record.regions.iter().map(|k| iris.region(k)))
             .chain(record.languages.iter().map(|k| iris.language(k)));
-        for iri in linked {
-            if let Some(l) = describe::label(store, &iri)? {
+        let linked: Vec<oxigraph::model::NamedNode> = linked.collect();
+        let found = describe::labels_of(store, &linked)?;
+        for (iri, l) in linked.into_iter().zip(found) {
+            if let Some(l) = l {
                 labels.insert(iri.into_string(), l);
             }
         }
@@ -226,13 +228,11 @@ fn similar_ids(store: &Store, iris: &Iris, id: &str) -> Result<Vec<describe::Sum
         .filter(|(s, _)| *s > 0)
         .collect();
     scored.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
-    let mut out = Vec::new();
-    for (_, other) in scored.into_iter().take(5) {
-        if let Some(s) = describe::summary(store, iris, &other)? {
-            out.push(s);
-        }
-    }
-    Ok(out)
+    let similar: Vec<String> = scored.into_iter().take(5).map(|(_, id)| id).collect();
+    Ok(describe::summaries_of(store, iris, &similar)?
+        .into_iter()
+        .flatten()
+        .collect())
 }
 
 /// 404 for an unknown record, with suggestions on its page; 410 for a

@@ -13,7 +13,7 @@ use crate::rdf::vocab::{dcterms, skos};
 use crate::rdf::{Iris, meta};
 use crate::store::Store;
 use oxigraph::model::vocab::rdf;
-use oxigraph::model::{GraphName, GraphNameRef, NamedOrBlankNode, Term};
+use oxigraph::model::{GraphName, GraphNameRef, NamedNode, NamedOrBlankNode, Term};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// The header facts of one item.
@@ -248,18 +248,35 @@ impl Sets {
 
     /// The setSpecs of a live record: one per category and region it has.
     pub fn of_record(&self, store: &Store, iris: &Iris, id: &str) -> Result<Vec<String>, Error> {
-        let s = iris.record(id);
-        let mut out = BTreeSet::new();
+        let mut specs = self.of_records(store, iris, std::slice::from_ref(&id.to_string()))?;
+        Ok(specs.pop().unwrap_or_default())
+    }
+
+    /// [`Sets::of_record`] for several records at once, in the order of
+    /// `ids`: one batched read per page, not one per record.
+    pub fn of_records(
+        &self,
+        store: &Store,
+        iris: &Iris,
+        ids: &[String],
+    ) -> Result<Vec<Vec<String>>, Error> {
+        let subjects: Vec<NamedNode> = ids.iter().map(|id| iris.record(id)).collect();
+        let mut out = vec![BTreeSet::new(); ids.len()];
         for p in [dcterms::SUBJECT, dcterms::SPATIAL] {
-            for q in store.quads_for_pattern(Some(s.as_ref().into()), Some(p), None, None) {
-                if let Term::NamedNode(o) = q?.object
-                    && let Some(spec) = self.by_concept.get(o.as_str())
-                {
-                    out.insert(spec.clone());
+            for (specs, objects) in out.iter_mut().zip(store.objects_of(&subjects, p, None)?) {
+                for o in objects {
+                    if let Term::NamedNode(o) = o
+                        && let Some(spec) = self.by_concept.get(o.as_str())
+                    {
+                        specs.insert(spec.clone());
+                    }
                 }
             }
         }
-        Ok(out.into_iter().collect())
+        Ok(out
+            .into_iter()
+            .map(|specs| specs.into_iter().collect())
+            .collect())
     }
 }
 

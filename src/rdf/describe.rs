@@ -354,53 +354,78 @@ pub struct Summary {
 
 /// Title and year of a record, or `None` when it has no title.
 pub fn summary(store: &Store, iris: &Iris, id: &str) -> Result<Option<Summary>, Error> {
-    let s = iris.record(id);
-    let first = |p: NamedNodeRef<'_>| -> Result<Option<String>, Error> {
-        let mut values: Vec<String> = store
-            .quads_for_pattern(Some(s.as_ref().into()), Some(p), None, None)
-            .filter_map(|q| match q {
-                Ok(q) => match q.object {
-                    Term::Literal(l) => Some(Ok(l.value().to_string())),
-                    _ => None,
-                },
-                Err(e) => Some(Err(e)),
+    Ok(summaries_of(store, iris, &[id.to_string()])?
+        .pop()
+        .flatten())
+}
+
+/// [`summary`] of several records at once, in the order of `ids`: one
+/// batched read for a list of records, not one per record.
+pub fn summaries_of(
+    store: &Store,
+    iris: &Iris,
+    ids: &[String],
+) -> Result<Vec<Option<Summary>>, Error> {
+    let subjects: Vec<NamedNode> = ids.iter().map(|id| iris.record(id)).collect();
+    // The first of the sorted literal values, for each record.
+    let first = |p: NamedNodeRef<'_>| -> Result<Vec<Option<String>>, Error> {
+        Ok(store
+            .objects_of(&subjects, p, None)?
+            .into_iter()
+            .map(|objects| {
+                objects
+                    .into_iter()
+                    .filter_map(|o| match o {
+                        Term::Literal(l) => Some(l.value().to_string()),
+                        _ => None,
+                    })
+                    .min()
             })
-            .collect::<Result<_, _>>()?;
-        values.sort();
-        Ok(values.into_iter().next())
+            .collect())
     };
-    let Some(title) = first(dcterms::TITLE)? else {
-        return Ok(None);
-    };
-    let year = first(dcterms::ISSUED)?.and_then(|y| y.get(..4).and_then(|y| y.parse().ok()));
-    Ok(Some(Summary {
-        id: id.to_string(),
-        title,
-        year,
-    }))
+    let (titles, issued) = (first(dcterms::TITLE)?, first(dcterms::ISSUED)?);
+    Ok(ids
+        .iter()
+        .zip(titles.into_iter().zip(issued))
+        .map(|(id, (title, issued))| {
+            Some(Summary {
+                id: id.clone(),
+                title: title?,
+                year: issued.and_then(|y| y.get(..4).and_then(|y| y.parse().ok())),
+            })
+        })
+        .collect())
 }
 
 /// The English (else any) preferred label or name of a resource.
 pub fn label(store: &Store, iri: &NamedNode) -> Result<Option<String>, Error> {
-    let mut graph = Graph::new();
-    labels(store, iri, &mut graph)?;
-    let mut best: Option<(u8, String)> = None;
-    for t in graph.iter() {
-        if let oxigraph::model::TermRef::Literal(l) = t.object {
-            let rank = match l.language() {
-                Some("en") => 0,
-                None => 1,
-                Some(_) => 2,
-            };
-            if best
-                .as_ref()
-                .is_none_or(|(r, v)| (rank, l.value()) < (*r, v.as_str()))
-            {
-                best = Some((rank, l.value().to_string()));
+    Ok(labels_of(store, std::slice::from_ref(iri))?.pop().flatten())
+}
+
+/// [`label`] of several resources at once, in their order: one batched
+/// read for a page of concepts or agents, not one per resource.
+pub fn labels_of(store: &Store, iris: &[NamedNode]) -> Result<Vec<Option<String>>, Error> {
+    let mut best: Vec<Option<(u8, String)>> = vec![None; iris.len()];
+    for p in [skos::PREF_LABEL, rdfs::LABEL] {
+        for (best, objects) in best.iter_mut().zip(store.objects_of(iris, p, None)?) {
+            for o in objects {
+                if let Term::Literal(l) = o {
+                    let rank = match l.language() {
+                        Some("en") => 0,
+                        None => 1,
+                        Some(_) => 2,
+                    };
+                    if best
+                        .as_ref()
+                        .is_none_or(|(r, v)| (rank, l.value()) < (*r, v.as_str()))
+                    {
+                        *best = Some((rank, l.value().to_string()));
+                    }
+                }
             }
         }
     }
-    Ok(best.map(|(_, v)| v))
+    Ok(best.into_iter().map(|b| b.map(|(_, v)| v)).collect())
 }
 
 /// Literal values of `predicate` on `iri`, sorted (all graphs).

@@ -40,7 +40,6 @@ use crate::error::Error;
 use crate::rdf::Iris;
 use crate::record::{Record, RecordKind};
 use crate::store::Store;
-use rayon::prelude::*;
 use schema::{Display, Fields};
 use serde::Serialize;
 use std::collections::HashMap;
@@ -793,13 +792,7 @@ impl SearchIndex {
             // Reading a record is a handful of store scans: read a chunk in
             // parallel, index it, and keep memory bounded by the chunk.
             for chunk in ids.chunks(512) {
-                let records: Vec<Option<Record>> = chunk
-                    .par_iter()
-                    .map_init(
-                        || crate::rdf::read::Reader::new(store, &engine.iris),
-                        |reader, id| reader.record(id),
-                    )
-                    .collect::<Result<_, _>>()?;
+                let records = store.records(&engine.iris, chunk)?;
                 for r in records.iter().flatten() {
                     engine.add(writer, r)?;
                     n += 1;
@@ -824,10 +817,12 @@ impl SearchIndex {
         }
         let engine = self.engine()?;
         engine.write(generation, |writer| {
-            for id in ids {
-                writer.delete_term(Term::from_field_text(engine.fields.id, id));
-                if let Some(r) = crate::rdf::read::record(store, &engine.iris, id)? {
-                    engine.add(writer, &r)?;
+            for chunk in ids.chunks(512) {
+                for (id, record) in chunk.iter().zip(store.records(&engine.iris, chunk)?) {
+                    writer.delete_term(Term::from_field_text(engine.fields.id, id));
+                    if let Some(r) = record {
+                        engine.add(writer, &r)?;
+                    }
                 }
             }
             Ok(())

@@ -2,8 +2,11 @@
 
 use super::Store;
 use crate::error::Error;
+use crate::rdf::Iris;
+use crate::record::Record;
 use oxigraph::model::{
-    GraphNameRef, NamedNodeRef, NamedOrBlankNode, NamedOrBlankNodeRef, Quad, QuadRef, TermRef,
+    GraphNameRef, NamedNode, NamedNodeRef, NamedOrBlankNode, NamedOrBlankNodeRef, Quad, QuadRef,
+    Term, TermRef,
 };
 
 /// The quads of a lookup, read as they are consumed.
@@ -66,6 +69,42 @@ impl Store {
     /// All quads of one named graph.
     pub fn graph_quads(&self, graph: NamedNodeRef<'_>) -> Result<Vec<Quad>, Error> {
         self.quads_for_pattern(None, None, None, Some(GraphNameRef::NamedNode(graph)))
+            .collect()
+    }
+
+    /// The objects of `subject predicate ?object` for several subjects at
+    /// once (in `graph`, or in any graph), one list per subject in the
+    /// subjects' order: set memberships or change stamps of a page of
+    /// records. A remote engine answers it in one request, whatever the
+    /// page's size; the embedded store looks each subject up.
+    pub fn objects_of(
+        &self,
+        subjects: &[NamedNode],
+        predicate: NamedNodeRef<'_>,
+        graph: Option<GraphNameRef<'_>>,
+    ) -> Result<Vec<Vec<Term>>, Error> {
+        subjects
+            .iter()
+            .map(|s| {
+                self.quads_for_pattern(Some(s.as_ref().into()), Some(predicate), None, graph)
+                    .map(|q| q.map(|q| q.object))
+                    .collect()
+            })
+            .collect()
+    }
+
+    /// Several records at once, in the order of `ids`; `None` for an id
+    /// with no record. One batch for a page or a chunk of an export: a
+    /// remote engine answers it in a bounded number of requests, whatever
+    /// its size. The embedded store reads the records on every core, each
+    /// worker keeping the agents it has read ([`crate::rdf::read::Reader`]).
+    pub fn records(&self, iris: &Iris, ids: &[String]) -> Result<Vec<Option<Record>>, Error> {
+        use rayon::prelude::*;
+        ids.par_iter()
+            .map_init(
+                || crate::rdf::read::Reader::new(self, iris),
+                |reader, id| reader.record(id),
+            )
             .collect()
     }
 }
