@@ -108,3 +108,51 @@ impl Store {
             .collect()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use oxigraph::model::{GraphName, Literal};
+
+    #[test]
+    fn batched_reads_answer_in_the_order_asked_with_a_place_for_each() {
+        let store = Store::memory().unwrap();
+        let iris = Iris::new("http://localhost:8080/");
+        let ex = |s: &str| NamedNode::new_unchecked(format!("http://example.org/{s}"));
+        let p = ex("p");
+        store
+            .transaction(|tx| {
+                tx.insert(&Quad::new(
+                    ex("a"),
+                    p.clone(),
+                    Literal::from(1),
+                    GraphName::DefaultGraph,
+                ));
+                tx.insert(&Quad::new(ex("c"), p.clone(), Literal::from(3), ex("g")));
+                Ok(())
+            })
+            .unwrap();
+        let subjects = [ex("c"), ex("b"), ex("a")];
+        let all = store.objects_of(&subjects, p.as_ref(), None).unwrap();
+        assert_eq!(
+            all,
+            [
+                vec![Term::from(Literal::from(3))],
+                vec![],
+                vec![Term::from(Literal::from(1))]
+            ]
+        );
+        let in_g = store
+            .objects_of(
+                &subjects,
+                p.as_ref(),
+                Some(GraphNameRef::NamedNode(ex("g").as_ref())),
+            )
+            .unwrap();
+        assert_eq!(in_g, [vec![Term::from(Literal::from(3))], vec![], vec![]]);
+        // No records here: a place for each id all the same.
+        let ids = ["x".to_string(), "y".to_string()];
+        assert_eq!(store.records(&iris, &ids).unwrap(), [None, None]);
+        assert!(store.records(&iris, &[]).unwrap().is_empty());
+    }
+}
