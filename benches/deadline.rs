@@ -1,6 +1,6 @@
 //! What the query deadline costs: `Store::query` (deadline, guard, depth
-//! check) against the same query on the bare Oxigraph store, on the shipped
-//! catalogue in memory.
+//! check) against the same query on the bare engine
+//! (`Store::query_unguarded`), on the shipped catalogue in memory.
 //!
 //! - `small/*` are cheap queries: the difference is the per-request cost.
 //! - `product/*` counts a three-way cartesian product (103³ ≈ 1.09M joined
@@ -10,9 +10,8 @@
 //! `cargo bench --bench deadline`; figures in BENCHMARKS.md.
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use oxigraph::sparql::{QueryResults, SparqlEvaluator};
 use palermo::rdf::Iris;
-use palermo::store::Store;
+use palermo::store::{Answer, QueryOptions, Store};
 use std::hint::black_box;
 use std::time::Duration;
 use time::macros::datetime;
@@ -26,20 +25,20 @@ SELECT (COUNT(*) AS ?n) WHERE {
   ?a a dcterms:BibliographicResource . ?b a dcterms:BibliographicResource . ?c a dcterms:BibliographicResource }";
 
 /// Consume every solution (or the boolean, or every triple).
-fn drain(results: QueryResults<'_>) -> usize {
-    match results {
-        QueryResults::Solutions(s) => s.inspect(|s| assert!(s.is_ok())).count(),
-        QueryResults::Boolean(_) => 1,
-        QueryResults::Graph(g) => g.inspect(|t| assert!(t.is_ok())).count(),
+fn drain(answer: Answer<'_>) -> usize {
+    match answer {
+        Answer::Solutions(s) => s.inspect(|s| assert!(s.is_ok())).count(),
+        Answer::Boolean(_) => 1,
+        Answer::Graph(g) => g.inspect(|t| assert!(t.is_ok())).count(),
     }
 }
 
 fn bare(store: &Store, query: &str) -> usize {
-    let mut prepared = SparqlEvaluator::new()
-        .parse_query(query)
-        .expect("query parses");
-    prepared.dataset_mut().set_default_graph_as_union();
-    drain(prepared.on_store(store.oxigraph()).execute().expect("runs"))
+    drain(
+        store
+            .query_unguarded(&QueryOptions::default(), query)
+            .expect("runs"),
+    )
 }
 
 fn palermo(store: &Store, query: &str) -> usize {

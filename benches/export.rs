@@ -21,10 +21,10 @@ fn catalogue(iris: &Iris) -> (Store, Vec<Record>) {
         datetime!(2026-01-01 00:00:00 UTC),
     )
     .expect("catalogue imports");
-    let records = read::record_ids(store.oxigraph(), iris)
+    let records = read::record_ids(&store, iris)
         .expect("ids")
         .iter()
-        .filter_map(|id| read::record(store.oxigraph(), iris, id).ok().flatten())
+        .filter_map(|id| read::record(&store, iris, id).ok().flatten())
         .collect();
     (store, records)
 }
@@ -65,7 +65,7 @@ fn export(c: &mut Criterion) {
             })
         });
     }
-    let ids = read::record_ids(store.oxigraph(), &iris).expect("ids");
+    let ids = read::record_ids(&store, &iris).expect("ids");
     g.bench_function("bibtex-from-store", |b| {
         b.iter(|| {
             warm.write_records(

@@ -4,12 +4,12 @@ use crate::error::Error;
 use crate::import::{self, SourceFile};
 use crate::rdf::Iris;
 use crate::rdf::vocab::dcterms;
+use crate::store::{Answer, QueryOptions};
 use crate::store::{Dataset, Store};
 use clap::{Parser, Subcommand, ValueEnum};
 use oxigraph::io::{RdfFormat, RdfSerializer};
 use oxigraph::model::NamedNodeRef;
-use oxigraph::sparql::results::{QueryResultsFormat, QueryResultsSerializer};
-use oxigraph::sparql::{QueryResults, SparqlEvaluator};
+use sparesults::{QueryResultsFormat, QueryResultsSerializer};
 use std::io::Write;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -442,7 +442,7 @@ pub fn run(cli: Cli) -> Result<(), Error> {
                 println!(
                     "search index rebuilt in {}: {n} records, generation {}, {:.1} s",
                     dir.display(),
-                    crate::rdf::meta::generation(store.oxigraph(), &iris)?,
+                    crate::rdf::meta::generation(&store, &iris)?,
                     started.elapsed().as_secs_f64()
                 );
                 return Ok(());
@@ -521,7 +521,7 @@ impl Filter {
         let query = format!("SELECT DISTINCT ?r WHERE {{ {pattern} }} ORDER BY ?r");
         store.query(&query, Duration::from_secs(600), |results| {
             let mut ids = Vec::new();
-            if let QueryResults::Solutions(solutions) = results {
+            if let Answer::Solutions(solutions) = results {
                 for s in solutions {
                     if let Some(oxigraph::model::Term::NamedNode(n)) = s?.get("r")
                         && let Some(id) = iris.record_id(n.as_str())
@@ -555,7 +555,7 @@ fn print_report(
 /// before anything reads it.
 fn open_store(dir: &std::path::Path, iris: &Iris) -> Result<Store, Error> {
     let store = Store::open(dir)?;
-    crate::rdf::meta::check_base(store.oxigraph(), iris)?;
+    crate::rdf::meta::check_base(&store, iris)?;
     import::bulk::recover(&store, iris)?;
     Ok(store)
 }
@@ -651,27 +651,27 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), Error> {
 }
 
 /// Print query results: a table for people, or a standard SPARQL results format.
-/// The evaluator of a query: with `pal:score` and `pal:matches` over the
+/// The options of a query: with `pal:score` and `pal:matches` over the
 /// search index the server builds from the same store, so that a query
 /// copied from the query page runs here too. The index is built only for a
 /// query that names them: indexing reads every record (seconds for a large
 /// store).
-fn evaluator_for(
+fn options_for(
     store: &Store,
     iris: &Iris,
     query: &spargebra::Query,
-) -> Result<SparqlEvaluator, Error> {
+) -> Result<QueryOptions, Error> {
     use crate::rdf::vocab::pal;
     let text = query.to_string();
     let calls_search = [pal::SCORE, pal::MATCHES]
         .iter()
         .any(|f| text.contains(&iris.vocab(f).to_string()));
     if !calls_search {
-        return Ok(SparqlEvaluator::new());
+        return Ok(QueryOptions::default());
     }
     let index = crate::search::SearchIndex::build(store, iris)?;
     Ok(crate::search::sparql::register(
-        SparqlEvaluator::new(),
+        QueryOptions::default(),
         &index,
         iris,
     ))
@@ -686,12 +686,12 @@ pub fn print_query(
     timeout: Duration,
     mut out: impl Write,
 ) -> Result<(), Error> {
-    crate::guard::check_depth(query)?;
+    crate::store::guard::check_depth(query)?;
     let parsed = spargebra::SparqlParser::new()
         .parse_query(query)
         .map_err(|e| Error::BadQuery(e.to_string()))?;
-    let evaluator = evaluator_for(store, iris, &parsed)?;
-    store.evaluate(evaluator, parsed, dataset, timeout, |results| {
+    let options = options_for(store, iris, &parsed)?;
+    store.evaluate(&options, parsed, dataset, timeout, |results| {
         let results_format = match format {
             OutputFormat::Table => None,
             OutputFormat::Json => Some(QueryResultsFormat::Json),
@@ -699,7 +699,7 @@ pub fn print_query(
             OutputFormat::Csv => Some(QueryResultsFormat::Csv),
             OutputFormat::Tsv => Some(QueryResultsFormat::Tsv),
             OutputFormat::Ntriples | OutputFormat::Turtle => {
-                if !matches!(results, QueryResults::Graph(_)) {
+                if !matches!(results, Answer::Graph(_)) {
                     return Err(Error::BadRequest(
                         "--format ntriples and turtle are for CONSTRUCT and DESCRIBE; use table, json, xml, csv or tsv".into(),
                     ));
@@ -708,14 +708,14 @@ pub fn print_query(
             }
         };
         match (results, results_format) {
-            (QueryResults::Boolean(b), None) => writeln!(out, "{b}").map_err(Error::from),
-            (QueryResults::Boolean(b), Some(f)) => {
+            (Answer::Boolean(b), None) => writeln!(out, "{b}").map_err(Error::from),
+            (Answer::Boolean(b), Some(f)) => {
                 QueryResultsSerializer::from_format(f)
                     .serialize_boolean_to_writer(&mut out, b)
                     ?;
                 Ok(())
             }
-            (QueryResults::Solutions(solutions), None) => {
+            (Answer::Solutions(solutions), None) => {
                 let vars: Vec<String> = solutions
                     .variables()
                     .iter()
@@ -732,7 +732,7 @@ pub fn print_query(
                 }
                 write_table(&mut out, &vars, &rows).map_err(Error::from)
             }
-            (QueryResults::Solutions(solutions), Some(f)) => {
+            (Answer::Solutions(solutions), Some(f)) => {
                 let mut ser = QueryResultsSerializer::from_format(f)
                     .serialize_solutions_to_writer(&mut out, solutions.variables().to_vec())
                     ?;
@@ -742,7 +742,7 @@ pub fn print_query(
                 ser.finish()?;
                 Ok(())
             }
-            (QueryResults::Graph(triples), _) => {
+            (Answer::Graph(triples), _) => {
                 let rdf = match format {
                     OutputFormat::Turtle => RdfFormat::Turtle,
                     _ => RdfFormat::NTriples,

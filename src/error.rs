@@ -110,39 +110,10 @@ impl Error {
     }
 }
 
-impl From<oxigraph::store::StorageError> for Error {
-    fn from(e: oxigraph::store::StorageError) -> Self {
-        Error::internal("the store", e)
-    }
-}
-
-/// A `SERVICE` endpoint that failed is upstream's fault (502); any other
-/// evaluation error, a refused `SERVICE` included, is the query's (400).
-impl From<oxigraph::sparql::QueryEvaluationError> for Error {
-    fn from(e: oxigraph::sparql::QueryEvaluationError) -> Self {
-        use crate::federation::ServiceError;
-        use oxigraph::sparql::QueryEvaluationError;
-        match e {
-            QueryEvaluationError::Service(cause) => match cause.downcast::<ServiceError>() {
-                Ok(failed) => match *failed {
-                    ServiceError::Failed { service, source } => {
-                        Error::upstream(format!("SERVICE <{service}>"), source)
-                    }
-                    refused @ ServiceError::Refused(_) => Error::Query(refused.to_string()),
-                },
-                Err(other) => Error::Query(QueryEvaluationError::Service(other).to_string()),
-            },
-            e => Error::Query(e.to_string()),
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::federation::ServiceError;
     use axum::http::StatusCode;
-    use oxigraph::sparql::QueryEvaluationError;
     use std::error::Error as _;
 
     #[test]
@@ -154,28 +125,5 @@ mod tests {
         assert_eq!(e.to_string(), "styles directory /x: gone");
         let source = e.source().unwrap();
         assert!(source.downcast_ref::<std::io::Error>().is_some());
-    }
-
-    #[test]
-    fn a_failed_service_is_upstream_and_a_refused_one_the_query_s() {
-        let failed = QueryEvaluationError::Service(Box::new(ServiceError::Failed {
-            service: "http://remote.example/sparql".into(),
-            source: "answered 500".into(),
-        }));
-        let e = Error::from(failed);
-        assert_eq!(e.status(), StatusCode::BAD_GATEWAY);
-        assert_eq!(
-            e.to_string(),
-            "SERVICE <http://remote.example/sparql>: answered 500"
-        );
-        let refused = QueryEvaluationError::Service(Box::new(ServiceError::Refused(
-            "SERVICE <x> is not allowed".into(),
-        )));
-        let e = Error::from(refused);
-        assert_eq!(e.status(), StatusCode::BAD_REQUEST);
-        assert_eq!(
-            e.to_string(),
-            "query evaluation failed: SERVICE <x> is not allowed"
-        );
     }
 }

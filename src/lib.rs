@@ -7,8 +7,6 @@ pub mod change;
 pub mod cli;
 pub mod error;
 pub mod export;
-pub mod federation;
-pub mod guard;
 pub mod http;
 pub mod import;
 pub mod ingest;

@@ -2,8 +2,8 @@
 
 use crate::error::Error;
 use crate::rdf::Iris;
+use crate::store::Answer;
 use crate::store::Store;
-use oxigraph::sparql::QueryResults;
 use serde::Serialize;
 use std::fmt;
 use std::time::Duration;
@@ -66,7 +66,7 @@ impl Stats {
 fn pairs(store: &Store, q: &str) -> Result<Vec<(String, u64)>, Error> {
     store.query(q, TIMEOUT, |results| {
         let mut out = Vec::new();
-        if let QueryResults::Solutions(solutions) = results {
+        if let Answer::Solutions(solutions) = results {
             for s in solutions {
                 let s = s?;
                 let key = match s.get("k") {

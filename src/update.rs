@@ -5,11 +5,9 @@
 use crate::error::Error;
 use crate::rdf::Iris;
 use crate::rdf::meta::{Touched, touch};
-use crate::store::Store;
+use crate::store::{Answer, Dataset, Store, Transaction};
 use oxigraph::io::{RdfFormat, RdfParser};
 use oxigraph::model::{GraphName, GraphNameRef, NamedNode, NamedOrBlankNode, Quad, Term};
-use oxigraph::sparql::{QueryResults, SparqlEvaluator};
-use oxigraph::store::Transaction;
 use spargebra::algebra::GraphPattern;
 use spargebra::term::{GroundTermPattern, TermPattern};
 use spargebra::{GraphUpdateOperation, SparqlParser};
@@ -26,7 +24,7 @@ pub fn sparql_update(
     now: OffsetDateTime,
     timeout: Duration,
 ) -> Result<Touched, Error> {
-    crate::guard::check_depth(text)?;
+    crate::store::guard::check_depth(text)?;
     let mut update = SparqlParser::new()
         .with_base_iri(iris.base())
         .map_err(|e| Error::BadRequest(e.to_string()))?
@@ -49,19 +47,14 @@ pub fn sparql_update(
                 .into(),
         ));
     }
-    let update = crate::guard::guard_update(update);
+    let update = crate::store::guard::guard_update(update);
     store
-        .transaction_within(timeout, |tx, evaluator| {
+        .transaction_within(timeout, |tx| {
             let mut affected = Affected::default();
             for op in &update.operations {
-                affected_by(tx, evaluator, iris, op, &mut affected)?;
+                affected_by(tx, iris, op, &mut affected)?;
             }
-            evaluator
-                .clone()
-                .for_update(update.clone())
-                .on_transaction(tx)
-                .execute()
-                .map_err(|e| Error::BadRequest(format!("update failed: {e}")))?;
+            tx.update(update.clone())?;
             // Inserted data may name records the pattern evaluation could not see before.
             for op in &update.operations {
                 affected_after(iris, op, &mut affected);
@@ -206,7 +199,6 @@ pub fn graph_store_write(
 /// What an operation may change, found before it runs.
 fn affected_by(
     tx: &Transaction<'_>,
-    evaluator: &SparqlEvaluator,
     iris: &Iris,
     op: &GraphUpdateOperation,
     out: &mut Affected,
@@ -258,9 +250,7 @@ fn affected_by(
                     },
                     base_iri: None,
                 };
-                let mut prepared = evaluator.clone().for_query(query);
-                prepared.dataset_mut().set_default_graph_as_union();
-                if let QueryResults::Solutions(solutions) = prepared.on_transaction(tx).execute()? {
+                if let Answer::Solutions(solutions) = tx.query(query, &Dataset::Service)? {
                     for s in solutions {
                         for (_, term) in s?.iter() {
                             out.subject(iris, term);
@@ -365,15 +355,19 @@ mod tests {
             Duration::from_secs(10),
         )
         .unwrap();
-        assert!(store.oxigraph().contains(SPO).unwrap());
+        assert!(store.contains(SPO).unwrap());
         assert!(
             !store
-                .oxigraph()
                 .contains_named_graph(NamedNodeRef::new_unchecked("http://example.org/g"))
                 .unwrap()
         );
         // A plain LOAD is refused, and so is the whole request.
-        store.oxigraph().remove(SPO).unwrap();
+        store
+            .transaction(|tx| {
+                tx.remove(SPO);
+                Ok(())
+            })
+            .unwrap();
         for text in [
             "LOAD <http://example.org/remote.ttl>".to_string(),
             format!(
@@ -383,7 +377,7 @@ mod tests {
             let e = run(&store, &text, Duration::from_secs(10)).unwrap_err();
             assert_eq!(e.status(), axum::http::StatusCode::BAD_REQUEST, "{e}");
             assert!(e.to_string().contains("LOAD is not allowed"), "{e}");
-            assert!(!store.oxigraph().contains(SPO).unwrap());
+            assert!(!store.contains(SPO).unwrap());
         }
     }
 
@@ -391,10 +385,19 @@ mod tests {
     fn an_update_past_its_deadline_is_rolled_back() {
         let store = Store::memory().unwrap();
         let ex = |i: usize| NamedNode::new_unchecked(format!("http://example.org/n{i}"));
-        for i in 0..300 {
-            let q = Quad::new(ex(i), ex(i + 1), ex(i + 2), GraphName::DefaultGraph);
-            store.oxigraph().insert(&q).unwrap();
-        }
+        store
+            .transaction(|tx| {
+                for i in 0..300 {
+                    tx.insert(&Quad::new(
+                        ex(i),
+                        ex(i + 1),
+                        ex(i + 2),
+                        GraphName::DefaultGraph,
+                    ));
+                }
+                Ok(())
+            })
+            .unwrap();
         let before = store.len().unwrap();
         // The first operation is applied to the transaction, the second
         // (300³ joined solutions, minutes of work) runs past the deadline.
@@ -417,6 +420,6 @@ mod tests {
             "{e}"
         );
         assert_eq!(store.len().unwrap(), before, "nothing was written");
-        assert!(!store.oxigraph().contains(SPO).unwrap());
+        assert!(!store.contains(SPO).unwrap());
     }
 }

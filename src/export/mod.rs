@@ -371,7 +371,6 @@ where
     I: IntoIterator<Item = String>,
     I::IntoIter: 'a,
 {
-    use rayon::prelude::*;
     const CHUNK: usize = 1024;
     let mut ids = ids.into_iter();
     std::iter::from_fn(move || {
@@ -379,14 +378,11 @@ where
         if chunk.is_empty() {
             return None;
         }
-        let read: Vec<Result<Option<Record>, Error>> = chunk
-            .par_iter()
-            .map_init(
-                || crate::rdf::read::Reader::new(store.oxigraph(), iris),
-                |reader, id| reader.record(id).map_err(Error::from),
-            )
-            .collect();
-        Some(read.into_iter().filter_map(Result::transpose))
+        let read: Vec<Result<Record, Error>> = match store.records(iris, &chunk) {
+            Ok(records) => records.into_iter().flatten().map(Ok).collect(),
+            Err(e) => vec![Err(e)],
+        };
+        Some(read)
     })
     .flatten()
 }

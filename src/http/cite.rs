@@ -105,10 +105,9 @@ pub async fn cite(
         req.ids.clone(),
     );
     let missing = super::plumbing::blocking(move || {
-        let ox = store.oxigraph();
         let mut missing = Vec::new();
         for id in &ids {
-            let title = ox
+            let title = store
                 .quads_for_pattern(
                     Some(iris.record(id).as_ref().into()),
                     Some(crate::rdf::vocab::dcterms::TITLE),

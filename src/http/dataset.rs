@@ -11,14 +11,13 @@ use crate::oai::xml::Xml;
 use crate::rdf::describe::{self, Kind};
 use crate::rdf::vocab::{self, dcat, dcterms, foaf, sd};
 use crate::rdf::{Iris, meta, ns, read};
-use crate::store::Store;
+use crate::store::{Answer, Store};
 use axum::extract::{RawQuery, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use oxigraph::io::{RdfFormat, RdfSerializer};
 use oxigraph::model::vocab::{rdf, xsd};
 use oxigraph::model::{Graph, Literal, NamedNode, NamedNodeRef, Term, Triple, TripleRef};
-use oxigraph::sparql::QueryResults;
 use std::io::Write;
 use std::time::Duration;
 
@@ -81,7 +80,7 @@ fn number(term: Option<&Term>) -> Result<u64, Error> {
 /// One number from a one-row `?n` query.
 fn count(store: &Store, query: &str, timeout: Duration) -> Result<u64, Error> {
     store.query(query, timeout, |results| match results {
-        QueryResults::Solutions(mut s) => match s.next() {
+        Answer::Solutions(mut s) => match s.next() {
             Some(row) => number(row?.get("n")),
             None => Ok(0),
         },
@@ -95,7 +94,7 @@ fn count(store: &Store, query: &str, timeout: Duration) -> Result<u64, Error> {
 /// (?k, ?n) rows of a grouped count.
 fn grouped(store: &Store, query: &str, timeout: Duration) -> Result<Vec<(NamedNode, u64)>, Error> {
     store.query(query, timeout, |results| match results {
-        QueryResults::Solutions(s) => {
+        Answer::Solutions(s) => {
             let mut out = Vec::new();
             for row in s {
                 let row = row?;
@@ -154,7 +153,7 @@ pub fn void_graph(store: &Store, iris: &Iris, timeout: Duration) -> Result<Graph
     ] {
         add(&ds, dcat::KEYWORD, en(k).into());
     }
-    if let Some(m) = meta::last_modified(store.oxigraph(), iris)? {
+    if let Some(m) = meta::last_modified(store, iris)? {
         add(
             &ds,
             dcterms::MODIFIED,
@@ -214,11 +213,11 @@ pub fn void_graph(store: &Store, iris: &Iris, timeout: Duration) -> Result<Graph
             );
         }
     }
-    let ids = read::record_ids(store.oxigraph(), iris)?;
+    let ids = read::record_ids(store, iris)?;
     for id in ids.iter().take(3) {
         add(&ds, v::EXAMPLE_RESOURCE, iris.record(id).into());
     }
-    if let Some((country, _)) = describe::counts(store.oxigraph(), iris, Kind::Country)?
+    if let Some((country, _)) = describe::counts(store, iris, Kind::Country)?
         .into_iter()
         .max_by_key(|(_, n)| *n)
     {
@@ -304,7 +303,7 @@ pub async fn void(
     let built = blocking(move || {
         let graph = void_graph(&store, &iris, timeout)?;
         let body = pages::serialize(&graph, doc, &iris)?;
-        let modified = meta::last_modified(store.oxigraph(), &iris)?;
+        let modified = meta::last_modified(&store, &iris)?;
         let content_type = if browser && doc == Doc::Turtle {
             crate::media::PLAIN_UTF8.into()
         } else {
@@ -336,7 +335,7 @@ pub fn write_dump<W: Write>(store: &Store, iris: &Iris, quads: bool, w: W) -> Re
     }
     let mut ser = ser.for_writer(gz);
     // `iter` reads one snapshot: concurrent writes never tear the dump.
-    for q in store.oxigraph().iter() {
+    for q in store.iter() {
         let q = q?;
         if quads {
             ser.serialize_quad(&q)?;
@@ -350,7 +349,7 @@ pub fn write_dump<W: Write>(store: &Store, iris: &Iris, quads: bool, w: W) -> Re
 
 fn dump(state: &AppState, quads: bool) -> Result<Response, Error> {
     let (store, iris) = (state.store.clone(), state.config.iris.clone());
-    let modified = meta::last_modified(state.store.oxigraph(), &iris)?;
+    let modified = meta::last_modified(&state.store, &iris)?;
     let body = streamed(CHUNK, move |writer| {
         write_dump(&store, &iris, quads, writer)?;
         Ok(())
@@ -395,20 +394,20 @@ const SITEMAP_LIMIT: usize = 50_000;
 const SITEMAP_NS: &str = "http://www.sitemaps.org/schemas/sitemap/0.9";
 
 fn sitemap_urls(store: &Store, iris: &Iris) -> Result<Vec<(String, Option<String>)>, Error> {
-    let ox = store.oxigraph();
     let base = iris.base();
     let mut urls: Vec<(String, Option<String>)> = vec![
         (base.to_string(), None),
         (format!("{base}ontology"), None),
         (format!("{base}query"), None),
     ];
-    for id in read::record_ids(ox, iris)? {
-        let modified = meta::modified(ox, iris, &id)?;
-        urls.push((iris.record(&id).into_string(), modified));
+    let ids = read::record_ids(store, iris)?;
+    let modified = meta::modified_each(store, iris, &ids)?;
+    for (id, modified) in ids.iter().zip(modified) {
+        urls.push((iris.record(id).into_string(), modified));
     }
     for kind in Kind::ALL {
         urls.push((iris.scheme(kind.segment()).into_string(), None));
-        for key in describe::counts(ox, iris, kind)?.into_keys() {
+        for key in describe::counts(store, iris, kind)?.into_keys() {
             urls.push((kind.iri(iris, &key).into_string(), None));
         }
     }

@@ -65,14 +65,7 @@ pub async fn catch_up(state: &AppState) {
     let _one = state.follower.inner.running.lock().await;
     let from = state.follower.applied();
     let (store, iris) = (state.store.clone(), state.config.iris.clone());
-    let changes = match blocking(move || {
-        Ok(crate::rdf::meta::changes_since(
-            store.oxigraph(),
-            &iris,
-            from,
-        )?)
-    })
-    .await
+    let changes = match blocking(move || crate::rdf::meta::changes_since(&store, &iris, from)).await
     {
         Ok(changes) => changes,
         Err(e) => {

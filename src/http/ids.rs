@@ -68,12 +68,11 @@ pub async fn index(
     let doc = negotiate(None, query.as_deref(), accept, &format!("/id/{segment}/"))?;
     let (store, iris) = (state.store.clone(), state.config.iris.clone());
     let built = blocking(move || {
-        let ox = store.oxigraph();
-        let modified = meta::last_modified(ox, &iris)?;
+        let modified = meta::last_modified(&store, &iris)?;
         let body = if doc == Doc::Html {
             index_page(&store, &iris, kind)?.into_bytes()
         } else {
-            super::pages::serialize(&describe::index(ox, &iris, kind)?, doc, &iris)?
+            super::pages::serialize(&describe::index(&store, &iris, kind)?, doc, &iris)?
         };
         Ok(Representation::new(doc.content_type(), body)
             .modified(modified.as_deref().and_then(parse_modified)))
@@ -83,12 +82,11 @@ pub async fn index(
 }
 
 fn index_page(store: &Store, iris: &Iris, kind: Kind) -> Result<String, Error> {
-    let ox = store.oxigraph();
-    let counts = describe::counts(ox, iris, kind)?;
+    let counts = describe::counts(store, iris, kind)?;
     let prefix = format!("{}id/{}/", iris.base(), kind.segment());
     let keys: Vec<String> = if kind.has_scheme() {
         let scheme = iris.scheme(kind.segment());
-        let mut keys: Vec<String> = ox
+        let mut keys: Vec<String> = store
             .quads_for_pattern(
                 None,
                 Some(skos::IN_SCHEME),
@@ -109,12 +107,14 @@ fn index_page(store: &Store, iris: &Iris, kind: Kind) -> Result<String, Error> {
         keys.dedup();
         keys
     } else {
-        describe::agent_keys(ox, iris)?
+        describe::agent_keys(store, iris)?
     };
     let mut used = Vec::new();
     let mut unused = Vec::new();
-    for key in keys {
-        let label = describe::label(ox, &kind.iri(iris, &key))?.unwrap_or_else(|| key.clone());
+    let concepts: Vec<NamedNode> = keys.iter().map(|key| kind.iri(iris, key)).collect();
+    let labels = describe::labels_of(store, &concepts)?;
+    for (key, label) in keys.into_iter().zip(labels) {
+        let label = label.unwrap_or_else(|| key.clone());
         let count = counts.get(&key).copied().unwrap_or(0);
         let e = Entry { key, label, count };
         if count > 0 {
@@ -165,12 +165,11 @@ pub async fn resource(
     );
     let suffix = ext.is_some();
     let built = blocking(move || {
-        let ox = store.oxigraph();
         let iri = kind.iri(&iris, &k);
-        let Some(graph) = describe::resource(ox, &iris, &iri)? else {
+        let Some(graph) = describe::resource(&store, &iris, &iri)? else {
             return Ok(None);
         };
-        let modified = meta::last_modified(ox, &iris)?;
+        let modified = meta::last_modified(&store, &iris)?;
         let body = if doc == Doc::Html {
             resource_page(&store, &iris, kind, &k, &iri)?.into_bytes()
         } else {
@@ -192,11 +191,11 @@ pub async fn resource(
 }
 
 fn literals(
-    ox: &oxigraph::store::Store,
+    store: &crate::store::Store,
     iri: &NamedNode,
     p: NamedNodeRef<'_>,
 ) -> Result<Vec<String>, Error> {
-    Ok(describe::values(ox, iri, p)?
+    Ok(describe::values(store, iri, p)?
         .into_iter()
         .filter_map(|t| match t {
             Term::Literal(l) => Some(l.value().to_string()),
@@ -212,8 +211,7 @@ fn resource_page(
     key: &str,
     iri: &NamedNode,
 ) -> Result<String, Error> {
-    let ox = store.oxigraph();
-    let label = describe::label(ox, iri)?.unwrap_or_else(|| key.to_string());
+    let label = describe::label(store, iri)?.unwrap_or_else(|| key.to_string());
     let mut facts: Vec<(String, Vec<Fact>)> = Vec::new();
     let text = |v: Vec<String>| v.into_iter().map(Fact::Text).collect::<Vec<_>>();
     let link_to = |n: &NamedNode| -> Result<Fact, Error> {
@@ -222,11 +220,11 @@ fn resource_page(
             .strip_prefix(iris.base())
             .map(|p| format!("/{p}"))
             .unwrap_or_else(|| n.as_str().to_string());
-        let text = describe::label(ox, n)?.unwrap_or_else(|| n.as_str().to_string());
+        let text = describe::label(store, n)?.unwrap_or_else(|| n.as_str().to_string());
         Ok(Fact::Link { href, text })
     };
     if kind == Kind::Agent {
-        let person = describe::values(ox, iri, rdf::TYPE)?
+        let person = describe::values(store, iri, rdf::TYPE)?
             .iter()
             .any(|t| matches!(t, Term::NamedNode(n) if *n == foaf::PERSON));
         facts.push((
@@ -236,12 +234,12 @@ fn resource_page(
             )],
         ));
     }
-    let notation = literals(ox, iri, skos::NOTATION)?;
+    let notation = literals(store, iri, skos::NOTATION)?;
     if !notation.is_empty() {
         facts.push(("Code".into(), text(notation)));
     }
-    let mut other_names = literals(ox, iri, skos::ALT_LABEL)?;
-    for n in literals(ox, iri, schema::ALTERNATE_NAME)? {
+    let mut other_names = literals(store, iri, skos::ALT_LABEL)?;
+    for n in literals(store, iri, schema::ALTERNATE_NAME)? {
         if !other_names.contains(&n) {
             other_names.push(n);
         }
@@ -254,7 +252,7 @@ fn resource_page(
         (skos::TOP_CONCEPT_OF, "Top concept of"),
     ] {
         let mut links = Vec::new();
-        for t in describe::values(ox, iri, p)? {
+        for t in describe::values(store, iri, p)? {
             if let Term::NamedNode(n) = t {
                 links.push(link_to(&n)?);
             }
@@ -264,7 +262,7 @@ fn resource_page(
         }
     }
     let mut narrower = Vec::new();
-    for q in ox.quads_for_pattern(None, Some(skos::BROADER), Some(iri.into()), None) {
+    for q in store.quads_for_pattern(None, Some(skos::BROADER), Some(iri.into()), None) {
         if let NamedOrBlankNode::NamedNode(n) = q?.subject {
             narrower.push(link_to(&n)?);
         }
@@ -272,7 +270,7 @@ fn resource_page(
     if !narrower.is_empty() {
         facts.push(("Includes".into(), narrower));
     }
-    let same: Vec<Fact> = describe::values(ox, iri, owl::SAME_AS)?
+    let same: Vec<Fact> = describe::values(store, iri, owl::SAME_AS)?
         .into_iter()
         .filter_map(|t| match t {
             Term::NamedNode(n) => Some(Fact::Link {
@@ -285,7 +283,7 @@ fn resource_page(
     if !same.is_empty() {
         facts.push(("Same as".into(), same));
     }
-    if literals(ox, iri, iris.vocab(pal::HISTORIC).as_ref())?
+    if literals(store, iri, iris.vocab(pal::HISTORIC).as_ref())?
         .iter()
         .any(|v| v == "true")
     {
@@ -295,24 +293,22 @@ fn resource_page(
         ));
     }
     let summaries = |ids: Vec<String>| -> Result<Vec<describe::Summary>, Error> {
-        let mut out = Vec::new();
-        for id in ids {
-            if let Some(s) = describe::summary(ox, iris, &id)? {
-                out.push(s);
-            }
-        }
+        let mut out: Vec<describe::Summary> = describe::summaries_of(store, iris, &ids)?
+            .into_iter()
+            .flatten()
+            .collect();
         out.sort_by(|a, b| b.year.cmp(&a.year).then_with(|| a.title.cmp(&b.title)));
         Ok(out)
     };
     let groups = if kind == Kind::Agent {
         let authored = summaries(describe::records_linking(
-            ox,
+            store,
             iris,
             iri.as_ref(),
             &[dcterms::CREATOR],
         )?)?;
         let published = summaries(describe::records_linking(
-            ox,
+            store,
             iris,
             iri.as_ref(),
             &[dcterms::PUBLISHER],
@@ -334,7 +330,7 @@ fn resource_page(
         vec![Group {
             heading: "Records".into(),
             records: summaries(describe::records_linking(
-                ox,
+                store,
                 iris,
                 iri.as_ref(),
                 kind.record_predicates(),

@@ -71,7 +71,7 @@ impl StoreCounts {
     /// Read the record count now (cheap), and count quads on a blocking
     /// thread when none was counted in the last `QUAD_RECOUNT`.
     pub fn refresh(&self, store: &Store, iris: &crate::rdf::Iris) {
-        match crate::rdf::meta::record_count(store.oxigraph(), iris) {
+        match crate::rdf::meta::record_count(store, iris) {
             Ok(Some(n)) => self.records.store(n as i64, Ordering::Relaxed),
             // A store no write has counted yet: counted with the quads.
             Ok(None) => {}
@@ -95,8 +95,8 @@ impl StoreCounts {
                 Ok(quads) => counts.quads.store(quads as i64, Ordering::Relaxed),
                 Err(e) => tracing::warn!(error = %e, "counting the store's quads failed"),
             }
-            if let Ok(None) = crate::rdf::meta::record_count(store.oxigraph(), &iris) {
-                match crate::rdf::read::record_ids(store.oxigraph(), &iris) {
+            if let Ok(None) = crate::rdf::meta::record_count(&store, &iris) {
+                match crate::rdf::read::record_ids(&store, &iris) {
                     Ok(ids) => counts.records.store(ids.len() as i64, Ordering::Relaxed),
                     Err(e) => tracing::warn!(error = %e, "counting the store's records failed"),
                 }

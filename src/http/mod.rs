@@ -221,8 +221,7 @@ impl AppState {
     ) -> Self {
         // What follows is made from the store as it is now; a generation
         // that cannot be read is 0, and the first run catches up.
-        let generation =
-            crate::rdf::meta::generation(store.oxigraph(), &config.iris).unwrap_or_default();
+        let generation = crate::rdf::meta::generation(&store, &config.iris).unwrap_or_default();
         AppState(Arc::new(Shared {
             follower: follow::Follower::at(generation),
             search,

@@ -22,13 +22,12 @@ async fn answer(
     let doc = doc?;
     let (store, iris) = (state.store.clone(), state.config.iris.clone());
     let built = blocking(move || {
-        let ox = store.oxigraph();
-        let graph = describe::ontology(ox, &iris)?;
+        let graph = describe::ontology(&store, &iris)?;
         let body = match doc {
             Doc::Html => pages::ontology::render(&graph, &iris).into_bytes(),
             d => pages::serialize(&graph, d, &iris)?,
         };
-        let modified = meta::last_modified(ox, &iris)?;
+        let modified = meta::last_modified(&store, &iris)?;
         let mut rep = Representation::new(doc.content_type(), body)
             .modified(modified.as_deref().and_then(parse_modified));
         if suffix {

@@ -11,11 +11,11 @@ use crate::error::Error;
 use crate::rdf::describe::{self, Kind};
 use crate::rdf::vocab::{bibo, dcterms, foaf, schema, skos};
 use crate::rdf::{Iris, prefixes};
+use crate::store::Store;
 use axum::Json;
 use axum::extract::{RawQuery, State};
 use oxigraph::model::vocab::rdf;
 use oxigraph::model::{GraphNameRef, NamedNode, NamedNodeRef, NamedOrBlankNode};
-use oxigraph::store::{StorageError, Store};
 use serde_json::{Value, json};
 
 /// The vocabularies whose terms the editor completes (the list:
@@ -35,7 +35,7 @@ const DEFAULT_ENTITIES: usize = 30;
 /// GET /query/vocabulary
 pub async fn vocabulary(State(state): State<AppState>) -> Result<Json<Value>, Error> {
     let (store, iris) = (state.store.clone(), state.config.iris.clone());
-    let terms = blocking(move || Ok(used_terms(store.oxigraph(), &iris)?)).await?;
+    let terms = blocking(move || used_terms(&store, &iris)).await?;
     let prefixes: Vec<Value> = prefixes(state.config.iris.base())
         .into_iter()
         .map(|(prefix, ns)| json!({ "prefix": prefix, "namespace": ns }))
@@ -47,7 +47,7 @@ pub async fn vocabulary(State(state): State<AppState>) -> Result<Json<Value>, Er
 /// label: the store's own (`rdfs:label`, `skos:prefLabel`: our ontology's
 /// terms have them), else its local name in words ("datePublished" →
 /// "date published").
-fn used_terms(store: &Store, iris: &Iris) -> Result<Vec<Value>, StorageError> {
+fn used_terms(store: &Store, iris: &Iris) -> Result<Vec<Value>, Error> {
     let pal_ns = iris.vocab("").into_string();
     let mut candidates: Vec<(&str, NamedNode)> = COMPLETED
         .iter()
@@ -133,13 +133,13 @@ pub async fn entities(
         }
     }
     let (store, iris) = (state.store.clone(), state.config.iris.clone());
-    let found = blocking(move || Ok(matching(store.oxigraph(), &iris, &q, limit)?)).await?;
+    let found = blocking(move || matching(&store, &iris, &q, limit)).await?;
     Ok(Json(Value::Array(found)))
 }
 
 /// Entities whose label holds every word of `q` (case- and accent-blind),
 /// most used by records first, then by label.
-fn matching(store: &Store, iris: &Iris, q: &str, limit: usize) -> Result<Vec<Value>, StorageError> {
+fn matching(store: &Store, iris: &Iris, q: &str, limit: usize) -> Result<Vec<Value>, Error> {
     let fold = |s: &str| deunicode::deunicode(s).to_lowercase();
     let words: Vec<String> = q.split_whitespace().map(fold).collect();
     let mut found = Vec::new();
@@ -167,9 +167,10 @@ fn matching(store: &Store, iris: &Iris, q: &str, limit: usize) -> Result<Vec<Val
         } else {
             describe::agent_keys(store, iris)?
         };
-        for key in keys {
-            let iri = kind.iri(iris, &key);
-            let label = describe::label(store, &iri)?.unwrap_or_else(|| key.clone());
+        let concepts: Vec<NamedNode> = keys.iter().map(|key| kind.iri(iris, key)).collect();
+        let labels = describe::labels_of(store, &concepts)?;
+        for ((key, iri), label) in keys.into_iter().zip(concepts).zip(labels) {
+            let label = label.unwrap_or_else(|| key.clone());
             let folded = fold(&label);
             if words
                 .iter()

@@ -177,17 +177,16 @@ fn load(
     rdf: bool,
     html: bool,
 ) -> Result<Option<Loaded>, Error> {
-    let ox = store.oxigraph();
-    let Some(record) = read::record(ox, iris, id)? else {
+    let Some(record) = read::record(store, iris, id)? else {
         return Ok(None);
     };
     // The store-wide fallback scans every date: only for records without one.
-    let modified = match meta::modified(ox, iris, id)? {
+    let modified = match meta::modified(store, iris, id)? {
         Some(m) => Some(m),
-        None => meta::last_modified(ox, iris)?,
+        None => meta::last_modified(store, iris)?,
     };
     let graph = if rdf {
-        describe::record(ox, iris, id)?
+        describe::record(store, iris, id)?
     } else {
         None
     };
@@ -200,8 +199,10 @@ fn load(
             .chain(record.countries.iter().map(|k| iris.country(k)))
             .chain(record.regions.iter().map(|k| iris.region(k)))
             .chain(record.languages.iter().map(|k| iris.language(k)));
-        for iri in linked {
-            if let Some(l) = describe::label(ox, &iri)? {
+        let linked: Vec<oxigraph::model::NamedNode> = linked.collect();
+        let found = describe::labels_of(store, &linked)?;
+        for (iri, l) in linked.into_iter().zip(found) {
+            if let Some(l) = l {
                 labels.insert(iri.into_string(), l);
             }
         }
@@ -218,7 +219,7 @@ fn load(
 /// suggestions of a 404 page.
 fn similar_ids(store: &Store, iris: &Iris, id: &str) -> Result<Vec<describe::Summary>, Error> {
     let words: Vec<&str> = id.split('-').filter(|w| w.len() > 2).collect();
-    let mut scored: Vec<(usize, String)> = read::record_ids(store.oxigraph(), iris)?
+    let mut scored: Vec<(usize, String)> = read::record_ids(store, iris)?
         .into_iter()
         .map(|other| {
             let score = other.split('-').filter(|w| words.contains(w)).count();
@@ -227,13 +228,11 @@ fn similar_ids(store: &Store, iris: &Iris, id: &str) -> Result<Vec<describe::Sum
         .filter(|(s, _)| *s > 0)
         .collect();
     scored.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
-    let mut out = Vec::new();
-    for (_, other) in scored.into_iter().take(5) {
-        if let Some(s) = describe::summary(store.oxigraph(), iris, &other)? {
-            out.push(s);
-        }
-    }
-    Ok(out)
+    let similar: Vec<String> = scored.into_iter().take(5).map(|(_, id)| id).collect();
+    Ok(describe::summaries_of(store, iris, &similar)?
+        .into_iter()
+        .flatten()
+        .collect())
 }
 
 /// 404 for an unknown record, with suggestions on its page; 410 for a
@@ -247,7 +246,7 @@ async fn missing(state: &AppState, id: &str, suggest: bool) -> Failure {
         id.to_string(),
     );
     let found = blocking(move || {
-        let gone = valid_key(&key) && meta::deleted(store.oxigraph(), &iris, &key)?;
+        let gone = valid_key(&key) && meta::deleted(&store, &iris, &key)?;
         let similar = if suggest {
             similar_ids(&store, &iris, &key)?
         } else {
@@ -481,7 +480,7 @@ pub async fn unapi(
         return Err(no_record());
     }
     let (store, iris, key) = (state.store.clone(), state.config.iris.clone(), id.clone());
-    let record = blocking(move || Ok(read::record(store.oxigraph(), &iris, &key)?))
+    let record = blocking(move || read::record(&store, &iris, &key))
         .await?
         .ok_or_else(no_record)?;
     let Some(format) = format else {

@@ -428,7 +428,7 @@ where
         state.cache.clone(),
     );
     let body = streamed(CHUNK, move |writer| {
-        let mut reader = crate::rdf::read::Reader::new(store.oxigraph(), &iris);
+        let mut reader = crate::rdf::read::Reader::new(&store, &iris);
         let records = ids.filter_map(|id| match id {
             Ok(id) => match cache.read_record(&mut reader, &id) {
                 Ok(Some(r)) => Some(Ok(std::sync::Arc::unwrap_or_clone(r))),

@@ -6,15 +6,14 @@ use super::negotiate::{self, Negotiated, Offer, choose, request_media_type, want
 use crate::error::Error;
 use crate::media;
 use crate::metrics::{Outcome, QueryForm, Refusal};
-use crate::store::Dataset;
+use crate::store::{self, Dataset, QueryOptions};
 use axum::body::{Body, Bytes};
 use axum::extract::State;
 use axum::http::{HeaderValue, Method, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use oxigraph::io::{JsonLdProfileSet, RdfFormat, RdfSerializer};
 use oxigraph::model::NamedOrBlankNode;
-use oxigraph::sparql::results::{QueryResultsFormat, QueryResultsSerializer};
-use oxigraph::sparql::{QueryResults, SparqlEvaluator};
+use sparesults::{QueryResultsFormat, QueryResultsSerializer};
 use spargebra::SparqlParser;
 use std::time::Duration;
 
@@ -35,7 +34,7 @@ impl ResultsFormat {
         ResultsFormat::Tsv,
     ];
 
-    fn oxigraph(self) -> QueryResultsFormat {
+    fn results_format(self) -> QueryResultsFormat {
         match self {
             ResultsFormat::Json => QueryResultsFormat::Json,
             ResultsFormat::Xml => QueryResultsFormat::Xml,
@@ -57,7 +56,7 @@ impl ResultsFormat {
 
 impl Offer for ResultsFormat {
     fn media_type(&self) -> &'static str {
-        media::essence(self.oxigraph().media_type())
+        media::essence(self.results_format().media_type())
     }
     fn aliases(&self) -> &'static [&'static str] {
         match self {
@@ -97,7 +96,7 @@ impl GraphFormat {
         GraphFormat::TriG,
     ];
 
-    pub fn oxigraph(self) -> RdfFormat {
+    pub fn rdf_format(self) -> RdfFormat {
         match self {
             GraphFormat::Turtle => RdfFormat::Turtle,
             GraphFormat::NTriples => RdfFormat::NTriples,
@@ -113,7 +112,7 @@ impl GraphFormat {
 
 impl Offer for GraphFormat {
     fn media_type(&self) -> &'static str {
-        media::essence(self.oxigraph().media_type())
+        media::essence(self.rdf_format().media_type())
     }
     fn aliases(&self) -> &'static [&'static str] {
         match self {
@@ -287,7 +286,7 @@ pub async fn run(
     accept: Option<&str>,
 ) -> Result<Answer, Error> {
     let config = state.config.clone();
-    crate::guard::check_depth(query)?;
+    crate::store::guard::check_depth(query)?;
     let parse = || {
         SparqlParser::new()
             .with_base_iri(config.iris.base())
@@ -436,17 +435,17 @@ fn evaluate_here(
     timeout: Duration,
 ) -> Result<Serialised, Error> {
     let config = &state.config;
-    let mut evaluator =
-        crate::search::sparql::register(SparqlEvaluator::new(), &state.search, &config.iris);
+    let mut options =
+        crate::search::sparql::register(QueryOptions::default(), &state.search, &config.iris);
     if !config.service_allow.is_empty() {
-        evaluator = evaluator.with_default_service_handler(crate::federation::AllowList::new(
+        options = options.with_services(crate::store::federation::AllowList::new(
             config.service_allow.clone(),
             config.service_timeout,
         ));
     }
     state
         .store
-        .evaluate(evaluator, parsed, dataset, timeout, |results| {
+        .evaluate(&options, parsed, dataset, timeout, |results| {
             serialise(results, target, config.max_rows)
         })
 }
@@ -460,18 +459,18 @@ enum TargetFormat {
 type Serialised = (&'static str, Vec<u8>, Option<usize>);
 
 fn serialise(
-    results: QueryResults<'_>,
+    results: store::Answer<'_>,
     target: TargetFormat,
     max_rows: usize,
 ) -> Result<Serialised, Error> {
     match (results, target) {
-        (QueryResults::Boolean(b), TargetFormat::Results(f)) => {
-            let body = QueryResultsSerializer::from_format(f.oxigraph())
+        (store::Answer::Boolean(b), TargetFormat::Results(f)) => {
+            let body = QueryResultsSerializer::from_format(f.results_format())
                 .serialize_boolean_to_writer(Vec::new(), b)?;
             Ok((f.media_type(), body, None))
         }
-        (QueryResults::Solutions(solutions), TargetFormat::Results(f)) => {
-            let mut ser = QueryResultsSerializer::from_format(f.oxigraph())
+        (store::Answer::Solutions(solutions), TargetFormat::Results(f)) => {
+            let mut ser = QueryResultsSerializer::from_format(f.results_format())
                 .serialize_solutions_to_writer(Vec::new(), solutions.variables().to_vec())?;
             let mut truncated = None;
             for (i, s) in solutions.enumerate() {
@@ -484,7 +483,7 @@ fn serialise(
             }
             Ok((f.media_type(), ser.finish()?, truncated))
         }
-        (QueryResults::Graph(triples), TargetFormat::Graph(f)) => {
+        (store::Answer::Graph(triples), TargetFormat::Graph(f)) => {
             // DESCRIBE and CONSTRUCT may repeat triples: collect them into a
             // graph first, which also lets Turtle group by subject.
             let mut graph = oxigraph::model::Graph::new();
@@ -497,7 +496,7 @@ fn serialise(
                 }
                 graph.insert(&t);
             }
-            let mut ser = RdfSerializer::from_format(f.oxigraph());
+            let mut ser = RdfSerializer::from_format(f.rdf_format());
             let ours = crate::rdf::prefixes("http://localhost/");
             ser = crate::rdf::with_prefixes(ser, ours.into_iter().filter(|(p, _)| *p != "pal"))?;
             let mut w = ser.for_writer(Vec::new());
@@ -537,20 +536,19 @@ fn service_description(
         ttl.push_str(&format!("  sd:resultFormat <{}> ;\n", f.iri()));
     }
     for f in GraphFormat::ALL {
-        ttl.push_str(&format!("  sd:resultFormat <{}> ;\n", f.oxigraph().iri()));
+        ttl.push_str(&format!("  sd:resultFormat <{}> ;\n", f.rdf_format().iri()));
     }
     ttl.push_str(&format!(
         "  sd:defaultDataset [ a sd:Dataset ;\n    sd:defaultGraph [ a sd:Graph ; void:sparqlEndpoint <{base}sparql> ] ;\n"
     ));
-    let graphs: Vec<String> =
-        itertools::process_results(state.store.oxigraph().named_graphs(), |graphs| {
-            graphs
-                .filter_map(|g| match g {
-                    NamedOrBlankNode::NamedNode(n) => Some(n.into_string()),
-                    _ => None,
-                })
-                .collect()
-        })?;
+    let graphs: Vec<String> = itertools::process_results(state.store.named_graphs(), |graphs| {
+        graphs
+            .filter_map(|g| match g {
+                NamedOrBlankNode::NamedNode(n) => Some(n.into_string()),
+                _ => None,
+            })
+            .collect()
+    })?;
     for g in &graphs {
         ttl.push_str(&format!(
             "    sd:namedGraph [ a sd:NamedGraph ; sd:name <{g}> ] ;\n"
@@ -563,7 +561,7 @@ fn service_description(
             .map(|q| q.map(Into::into))
             .collect::<Result<_, _>>()
             .map_err(|e| Error::internal("service description", e))?;
-    let ser = RdfSerializer::from_format(chosen.oxigraph());
+    let ser = RdfSerializer::from_format(chosen.rdf_format());
     let mut w =
         crate::rdf::with_prefixes(ser, [("sd", crate::rdf::vocab::sd::NS)])?.for_writer(Vec::new());
     for t in &graph {

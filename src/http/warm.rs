@@ -97,7 +97,7 @@ pub fn spawn(state: &AppState, records: Option<Vec<String>>) {
 /// (up to the cache's capacity). Returns the number of records rendered.
 pub fn run(state: &AppState) -> Result<usize, crate::error::Error> {
     // Sorted: the order of a bibliography of everything.
-    let ids = crate::rdf::read::record_ids(state.store.oxigraph(), state.exporter.iris())?;
+    let ids = crate::rdf::read::record_ids(&state.store, state.exporter.iris())?;
     run_for(state, ids.iter())
 }
 
@@ -107,7 +107,7 @@ fn run_for<'a>(
     ids: impl Iterator<Item = &'a String>,
 ) -> Result<usize, crate::error::Error> {
     let iris = state.exporter.iris();
-    let mut reader = crate::rdf::read::Reader::new(state.store.oxigraph(), iris);
+    let mut reader = crate::rdf::read::Reader::new(&state.store, iris);
     // The records go into the response cache too: a bibliography needs
     // them before it can look up their references.
     let records = ids.map(|id| state.cache.read_record(&mut reader, id));

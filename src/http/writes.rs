@@ -167,16 +167,12 @@ async fn read_graph(
     let store = state.store.clone();
     let body = blocking(move || -> Result<Vec<u8>, Error> {
         if let GraphName::NamedNode(n) = &graph
-            && !store.oxigraph().contains_named_graph(n)?
+            && !store.contains_named_graph(n)?
         {
             return Err(Error::NotFound(format!("graph {n}")));
         }
-        let mut w = RdfSerializer::from_format(format.oxigraph()).for_writer(Vec::new());
-        for q in
-            store
-                .oxigraph()
-                .quads_for_pattern(None, None, None, Some(GraphNameRef::from(&graph)))
-        {
+        let mut w = RdfSerializer::from_format(format.rdf_format()).for_writer(Vec::new());
+        for q in store.quads_for_pattern(None, None, None, Some(GraphNameRef::from(&graph))) {
             w.serialize_triple(q?.as_ref())?;
         }
         Ok(w.finish()?)

@@ -26,9 +26,8 @@ use crate::rdf::mapping::{Mapper, Role};
 use crate::rdf::{Iris, meta, schemes};
 use crate::record::Record;
 use crate::report::{ImportReport, SourceReport};
-use crate::store::Store;
+use crate::store::{BulkLoad, Store};
 use oxigraph::model::{GraphNameRef, Literal, NamedNode, NamedOrBlankNode, Quad, Term};
-use oxigraph::store::BulkLoader;
 use std::collections::HashSet;
 use time::OffsetDateTime;
 
@@ -40,20 +39,17 @@ const LOADER_MEMORY_MB: usize = 512;
 /// Whether the store holds nothing of this source yet: no quad in its graph
 /// and no description in the meta graph. Only then does an import only add.
 pub fn is_new(store: &Store, iris: &Iris, graph: &NamedNode) -> Result<bool, Error> {
-    let ox = store.oxigraph();
-    let in_graph = any(ox.quads_for_pattern(
+    let in_graph = any(store.quads_for_pattern(
         None,
         None,
         None,
         Some(GraphNameRef::NamedNode(graph.as_ref())),
     ))?;
-    Ok(!in_graph && !meta::describes(ox, iris, graph)?)
+    Ok(!in_graph && !meta::describes(store, iris, graph)?)
 }
 
 /// Whether a pattern matches at all (reads one quad at most).
-fn any(
-    mut quads: impl Iterator<Item = Result<Quad, oxigraph::store::StorageError>>,
-) -> Result<bool, Error> {
+fn any(mut quads: impl Iterator<Item = Result<Quad, Error>>) -> Result<bool, Error> {
     Ok(quads.next().transpose()?.is_some())
 }
 
@@ -138,7 +134,7 @@ pub fn import_stream(
                 };
                 quads.into_iter().map(Ok).chain(err.map(Err))
             });
-            loader.load_ok_quads::<Error, Error>(quads)?;
+            loader.load_ok_quads(quads)?;
             if count == 0 {
                 return Err(Error::Import(format!(
                     "{}: no entries in this file",
@@ -171,19 +167,14 @@ fn run(
     iris: &Iris,
     graphs: &[NamedNode],
     stamp: &Literal,
-    ingest: impl FnOnce(&mut BulkLoader<'_>) -> Result<(), Error>,
+    ingest: impl FnOnce(&mut BulkLoad<'_>) -> Result<(), Error>,
 ) -> Result<(), Error> {
     store.transaction(|tx| {
         meta::journal(tx, iris, graphs, stamp);
         Ok(())
     })?;
     failpoint("bulk-after-journal");
-    let mut loader = store
-        .oxigraph()
-        .bulk_loader()
-        .with_max_memory_size_in_megabytes(LOADER_MEMORY_MB);
-    // The loader deletes its files when dropped without a commit.
-    if let Err(e) = ingest(&mut loader).and_then(|()| Ok(loader.commit()?)) {
+    if let Err(e) = store.bulk_load(LOADER_MEMORY_MB, ingest) {
         recover(store, iris)?;
         return Err(e);
     }
@@ -193,7 +184,7 @@ fn run(
 
 /// Map every record as a stream and hand the quads to the loader.
 fn load(
-    loader: &mut BulkLoader<'_>,
+    loader: &mut BulkLoad<'_>,
     iris: &Iris,
     batches: &[SourceBatch],
     stamp: &Literal,
@@ -262,14 +253,14 @@ fn failpoint(name: &str) {
 /// Finish or drop every bulk import a crash interrupted. Cheap when there is
 /// none: one lookup of the journal predicate.
 pub fn recover(store: &Store, iris: &Iris) -> Result<(), Error> {
-    let entries = meta::pending(store.oxigraph(), iris)?;
+    let entries = meta::pending(store, iris)?;
     if entries.is_empty() {
         return Ok(());
     }
     let mut ingested = Vec::new();
     for entry in &entries {
         if let NamedOrBlankNode::NamedNode(graph) = &entry.subject
-            && any(store.oxigraph().quads_for_pattern(
+            && any(store.quads_for_pattern(
                 None,
                 None,
                 None,
@@ -279,7 +270,7 @@ pub fn recover(store: &Store, iris: &Iris) -> Result<(), Error> {
             ingested.push((graph.clone(), entry.object.clone()));
         }
     }
-    let stale = meta::stale_after_ingest(store.oxigraph(), iris, &ingested)?;
+    let stale = meta::stale_after_ingest(store, iris, &ingested)?;
     store.transaction(|tx| {
         for q in stale.iter().chain(&entries) {
             tx.remove(q);

@@ -36,7 +36,7 @@ pub(super) fn check_contributions(
             if *role != Role::Contribution || primary.contains(r.id.as_str()) {
                 continue;
             }
-            let titles = store.oxigraph().quads_for_pattern(
+            let titles = store.quads_for_pattern(
                 Some(iris.record(&r.id).as_ref().into()),
                 Some(dcterms::TITLE),
                 None,

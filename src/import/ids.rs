@@ -50,10 +50,7 @@ impl Ids {
         batch_sources: &BTreeSet<String>,
     ) -> Result<Self, Error> {
         let mut taken: HashMap<String, String> = HashMap::new();
-        for q in store
-            .oxigraph()
-            .quads_for_pattern(None, Some(dcterms::TITLE), None, None)
-        {
+        for q in store.quads_for_pattern(None, Some(dcterms::TITLE), None, None) {
             let q = q?;
             let GraphName::NamedNode(g) = &q.graph_name else {
                 continue;

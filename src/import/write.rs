@@ -181,10 +181,7 @@ pub(super) fn summarise(batches: &[SourceBatch], report: &mut ImportReport) {
 }
 
 /// Agents that no record names any more leave the vocabulary graph.
-fn remove_orphan_agents(
-    tx: &mut oxigraph::store::Transaction<'_>,
-    iris: &Iris,
-) -> Result<(), Error> {
+fn remove_orphan_agents(tx: &mut crate::store::Transaction<'_>, iris: &Iris) -> Result<(), Error> {
     let vocab = iris.vocab_graph();
     let prefix = iris.agent("").as_str().to_string();
     let in_vocab = tx.quads_for_pattern(None, None, None, Some(GraphNameRef::from(&vocab)));

@@ -304,22 +304,34 @@ impl Provider {
         }
         // Set memberships are read only where needed: for every candidate
         // when filtering by set, else for the page's records alone.
+        let in_range: Vec<Item> = repository::items(&self.store, &self.iris)?
+            .into_iter()
+            .filter(|item| {
+                token.from.as_ref().is_none_or(|f| &item.datestamp >= f)
+                    && item.datestamp <= token.until
+            })
+            .collect();
         let mut matching: Vec<(Item, Option<Vec<String>>)> = Vec::new();
-        for item in repository::items(&self.store, &self.iris)? {
-            let in_range = token.from.as_ref().is_none_or(|f| &item.datestamp >= f)
-                && item.datestamp <= token.until;
-            if !in_range {
-                continue;
-            }
-            match &token.set {
-                None => matching.push((item, None)),
-                // A deleted record's sets are gone with its triples. It
-                // stays in every set's list, so that harvesters by set learn
-                // of the deletion too (they may get deletions of records they
-                // never had, which costs them nothing).
-                Some(_) if item.deleted => matching.push((item, Some(Vec::new()))),
-                Some(set) => {
-                    let specs = sets.of_record(&self.store, &self.iris, &item.id)?;
+        match &token.set {
+            None => matching.extend(in_range.into_iter().map(|item| (item, None))),
+            Some(set) => {
+                // Every live candidate's sets in one batched read.
+                let live: Vec<String> = in_range
+                    .iter()
+                    .filter(|item| !item.deleted)
+                    .map(|item| item.id.clone())
+                    .collect();
+                let mut specs = sets.of_records(&self.store, &self.iris, &live)?.into_iter();
+                for item in in_range {
+                    // A deleted record's sets are gone with its triples. It
+                    // stays in every set's list, so that harvesters by set
+                    // learn of the deletion too (they may get deletions of
+                    // records they never had, which costs them nothing).
+                    if item.deleted {
+                        matching.push((item, Some(Vec::new())));
+                        continue;
+                    }
+                    let specs = specs.next().unwrap_or_default();
                     if in_set(&specs, set) {
                         matching.push((item, Some(specs)));
                     }
@@ -362,12 +374,21 @@ impl Provider {
         } else {
             None
         };
+        // The sets of the page's live records not read yet, in one batched read.
+        let unread: Vec<String> = page
+            .iter()
+            .filter(|(item, specs)| specs.is_none() && !item.deleted)
+            .map(|(item, _)| item.id.clone())
+            .collect();
+        let mut read = sets
+            .of_records(&self.store, &self.iris, &unread)?
+            .into_iter();
         let mut entries = Vec::with_capacity(page.len());
         for (item, specs) in page {
             let specs = match specs {
                 Some(s) => s,
                 None if item.deleted => Vec::new(),
-                None => sets.of_record(&self.store, &self.iris, &item.id)?,
+                None => read.next().unwrap_or_default(),
             };
             let entry = match verb {
                 ListVerb::Identifiers => Entry {
@@ -423,8 +444,7 @@ impl Provider {
                 metadata: None,
             });
         }
-        let metadata = match crate::rdf::read::record(self.store.oxigraph(), &self.iris, &item.id)?
-        {
+        let metadata = match crate::rdf::read::record(&self.store, &self.iris, &item.id)? {
             Some(record) => {
                 let mut x = Xml::default();
                 format.write(

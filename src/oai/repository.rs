@@ -13,7 +13,7 @@ use crate::rdf::vocab::{dcterms, skos};
 use crate::rdf::{Iris, meta};
 use crate::store::Store;
 use oxigraph::model::vocab::rdf;
-use oxigraph::model::{GraphName, GraphNameRef, NamedOrBlankNode, Term};
+use oxigraph::model::{GraphName, GraphNameRef, NamedNode, NamedOrBlankNode, Term};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// The header facts of one item.
@@ -26,10 +26,9 @@ pub struct Item {
 
 /// Every item, ordered by (datestamp, id): the order lists are paged in.
 pub fn items(store: &Store, iris: &Iris) -> Result<Vec<Item>, Error> {
-    let ox = store.oxigraph();
     let meta = iris.meta_graph();
     let mut stamps: BTreeMap<String, String> = BTreeMap::new();
-    for (id, stamp) in meta::stamps(ox, iris)? {
+    for (id, stamp) in meta::stamps(store, iris)? {
         if let Some(d) = canonical_datestamp(&stamp) {
             // Two stamps (a writer that forgot to remove the old one): the
             // later one is the record's last change.
@@ -68,15 +67,14 @@ pub fn item(store: &Store, iris: &Iris, id: &str) -> Result<Option<Item>, Error>
         return Ok(None);
     }
     let meta = iris.meta_graph();
-    let ox = store.oxigraph();
-    let typed = ox.quads_for_pattern(
+    let typed = store.quads_for_pattern(
         Some(s.as_ref().into()),
         Some(rdf::TYPE),
         Some(dcterms::BIBLIOGRAPHIC_RESOURCE.into()),
         None,
     );
     let live = itertools::process_results(typed, |mut quads| quads.any(|q| q.graph_name != meta))?;
-    let stamp = meta::modified(ox, iris, id)?.and_then(|v| canonical_datestamp(&v));
+    let stamp = meta::modified(store, iris, id)?.and_then(|v| canonical_datestamp(&v));
     match (live, stamp) {
         (false, None) => Ok(None),
         (live, Some(d)) => Ok(Some(Item {
@@ -108,7 +106,7 @@ const EPOCH: &str = "1970-01-01T00:00:00Z";
 
 fn live_ids(store: &Store, iris: &Iris, meta: &GraphName) -> Result<BTreeSet<String>, Error> {
     let mut live = BTreeSet::new();
-    for q in store.oxigraph().quads_for_pattern(
+    for q in store.quads_for_pattern(
         None,
         Some(rdf::TYPE),
         Some(dcterms::BIBLIOGRAPHIC_RESOURCE.into()),
@@ -159,14 +157,13 @@ const REGION_TOP: &str = "worldwide";
 impl Sets {
     pub fn load(store: &Store, iris: &Iris, labels: &Labels) -> Result<Sets, Error> {
         let vocab = iris.vocab_graph();
-        let ox = store.oxigraph();
         let mut sets = Vec::new();
         let mut by_concept = HashMap::new();
         for (root, segment, name) in SET_ROOTS {
             let scheme = iris.scheme(segment);
             let prefix = scheme.as_str().to_string();
             let mut keys: BTreeSet<String> = BTreeSet::new();
-            for q in ox.quads_for_pattern(
+            for q in store.quads_for_pattern(
                 None,
                 Some(skos::IN_SCHEME),
                 Some(scheme.as_ref().into()),
@@ -188,7 +185,7 @@ impl Sets {
                 let node = oxigraph::model::NamedNode::new_unchecked(concept);
                 // Several broader concepts: the first key wins, so the
                 // hierarchy is a tree and stable.
-                let broader_quads = ox.quads_for_pattern(
+                let broader_quads = store.quads_for_pattern(
                     Some(node.as_ref().into()),
                     Some(skos::BROADER),
                     None,
@@ -251,22 +248,35 @@ impl Sets {
 
     /// The setSpecs of a live record: one per category and region it has.
     pub fn of_record(&self, store: &Store, iris: &Iris, id: &str) -> Result<Vec<String>, Error> {
-        let s = iris.record(id);
-        let mut out = BTreeSet::new();
+        let mut specs = self.of_records(store, iris, std::slice::from_ref(&id.to_string()))?;
+        Ok(specs.pop().unwrap_or_default())
+    }
+
+    /// [`Sets::of_record`] for several records at once, in the order of
+    /// `ids`: one batched read per page, not one per record.
+    pub fn of_records(
+        &self,
+        store: &Store,
+        iris: &Iris,
+        ids: &[String],
+    ) -> Result<Vec<Vec<String>>, Error> {
+        let subjects: Vec<NamedNode> = ids.iter().map(|id| iris.record(id)).collect();
+        let mut out = vec![BTreeSet::new(); ids.len()];
         for p in [dcterms::SUBJECT, dcterms::SPATIAL] {
-            for q in
-                store
-                    .oxigraph()
-                    .quads_for_pattern(Some(s.as_ref().into()), Some(p), None, None)
-            {
-                if let Term::NamedNode(o) = q?.object
-                    && let Some(spec) = self.by_concept.get(o.as_str())
-                {
-                    out.insert(spec.clone());
+            for (specs, objects) in out.iter_mut().zip(store.objects_of(&subjects, p, None)?) {
+                for o in objects {
+                    if let Term::NamedNode(o) = o
+                        && let Some(spec) = self.by_concept.get(o.as_str())
+                    {
+                        specs.insert(spec.clone());
+                    }
                 }
             }
         }
-        Ok(out.into_iter().collect())
+        Ok(out
+            .into_iter()
+            .map(|specs| specs.into_iter().collect())
+            .collect())
     }
 }
 
@@ -287,7 +297,7 @@ impl Labels {
     pub fn load(store: &Store, iris: &Iris) -> Result<Labels, Error> {
         let vocab = iris.vocab_graph();
         let mut by_iri: HashMap<String, (bool, String)> = HashMap::new();
-        for q in store.oxigraph().quads_for_pattern(
+        for q in store.quads_for_pattern(
             None,
             Some(skos::PREF_LABEL),
             None,

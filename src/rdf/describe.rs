@@ -8,12 +8,13 @@
 
 use super::Iris;
 use super::vocab::{dcterms, ldp, skos};
+use crate::error::Error;
+use crate::store::Store;
 use oxigraph::model::vocab::{rdf, rdfs};
 use oxigraph::model::{
     BlankNode, Graph, GraphNameRef, Literal, NamedNode, NamedNodeRef, NamedOrBlankNode,
     NamedOrBlankNodeRef, Term, Triple,
 };
-use oxigraph::store::{StorageError, Store};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// The kinds of resource minted under `{base}id/{kind}/`.
@@ -86,7 +87,7 @@ fn subject_triples(
     store: &Store,
     subject: NamedOrBlankNodeRef<'_>,
     graph: &mut Graph,
-) -> Result<usize, StorageError> {
+) -> Result<usize, Error> {
     let mut n = 0;
     for q in store.quads_for_pattern(Some(subject), None, None, None) {
         graph.insert(&Triple::from(q?));
@@ -96,7 +97,7 @@ fn subject_triples(
 }
 
 /// Labels of a resource we link to: the one name a client shows for it.
-fn labels(store: &Store, iri: &NamedNode, graph: &mut Graph) -> Result<(), StorageError> {
+fn labels(store: &Store, iri: &NamedNode, graph: &mut Graph) -> Result<(), Error> {
     for p in [skos::PREF_LABEL, rdfs::LABEL] {
         for q in store.quads_for_pattern(Some(iri.into()), Some(p), None, None) {
             graph.insert(&Triple::from(q?));
@@ -106,7 +107,7 @@ fn labels(store: &Store, iri: &NamedNode, graph: &mut Graph) -> Result<(), Stora
 }
 
 /// A record's description, or `None` when the store holds no title for it.
-pub fn record(store: &Store, iris: &Iris, id: &str) -> Result<Option<Graph>, StorageError> {
+pub fn record(store: &Store, iris: &Iris, id: &str) -> Result<Option<Graph>, Error> {
     let s = iris.record(id);
     if store
         .quads_for_pattern(Some(s.as_ref().into()), Some(dcterms::TITLE), None, None)
@@ -147,11 +148,7 @@ pub fn record(store: &Store, iris: &Iris, id: &str) -> Result<Option<Graph>, Sto
 /// An agent's or a concept's description: its own triples and the links
 /// records (and narrower concepts) make to it. `None` when nothing is
 /// said about it.
-pub fn resource(
-    store: &Store,
-    iris: &Iris,
-    iri: &NamedNode,
-) -> Result<Option<Graph>, StorageError> {
+pub fn resource(store: &Store, iris: &Iris, iri: &NamedNode) -> Result<Option<Graph>, Error> {
     let mut graph = Graph::new();
     if subject_triples(store, iri.into(), &mut graph)? == 0 {
         return Ok(None);
@@ -171,7 +168,7 @@ pub fn resource(
 /// The index of a kind, at `{base}id/{kind}/`: the SKOS scheme with each
 /// concept's label and notation; for agents, which have no scheme, an LDP
 /// container of the agents with their names.
-pub fn index(store: &Store, iris: &Iris, kind: Kind) -> Result<Graph, StorageError> {
+pub fn index(store: &Store, iris: &Iris, kind: Kind) -> Result<Graph, Error> {
     let scheme = iris.scheme(kind.segment());
     let mut graph = Graph::new();
     if kind.has_scheme() {
@@ -212,11 +209,7 @@ pub fn index(store: &Store, iris: &Iris, kind: Kind) -> Result<Graph, StorageErr
 }
 
 /// Named subjects of the vocabulary graph whose IRI starts with `prefix`.
-fn subjects_under(
-    store: &Store,
-    iris: &Iris,
-    prefix: &str,
-) -> Result<Vec<NamedNode>, StorageError> {
+fn subjects_under(store: &Store, iris: &Iris, prefix: &str) -> Result<Vec<NamedNode>, Error> {
     let vocab = iris.vocab_graph();
     let mut out = BTreeSet::new();
     for q in store.quads_for_pattern(
@@ -235,7 +228,7 @@ fn subjects_under(
 }
 
 /// Keys of every agent described in the vocabulary graph, sorted.
-pub fn agent_keys(store: &Store, iris: &Iris) -> Result<Vec<String>, StorageError> {
+pub fn agent_keys(store: &Store, iris: &Iris) -> Result<Vec<String>, Error> {
     let prefix = format!("{}id/agent/", iris.base());
     Ok(subjects_under(store, iris, &prefix)?
         .into_iter()
@@ -246,7 +239,7 @@ pub fn agent_keys(store: &Store, iris: &Iris) -> Result<Vec<String>, StorageErro
 
 /// What `/ontology` serves: our vocabulary, every SKOS scheme with its
 /// concepts, and the SHACL shapes of a valid record.
-pub fn ontology(store: &Store, iris: &Iris) -> Result<Graph, StorageError> {
+pub fn ontology(store: &Store, iris: &Iris) -> Result<Graph, Error> {
     let mut graph = Graph::new();
     let ontology = iris.ontology_graph();
     for q in store.quads_for_pattern(None, None, None, Some(GraphNameRef::from(&ontology))) {
@@ -309,7 +302,7 @@ pub fn records_linking(
     iris: &Iris,
     iri: NamedNodeRef<'_>,
     predicates: &[NamedNodeRef<'_>],
-) -> Result<Vec<String>, StorageError> {
+) -> Result<Vec<String>, Error> {
     let mut ids = BTreeSet::new();
     for p in predicates {
         for q in store.quads_for_pattern(None, Some(*p), Some(iri.into()), None) {
@@ -326,11 +319,7 @@ pub fn records_linking(
 
 /// For each resource of `kind`, the number of records linking to it
 /// (by key). Resources no record links to are absent.
-pub fn counts(
-    store: &Store,
-    iris: &Iris,
-    kind: Kind,
-) -> Result<BTreeMap<String, usize>, StorageError> {
+pub fn counts(store: &Store, iris: &Iris, kind: Kind) -> Result<BTreeMap<String, usize>, Error> {
     let prefix = format!("{}id/{}/", iris.base(), kind.segment());
     let mut pairs: BTreeSet<(String, String)> = BTreeSet::new();
     for p in kind.record_predicates() {
@@ -364,54 +353,79 @@ pub struct Summary {
 }
 
 /// Title and year of a record, or `None` when it has no title.
-pub fn summary(store: &Store, iris: &Iris, id: &str) -> Result<Option<Summary>, StorageError> {
-    let s = iris.record(id);
-    let first = |p: NamedNodeRef<'_>| -> Result<Option<String>, StorageError> {
-        let mut values: Vec<String> = store
-            .quads_for_pattern(Some(s.as_ref().into()), Some(p), None, None)
-            .filter_map(|q| match q {
-                Ok(q) => match q.object {
-                    Term::Literal(l) => Some(Ok(l.value().to_string())),
-                    _ => None,
-                },
-                Err(e) => Some(Err(e)),
+pub fn summary(store: &Store, iris: &Iris, id: &str) -> Result<Option<Summary>, Error> {
+    Ok(summaries_of(store, iris, &[id.to_string()])?
+        .pop()
+        .flatten())
+}
+
+/// [`summary`] of several records at once, in the order of `ids`: one
+/// batched read for a list of records, not one per record.
+pub fn summaries_of(
+    store: &Store,
+    iris: &Iris,
+    ids: &[String],
+) -> Result<Vec<Option<Summary>>, Error> {
+    let subjects: Vec<NamedNode> = ids.iter().map(|id| iris.record(id)).collect();
+    // The first of the sorted literal values, for each record.
+    let first = |p: NamedNodeRef<'_>| -> Result<Vec<Option<String>>, Error> {
+        Ok(store
+            .objects_of(&subjects, p, None)?
+            .into_iter()
+            .map(|objects| {
+                objects
+                    .into_iter()
+                    .filter_map(|o| match o {
+                        Term::Literal(l) => Some(l.value().to_string()),
+                        _ => None,
+                    })
+                    .min()
             })
-            .collect::<Result<_, _>>()?;
-        values.sort();
-        Ok(values.into_iter().next())
+            .collect())
     };
-    let Some(title) = first(dcterms::TITLE)? else {
-        return Ok(None);
-    };
-    let year = first(dcterms::ISSUED)?.and_then(|y| y.get(..4).and_then(|y| y.parse().ok()));
-    Ok(Some(Summary {
-        id: id.to_string(),
-        title,
-        year,
-    }))
+    let (titles, issued) = (first(dcterms::TITLE)?, first(dcterms::ISSUED)?);
+    Ok(ids
+        .iter()
+        .zip(titles.into_iter().zip(issued))
+        .map(|(id, (title, issued))| {
+            Some(Summary {
+                id: id.clone(),
+                title: title?,
+                year: issued.and_then(|y| y.get(..4).and_then(|y| y.parse().ok())),
+            })
+        })
+        .collect())
 }
 
 /// The English (else any) preferred label or name of a resource.
-pub fn label(store: &Store, iri: &NamedNode) -> Result<Option<String>, StorageError> {
-    let mut graph = Graph::new();
-    labels(store, iri, &mut graph)?;
-    let mut best: Option<(u8, String)> = None;
-    for t in graph.iter() {
-        if let oxigraph::model::TermRef::Literal(l) = t.object {
-            let rank = match l.language() {
-                Some("en") => 0,
-                None => 1,
-                Some(_) => 2,
-            };
-            if best
-                .as_ref()
-                .is_none_or(|(r, v)| (rank, l.value()) < (*r, v.as_str()))
-            {
-                best = Some((rank, l.value().to_string()));
+pub fn label(store: &Store, iri: &NamedNode) -> Result<Option<String>, Error> {
+    Ok(labels_of(store, std::slice::from_ref(iri))?.pop().flatten())
+}
+
+/// [`label`] of several resources at once, in their order: one batched
+/// read for a page of concepts or agents, not one per resource.
+pub fn labels_of(store: &Store, iris: &[NamedNode]) -> Result<Vec<Option<String>>, Error> {
+    let mut best: Vec<Option<(u8, String)>> = vec![None; iris.len()];
+    for p in [skos::PREF_LABEL, rdfs::LABEL] {
+        for (best, objects) in best.iter_mut().zip(store.objects_of(iris, p, None)?) {
+            for o in objects {
+                if let Term::Literal(l) = o {
+                    let rank = match l.language() {
+                        Some("en") => 0,
+                        None => 1,
+                        Some(_) => 2,
+                    };
+                    if best
+                        .as_ref()
+                        .is_none_or(|(r, v)| (rank, l.value()) < (*r, v.as_str()))
+                    {
+                        *best = Some((rank, l.value().to_string()));
+                    }
+                }
             }
         }
     }
-    Ok(best.map(|(_, v)| v))
+    Ok(best.into_iter().map(|b| b.map(|(_, v)| v)).collect())
 }
 
 /// Literal values of `predicate` on `iri`, sorted (all graphs).
@@ -419,7 +433,7 @@ pub fn values(
     store: &Store,
     iri: &NamedNode,
     predicate: NamedNodeRef<'_>,
-) -> Result<Vec<Term>, StorageError> {
+) -> Result<Vec<Term>, Error> {
     let mut out: Vec<Term> = store
         .quads_for_pattern(Some(iri.into()), Some(predicate), None, None)
         .map(|q| q.map(|q| q.object))

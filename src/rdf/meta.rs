@@ -26,11 +26,11 @@ use crate::error::Error;
 use crate::normalize::short_hash;
 use crate::rdf::Iris;
 use crate::rdf::vocab::{dcat, dcterms, pal, prov, void};
+use crate::store::{Store, Transaction};
 use oxigraph::model::vocab::{rdf, xsd};
 use oxigraph::model::{
     GraphName, GraphNameRef, Literal, NamedNode, NamedNodeRef, NamedOrBlankNode, Quad, Term,
 };
-use oxigraph::store::{StorageError, Store, Transaction};
 use std::collections::BTreeSet;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
@@ -174,7 +174,7 @@ fn remove_all(
 }
 
 /// A record's `dcterms:modified`, if any writer stamped it.
-pub fn modified(store: &Store, iris: &Iris, id: &str) -> Result<Option<String>, StorageError> {
+pub fn modified(store: &Store, iris: &Iris, id: &str) -> Result<Option<String>, Error> {
     let s = iris.record(id);
     literals(
         store,
@@ -185,9 +185,34 @@ pub fn modified(store: &Store, iris: &Iris, id: &str) -> Result<Option<String>, 
     )
 }
 
+/// The `dcterms:modified` of several records at once, in the order of
+/// `ids` (one batched read: a sitemap's or a page's records).
+pub fn modified_each(
+    store: &Store,
+    iris: &Iris,
+    ids: &[String],
+) -> Result<Vec<Option<String>>, Error> {
+    let subjects: Vec<NamedNode> = ids.iter().map(|id| iris.record(id)).collect();
+    let meta = iris.meta_graph();
+    let values = store.objects_of(
+        &subjects,
+        dcterms::MODIFIED,
+        Some(GraphNameRef::from(&meta)),
+    )?;
+    Ok(values
+        .into_iter()
+        .map(|objects| {
+            objects.into_iter().find_map(|o| match o {
+                Term::Literal(l) => Some(l.value().to_string()),
+                _ => None,
+            })
+        })
+        .collect())
+}
+
 /// Every stamped record: (id, lexical `xsd:dateTime`), in store order. A
 /// record a careless writer stamped twice comes twice.
-pub fn stamps(store: &Store, iris: &Iris) -> Result<Vec<(String, String)>, StorageError> {
+pub fn stamps(store: &Store, iris: &Iris) -> Result<Vec<(String, String)>, Error> {
     literals(store, iris, None, dcterms::MODIFIED, |values| {
         values
             .filter_map(|(s, l)| match s {
@@ -203,7 +228,7 @@ pub fn stamps(store: &Store, iris: &Iris) -> Result<Vec<(String, String)>, Stora
 /// When the catalogue last changed (an `xsd:dateTime` lexical form): the
 /// stamp of the last committed change, one lookup. A store no write has
 /// committed to since it had a change feed falls back to the newest stamp.
-pub fn last_modified(store: &Store, iris: &Iris) -> Result<Option<String>, StorageError> {
+pub fn last_modified(store: &Store, iris: &Iris) -> Result<Option<String>, Error> {
     let node = iris.meta_node();
     if let Some(last) = literals(
         store,
@@ -223,7 +248,7 @@ pub fn last_modified(store: &Store, iris: &Iris) -> Result<Option<String>, Stora
 }
 
 /// Whether the meta graph marks this record as deleted (it left its source).
-pub fn deleted(store: &Store, iris: &Iris, id: &str) -> Result<bool, StorageError> {
+pub fn deleted(store: &Store, iris: &Iris, id: &str) -> Result<bool, Error> {
     let s = iris.record(id);
     let p = iris.vocab(pal::DELETED);
     literals(store, iris, Some(s.as_ref()), p.as_ref(), |mut marks| {
@@ -240,7 +265,7 @@ fn literals<T>(
     subject: Option<NamedNodeRef<'_>>,
     predicate: NamedNodeRef<'_>,
     read: impl FnOnce(Box<dyn Iterator<Item = (NamedOrBlankNode, Literal)> + '_>) -> T,
-) -> Result<T, StorageError> {
+) -> Result<T, Error> {
     let meta = iris.meta_graph();
     let quads = store.quads_for_pattern(
         subject.map(Into::into),
@@ -383,18 +408,18 @@ fn integer_in(
 
 /// The store's generation: how many changes have been committed to the
 /// feed (0 before the first).
-pub fn generation(store: &Store, iris: &Iris) -> Result<u64, StorageError> {
+pub fn generation(store: &Store, iris: &Iris) -> Result<u64, Error> {
     integer(store, iris, &iris.vocab(pal::GENERATION)).map(|g| g.unwrap_or(0).max(0) as u64)
 }
 
 /// Live records, as the last write counted them; `None` on a store no
 /// write has committed to since it had a change feed.
-pub fn record_count(store: &Store, iris: &Iris) -> Result<Option<u64>, StorageError> {
+pub fn record_count(store: &Store, iris: &Iris) -> Result<Option<u64>, Error> {
     integer(store, iris, &iris.vocab(pal::RECORD_COUNT)).map(|n| n.map(|n| n.max(0) as u64))
 }
 
 /// An integer the meta graph says of the whole store.
-fn integer(store: &Store, iris: &Iris, predicate: &NamedNode) -> Result<Option<i64>, StorageError> {
+fn integer(store: &Store, iris: &Iris, predicate: &NamedNode) -> Result<Option<i64>, Error> {
     let node = iris.meta_node();
     literals(
         store,
@@ -409,7 +434,7 @@ fn integer(store: &Store, iris: &Iris, predicate: &NamedNode) -> Result<Option<i
 /// current one. A change the log does not hold (a store written before it
 /// had a feed, or a follower from another store) makes it `everything`, so
 /// a follower can be late but never wrong.
-pub fn changes_since(store: &Store, iris: &Iris, from: u64) -> Result<Changes, StorageError> {
+pub fn changes_since(store: &Store, iris: &Iris, from: u64) -> Result<Changes, Error> {
     let to = generation(store, iris)?;
     let mut set = ChangeSet::default();
     if from > to {
@@ -470,7 +495,7 @@ fn base_quad(iris: &Iris) -> Quad {
 /// whatever base this process has (the meta graph's name depends on it);
 /// for a store from a build that did not say, the base its meta graph is
 /// named under. Empty for a new store.
-pub fn written_bases(store: &Store, iris: &Iris) -> Result<BTreeSet<String>, StorageError> {
+pub fn written_bases(store: &Store, iris: &Iris) -> Result<BTreeSet<String>, Error> {
     // The meta graph's name past the base, whatever the base.
     let meta = iris.graph("meta");
     let suffix = meta.as_str().strip_prefix(iris.base()).unwrap_or_default();
@@ -599,7 +624,7 @@ impl Source<'_> {
 }
 
 /// Whether the meta graph says anything of this source graph.
-pub fn describes(store: &Store, iris: &Iris, graph: &NamedNode) -> Result<bool, StorageError> {
+pub fn describes(store: &Store, iris: &Iris, graph: &NamedNode) -> Result<bool, Error> {
     let meta = iris.meta_graph();
     Ok(store
         .quads_for_pattern(
@@ -631,7 +656,7 @@ pub fn journal(tx: &mut Transaction<'_>, iris: &Iris, graphs: &[NamedNode], stam
 }
 
 /// Journal entries of bulk imports not finished: (entry, graph, stamp).
-pub fn pending(store: &Store, iris: &Iris) -> Result<Vec<Quad>, StorageError> {
+pub fn pending(store: &Store, iris: &Iris) -> Result<Vec<Quad>, Error> {
     let meta = iris.meta_graph();
     let pending = iris.vocab(pal::IMPORT_PENDING);
     store
@@ -653,7 +678,7 @@ pub fn stale_after_ingest(
     store: &Store,
     iris: &Iris,
     ingested: &[(NamedNode, Term)],
-) -> Result<Vec<Quad>, StorageError> {
+) -> Result<Vec<Quad>, Error> {
     if ingested.is_empty() {
         return Ok(Vec::new());
     }
@@ -743,7 +768,7 @@ impl HarvestKey {
         store: &Store,
         iris: &Iris,
         source: &str,
-    ) -> Result<Vec<String>, StorageError> {
+    ) -> Result<Vec<String>, Error> {
         let node = self.node(iris, source);
         let p = iris.vocab(pal::OAI_RESPONSE_DATE);
         literals(store, iris, Some(node.as_ref()), p.as_ref(), |dates| {
@@ -820,14 +845,19 @@ mod tests {
 
     #[test]
     fn the_written_base_is_found_whatever_the_base() {
-        let store = Store::new().unwrap();
+        let store = Store::memory().unwrap();
         let written = Iris::new("http://a.example/");
         let other = Iris::new("http://b.example/");
         assert!(written_bases(&store, &other).unwrap().is_empty());
         check_base(&store, &other).unwrap();
         // A store from a build that did not say: its meta graph's name.
         let stamp = stamp(OffsetDateTime::UNIX_EPOCH).unwrap();
-        store.insert(&stamp_quad(&written, "r", &stamp)).unwrap();
+        store
+            .transaction(|tx| {
+                tx.insert(&stamp_quad(&written, "r", &stamp));
+                Ok(())
+            })
+            .unwrap();
         let found = written_bases(&store, &other).unwrap();
         assert_eq!(found.into_iter().collect::<Vec<_>>(), ["http://a.example/"]);
         // Said in the meta graph, with every source description.
@@ -836,7 +866,12 @@ mod tests {
             title: "S",
             files: &[],
         };
-        store.extend(source.quads(&written, None)).unwrap();
+        store
+            .transaction(|tx| {
+                tx.extend(&source.quads(&written, None));
+                Ok(())
+            })
+            .unwrap();
         let found = written_bases(&store, &other).unwrap();
         assert_eq!(found.into_iter().collect::<Vec<_>>(), ["http://a.example/"]);
         check_base(&store, &written).unwrap();

@@ -4,11 +4,12 @@
 
 use super::vocab::{bibo, dcterms, foaf, schema, skos};
 use super::{Iris, container};
+use crate::error::Error;
 use crate::rdf::vocab::pal;
 use crate::record::{Agent, Container, Provenance, Record, RecordKind, Repair};
+use crate::store::Store;
 use oxigraph::model::vocab::{rdf, rdfs};
 use oxigraph::model::{NamedNode, NamedNodeRef, NamedOrBlankNodeRef, Quad, Term};
-use oxigraph::store::{StorageError, Store};
 use std::collections::{BTreeSet, HashMap};
 
 /// The order of `about`: by predicate, then object, then graph, compared
@@ -23,7 +24,7 @@ fn term_key(t: &Term) -> (u8, &str, &str) {
 }
 
 /// All quads about `subject`, in any graph, without duplicates.
-fn about(store: &Store, subject: NamedOrBlankNodeRef<'_>) -> Result<Vec<Quad>, StorageError> {
+fn about(store: &Store, subject: NamedOrBlankNodeRef<'_>) -> Result<Vec<Quad>, Error> {
     let mut quads: Vec<Quad> = store
         .quads_for_pattern(Some(subject), None, None, None)
         .collect::<Result<_, _>>()?;
@@ -103,7 +104,7 @@ impl<'a> Reader<'a> {
     }
 
     /// The record with this id, or `None` when the store has no title for it.
-    pub fn record(&mut self, id: &str) -> Result<Option<Record>, StorageError> {
+    pub fn record(&mut self, id: &str) -> Result<Option<Record>, Error> {
         let (store, iris) = (self.store, self.iris);
         let s = iris.record(id);
         let quads = about(store, s.as_ref().into())?;
@@ -222,7 +223,7 @@ impl<'a> Reader<'a> {
     }
 
     /// A chapter's book, when the node has a title.
-    fn container(&mut self, book: &NamedNode) -> Result<Option<Container>, StorageError> {
+    fn container(&mut self, book: &NamedNode) -> Result<Option<Container>, Error> {
         let quads = about(self.store, book.as_ref().into())?;
         let Some(title) = first_literal(&quads, dcterms::TITLE) else {
             return Ok(None);
@@ -238,7 +239,7 @@ impl<'a> Reader<'a> {
         Ok(Some(Container { title, editors }))
     }
 
-    fn agent(&mut self, iri: &NamedNode) -> Result<Agent, StorageError> {
+    fn agent(&mut self, iri: &NamedNode) -> Result<Agent, Error> {
         if let Some(a) = self.agents.get(iri) {
             return Ok(a.clone());
         }
@@ -252,12 +253,12 @@ impl<'a> Reader<'a> {
 }
 
 /// The record with this id, or `None` when the store has no title for it.
-pub fn record(store: &Store, iris: &Iris, id: &str) -> Result<Option<Record>, StorageError> {
+pub fn record(store: &Store, iris: &Iris, id: &str) -> Result<Option<Record>, Error> {
     Reader::new(store, iris).record(id)
 }
 
 /// Members of an RDF list, in order. Stops at cycles.
-fn list_members(store: &Store, head: &NamedNode) -> Result<Vec<NamedNode>, StorageError> {
+fn list_members(store: &Store, head: &NamedNode) -> Result<Vec<NamedNode>, Error> {
     let mut out = Vec::new();
     let mut seen = BTreeSet::new();
     let mut cell: Term = head.clone().into();
@@ -287,7 +288,7 @@ fn list_members(store: &Store, head: &NamedNode) -> Result<Vec<NamedNode>, Stora
 }
 
 /// Read an agent: a person when typed foaf:Person, else an organisation.
-fn agent(store: &Store, iri: &NamedNode) -> Result<Agent, StorageError> {
+fn agent(store: &Store, iri: &NamedNode) -> Result<Agent, Error> {
     let quads = about(store, iri.as_ref().into())?;
     let first = |p: NamedNodeRef<'_>| first_literal(&quads, p);
     let is_person = objects(&quads, rdf::TYPE).any(|c| *c == foaf::PERSON || *c == schema::PERSON);
@@ -317,7 +318,7 @@ fn agent(store: &Store, iri: &NamedNode) -> Result<Agent, StorageError> {
 }
 
 /// Ids of every record the store holds, sorted.
-pub fn record_ids(store: &Store, iris: &Iris) -> Result<Vec<String>, StorageError> {
+pub fn record_ids(store: &Store, iris: &Iris) -> Result<Vec<String>, Error> {
     let mut ids: Vec<String> = store
         .quads_for_pattern(
             None,

@@ -40,7 +40,6 @@ use crate::error::Error;
 use crate::rdf::Iris;
 use crate::record::{Record, RecordKind};
 use crate::store::Store;
-use rayon::prelude::*;
 use schema::{Display, Fields};
 use serde::Serialize;
 use std::collections::HashMap;
@@ -462,7 +461,7 @@ impl SearchIndex {
         match Self::open_existing(dir, iris) {
             Ok(Some(index)) => {
                 let behind = index.generation();
-                let changes = crate::rdf::meta::changes_since(store.oxigraph(), iris, behind)?;
+                let changes = crate::rdf::meta::changes_since(store, iris, behind)?;
                 if changes.set.everything {
                     tracing::info!(
                         from = behind,
@@ -525,15 +524,14 @@ impl SearchIndex {
 
     /// What the index in `dir` is, against the store (`palermo index --check`).
     pub fn check(dir: &std::path::Path, store: &Store, iris: &Iris) -> Result<IndexCheck, Error> {
-        let store_generation = crate::rdf::meta::generation(store.oxigraph(), iris)?;
-        let store_records = match crate::rdf::meta::record_count(store.oxigraph(), iris)? {
+        let store_generation = crate::rdf::meta::generation(store, iris)?;
+        let store_records = match crate::rdf::meta::record_count(store, iris)? {
             Some(n) => n,
-            None => crate::rdf::read::record_ids(store.oxigraph(), iris)?.len() as u64,
+            None => crate::rdf::read::record_ids(store, iris)?.len() as u64,
         };
         let state = match Self::open_existing(dir, iris) {
             Ok(Some(index)) => {
-                let behind =
-                    crate::rdf::meta::changes_since(store.oxigraph(), iris, index.generation())?;
+                let behind = crate::rdf::meta::changes_since(store, iris, index.generation())?;
                 IndexState::Sound {
                     generation: index.generation(),
                     documents: index.len() as u64,
@@ -597,7 +595,6 @@ impl SearchIndex {
     fn fill(&self, store: &Store) -> Result<(), Error> {
         // Counting stops past the limit: the build reads them all anyway.
         let typed = store
-            .oxigraph()
             .quads_for_pattern(
                 None,
                 Some(oxigraph::model::vocab::rdf::TYPE),
@@ -666,8 +663,7 @@ impl SearchIndex {
             // The build catches up when it ends.
             return Ok(self.generation());
         }
-        let changes =
-            crate::rdf::meta::changes_since(store.oxigraph(), &engine.iris, self.generation())?;
+        let changes = crate::rdf::meta::changes_since(store, &engine.iris, self.generation())?;
         if changes.is_empty() {
             return Ok(changes.to);
         }
@@ -788,21 +784,15 @@ impl SearchIndex {
         let engine = self.engine()?;
         // Read before the records: they are at least as new as it says, and
         // a change after it is applied again by the next catch-up.
-        let generation = crate::rdf::meta::generation(store.oxigraph(), &engine.iris)?;
+        let generation = crate::rdf::meta::generation(store, &engine.iris)?;
         let n = engine.write(generation, |writer| {
-            let ids = crate::rdf::read::record_ids(store.oxigraph(), &engine.iris)?;
+            let ids = crate::rdf::read::record_ids(store, &engine.iris)?;
             writer.delete_all_documents().map_err(tantivy_error)?;
             let mut n = 0;
             // Reading a record is a handful of store scans: read a chunk in
             // parallel, index it, and keep memory bounded by the chunk.
             for chunk in ids.chunks(512) {
-                let records: Vec<Option<Record>> = chunk
-                    .par_iter()
-                    .map_init(
-                        || crate::rdf::read::Reader::new(store.oxigraph(), &engine.iris),
-                        |reader, id| reader.record(id),
-                    )
-                    .collect::<Result<_, _>>()?;
+                let records = store.records(&engine.iris, chunk)?;
                 for r in records.iter().flatten() {
                     engine.add(writer, r)?;
                     n += 1;
@@ -827,10 +817,12 @@ impl SearchIndex {
         }
         let engine = self.engine()?;
         engine.write(generation, |writer| {
-            for id in ids {
-                writer.delete_term(Term::from_field_text(engine.fields.id, id));
-                if let Some(r) = crate::rdf::read::record(store.oxigraph(), &engine.iris, id)? {
-                    engine.add(writer, &r)?;
+            for chunk in ids.chunks(512) {
+                for (id, record) in chunk.iter().zip(store.records(&engine.iris, chunk)?) {
+                    writer.delete_term(Term::from_field_text(engine.fields.id, id));
+                    if let Some(r) = record {
+                        engine.add(writer, &r)?;
+                    }
                 }
             }
             Ok(())

@@ -22,8 +22,8 @@
 use super::SearchIndex;
 use crate::rdf::Iris;
 use crate::rdf::vocab::pal;
+use crate::store::QueryOptions;
 use oxigraph::model::{Literal, Term};
-use oxigraph::sparql::SparqlEvaluator;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
@@ -33,21 +33,21 @@ const CACHE_LIMIT: usize = 64;
 
 type Scores = Arc<HashMap<String, f32>>;
 
-/// Register `pal:score` and `pal:matches` on an evaluator.
-pub fn register(evaluator: SparqlEvaluator, index: &SearchIndex, iris: &Iris) -> SparqlEvaluator {
+/// Offer `pal:score` and `pal:matches` to the queries evaluated with `options`.
+pub fn register(options: QueryOptions, index: &SearchIndex, iris: &Iris) -> QueryOptions {
     let lookup = Lookup {
         index: index.clone(),
         iris: iris.clone(),
         cache: Arc::new(Mutex::new(HashMap::new())),
     };
     let for_matches = lookup.clone();
-    evaluator
-        .with_custom_function(iris.vocab(pal::SCORE), move |args| {
+    options
+        .with_function(iris.vocab(pal::SCORE), move |args| {
             lookup
                 .score(args)
                 .map(|s| Literal::from(f64::from(s)).into())
         })
-        .with_custom_function(iris.vocab(pal::MATCHES), move |args| {
+        .with_function(iris.vocab(pal::MATCHES), move |args| {
             // Only arguments of the wrong kind are errors; no match is `false`.
             for_matches.check(args)?;
             Some(Literal::from(for_matches.score(args).is_some()).into())

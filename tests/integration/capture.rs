@@ -81,10 +81,10 @@ fn busiest(
 async fn every_listing_page_offers_its_records_for_selection() {
     let (store, _) = common::catalogue();
     let iris = common::iris();
-    let records: Vec<Record> = read::record_ids(store.oxigraph(), &iris)
+    let records: Vec<Record> = read::record_ids(&store, &iris)
         .unwrap()
         .iter()
-        .map(|id| read::record(store.oxigraph(), &iris, id).unwrap().unwrap())
+        .map(|id| read::record(&store, &iris, id).unwrap().unwrap())
         .collect();
     let (server, _stop) = common::serve(
         store,

@@ -8,10 +8,10 @@ use palermo::record::{Agent, Record};
 
 fn records(store: &palermo::store::Store) -> Vec<Record> {
     let iris = iris();
-    read::record_ids(store.oxigraph(), &iris)
+    read::record_ids(store, &iris)
         .unwrap()
         .iter()
-        .map(|id| read::record(store.oxigraph(), &iris, id).unwrap().unwrap())
+        .map(|id| read::record(store, &iris, id).unwrap().unwrap())
         .collect()
 }
 
@@ -59,7 +59,7 @@ fn counts_follow_from_the_sources() {
             "SELECT (COUNT(DISTINCT ?r) AS ?n) WHERE { ?r a <http://purl.org/dc/terms/BibliographicResource> }",
             std::time::Duration::from_secs(10),
             |r| match r {
-                oxigraph::sparql::QueryResults::Solutions(mut s) => {
+                palermo::store::Answer::Solutions(mut s) => {
                     Ok(s.next().unwrap()?.get("n").unwrap().to_string())
                 }
                 _ => unreachable!(),

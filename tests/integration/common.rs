@@ -27,11 +27,7 @@ pub fn catalogue() -> (Store, ImportReport) {
 
 /// Every quad of the store as sorted N-Quads lines: the whole state, comparable.
 pub fn snapshot(store: &Store) -> Vec<String> {
-    let mut lines: Vec<String> = store
-        .oxigraph()
-        .iter()
-        .map(|q| q.unwrap().to_string())
-        .collect();
+    let mut lines: Vec<String> = store.iter().map(|q| q.unwrap().to_string()).collect();
     lines.sort();
     lines
 }

@@ -38,7 +38,7 @@ fn hits(index: &SearchIndex, q: &str) -> Vec<String> {
 }
 
 fn live_records(store: &Store) -> u64 {
-    palermo::rdf::read::record_ids(store.oxigraph(), &common::iris())
+    palermo::rdf::read::record_ids(store, &common::iris())
         .unwrap()
         .len() as u64
 }
@@ -47,21 +47,18 @@ fn live_records(store: &Store) -> u64 {
 fn every_write_numbers_itself_and_names_what_it_touched() {
     let (store, _) = common::catalogue();
     let iris = common::iris();
-    let g0 = meta::generation(store.oxigraph(), &iris).unwrap();
+    let g0 = meta::generation(&store, &iris).unwrap();
     assert_eq!(g0, 1, "the first import is the first change");
-    assert_eq!(
-        meta::record_count(store.oxigraph(), &iris).unwrap(),
-        Some(103)
-    );
+    assert_eq!(meta::record_count(&store, &iris).unwrap(), Some(103));
 
     // Re-importing the same sources changes nothing, the generation included.
     let before = common::snapshot(&store);
     palermo::import::import(&store, &iris, &palermo::catalogue::shipped(), common::T2).unwrap();
     assert_eq!(common::snapshot(&store), before);
-    assert_eq!(meta::generation(store.oxigraph(), &iris).unwrap(), g0);
+    assert_eq!(meta::generation(&store, &iris).unwrap(), g0);
 
     retitle(&store, ZEBRA, "the zebrafinch atlas");
-    let changes = meta::changes_since(store.oxigraph(), &iris, g0).unwrap();
+    let changes = meta::changes_since(&store, &iris, g0).unwrap();
     assert_eq!((changes.from, changes.to), (1, 2));
     assert!(!changes.set.everything);
     assert_eq!(
@@ -79,16 +76,16 @@ fn every_write_numbers_itself_and_names_what_it_touched() {
         common::T2, common::UPDATE_TIMEOUT,
     )
     .unwrap();
-    let since = meta::changes_since(store.oxigraph(), &iris, g0).unwrap();
+    let since = meta::changes_since(&store, &iris, g0).unwrap();
     assert_eq!(since.to, 3);
     assert!(since.set.everything && since.set.records.is_empty());
     // From the last one only.
-    let last = meta::changes_since(store.oxigraph(), &iris, 3).unwrap();
+    let last = meta::changes_since(&store, &iris, 3).unwrap();
     assert!(last.is_empty());
 
     // A follower whose generation the log does not hold (another store)
     // derives everything again: late, never wrong.
-    let ahead = meta::changes_since(store.oxigraph(), &iris, 99).unwrap();
+    let ahead = meta::changes_since(&store, &iris, 99).unwrap();
     assert!(ahead.set.everything);
 }
 
@@ -96,7 +93,7 @@ fn every_write_numbers_itself_and_names_what_it_touched() {
 fn the_record_count_is_kept_by_every_write() {
     let (store, _) = common::catalogue();
     let iris = common::iris();
-    let count = || meta::record_count(store.oxigraph(), &iris).unwrap();
+    let count = || meta::record_count(&store, &iris).unwrap();
     assert_eq!(count(), Some(live_records(&store)));
 
     // A new record through SPARQL Update, then its deletion.

@@ -51,7 +51,7 @@ fn round_trip(format: Format) -> Vec<(Record, Record)> {
     originals
         .into_iter()
         .map(|o| {
-            let back = read::record(store.oxigraph(), &iris(), &o.id)
+            let back = read::record(&store, &iris(), &o.id)
                 .expect("store reads")
                 .unwrap_or_else(|| panic!("{format}: {} did not come back under its id", o.id));
             (o, back)

@@ -106,14 +106,14 @@ pub static STORE: LazyLock<Store> = LazyLock::new(|| {
 
 /// A record as the store gives it back.
 pub fn record(id: &str) -> Record {
-    read::record(STORE.oxigraph(), &iris(), id)
+    read::record(&STORE, &iris(), id)
         .expect("store reads")
         .unwrap_or_else(|| panic!("no record {id}"))
 }
 
 /// Every record of the shipped catalogue (without the synthetic one), sorted by id.
 pub fn catalogue_records() -> Vec<Record> {
-    read::record_ids(STORE.oxigraph(), &iris())
+    read::record_ids(&STORE, &iris())
         .expect("store reads")
         .iter()
         .filter(|id| id.as_str() != SPECIAL_ID)

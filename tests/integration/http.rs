@@ -53,7 +53,7 @@ async fn serve_loads_the_catalogue_into_an_empty_store() {
     let store = palermo::store::Store::open(dir.path()).unwrap();
     let iris = common::iris();
     palermo::http::ensure_catalogue(&store, &iris).unwrap();
-    let ids = palermo::rdf::read::record_ids(store.oxigraph(), &iris).unwrap();
+    let ids = palermo::rdf::read::record_ids(&store, &iris).unwrap();
     assert_eq!(ids.len(), 103);
     // A second start does not import again.
     let before = common::snapshot(&store);
@@ -83,9 +83,9 @@ fn references_are_rendered_ahead_into_the_cache() {
 
     // A bibliography of every record now renders nothing anew.
     let iris = common::iris();
-    let mut reader = palermo::rdf::read::Reader::new(state.store.oxigraph(), &iris);
+    let mut reader = palermo::rdf::read::Reader::new(&state.store, &iris);
     let ids: Vec<Result<_, palermo::error::Error>> =
-        palermo::rdf::read::record_ids(state.store.oxigraph(), &iris)
+        palermo::rdf::read::record_ids(&state.store, &iris)
             .unwrap()
             .iter()
             .map(|id| Ok(reader.record(id).unwrap().unwrap()))

@@ -32,11 +32,9 @@ fn updated_source_bumps_modified_only_on_changed_records() {
     let portal = report.sources.iter().find(|s| s.id == "portal").unwrap();
     assert_eq!((portal.changed, portal.added, portal.removed), (1, 0, 0));
     let changed = "trafficking-in-human-beings-and-smuggling-of-migrants";
-    let ids = read::record_ids(store.oxigraph(), &iris()).unwrap();
+    let ids = read::record_ids(&store, &iris()).unwrap();
     for id in ids {
-        let m = meta::modified(store.oxigraph(), &iris(), &id)
-            .unwrap()
-            .unwrap();
+        let m = meta::modified(&store, &iris(), &id).unwrap().unwrap();
         let expected = if id == changed {
             "2026-02-01T00:00:00Z"
         } else {
@@ -44,9 +42,7 @@ fn updated_source_bumps_modified_only_on_changed_records() {
         };
         assert_eq!(m, expected, "{id}");
     }
-    let r = read::record(store.oxigraph(), &iris(), changed)
-        .unwrap()
-        .unwrap();
+    let r = read::record(&store, &iris(), changed).unwrap().unwrap();
     assert_eq!(r.authors.len(), 2);
 }
 
@@ -78,16 +74,12 @@ fn a_record_gone_from_its_source_is_marked_deleted() {
             .removed,
         1
     );
-    assert!(
-        read::record(store.oxigraph(), &iris(), "vita")
-            .unwrap()
-            .is_none()
-    );
+    assert!(read::record(&store, &iris(), "vita").unwrap().is_none());
     let deleted = store
         .query(
             "ASK { GRAPH ?g { <http://localhost:8080/records/vita> <http://localhost:8080/ontology#deleted> true } }",
             std::time::Duration::from_secs(5),
-            |r| Ok(matches!(r, oxigraph::sparql::QueryResults::Boolean(true))),
+            |r| Ok(matches!(r, palermo::store::Answer::Boolean(true))),
         )
         .unwrap();
     assert!(deleted);
@@ -171,7 +163,7 @@ fn unknown_country_is_a_reported_warning_and_kept() {
     .unwrap();
     assert_eq!(report.warnings.len(), 1, "{:?}", report.warnings);
     assert!(report.warnings[0].contains("Atlantis"));
-    let r = read::record(store.oxigraph(), &iris(), "a-study-of-atlantis")
+    let r = read::record(&store, &iris(), "a-study-of-atlantis")
         .unwrap()
         .unwrap();
     assert!(r.countries.is_empty());
@@ -233,11 +225,11 @@ fn record_sources_replace_or_merge() {
     .unwrap();
     let s = &report.sources[0];
     assert_eq!((s.added, s.changed, s.removed), (1, 1, 1), "{s:?}");
-    let ids = read::record_ids(store.oxigraph(), &iris()).unwrap();
+    let ids = read::record_ids(&store, &iris()).unwrap();
     assert!(ids.contains(&"alpha-report".to_string()) && ids.contains(&"gamma-report".to_string()));
     assert!(!ids.contains(&"beta-report".to_string()));
     assert_eq!(ids.len(), 103 + 2);
-    let alpha = read::record(store.oxigraph(), &iris(), "alpha-report")
+    let alpha = read::record(&store, &iris(), "alpha-report")
         .unwrap()
         .unwrap();
     assert_eq!(alpha.year, Some(2011));

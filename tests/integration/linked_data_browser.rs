@@ -11,10 +11,10 @@ async fn record_page_renders_in_chromium() {
     let (store, _) = common::catalogue();
     let iris = common::iris();
     // A record with authors, an abstract and places: the fullest page.
-    let record = read::record_ids(store.oxigraph(), &iris)
+    let record = read::record_ids(&store, &iris)
         .unwrap()
         .into_iter()
-        .map(|id| read::record(store.oxigraph(), &iris, &id).unwrap().unwrap())
+        .map(|id| read::record(&store, &iris, &id).unwrap().unwrap())
         .filter(|r| r.abstract_text.is_some() && !r.countries.is_empty())
         .max_by_key(|r| (r.authors.len().min(3), r.categories.len(), r.regions.len()))
         .expect("a record with an abstract and countries");

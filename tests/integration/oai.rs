@@ -106,7 +106,7 @@ fn ids_of(responses: &[Response]) -> Vec<String> {
 
 /// The record `id` as the store holds it.
 fn read_record(store: &Store, iris: &Iris, id: &str) -> Record {
-    palermo::rdf::read::record(store.oxigraph(), iris, id)
+    palermo::rdf::read::record(store, iris, id)
         .unwrap()
         .unwrap()
 }
@@ -153,9 +153,9 @@ struct Provider {
 async fn provider() -> Provider {
     let (listener, iris) = bind().await;
     let store = catalogue(&iris);
-    let before = palermo::rdf::read::record_ids(store.oxigraph(), &iris).unwrap();
+    let before = palermo::rdf::read::record_ids(&store, &iris).unwrap();
     import(&store, &iris, &unodc_without(3), T2).unwrap();
-    let all_ids = palermo::rdf::read::record_ids(store.oxigraph(), &iris).unwrap();
+    let all_ids = palermo::rdf::read::record_ids(&store, &iris).unwrap();
     assert_eq!(all_ids.len(), 102);
     let gone: Vec<&String> = before.iter().filter(|i| !all_ids.contains(i)).collect();
     assert_eq!(gone.len(), 1);
@@ -707,12 +707,11 @@ async fn sickle_harvests_the_whole_catalogue_through_small_pages() {
     let store = catalogue(&iris);
     let server = serve(listener, iris.clone(), store.clone(), 7, |r| r).await;
     let oai = server.oai();
-    let expected: BTreeMap<String, Record> =
-        palermo::rdf::read::record_ids(store.oxigraph(), &iris)
-            .unwrap()
-            .into_iter()
-            .map(|id| (oai_id(&id), read_record(&store, &iris, &id)))
-            .collect();
+    let expected: BTreeMap<String, Record> = palermo::rdf::read::record_ids(&store, &iris)
+        .unwrap()
+        .into_iter()
+        .map(|id| (oai_id(&id), read_record(&store, &iris, &id)))
+        .collect();
     assert_eq!(expected.len(), 103);
 
     for prefix in ["oai_dc", "mods"] {

@@ -82,7 +82,7 @@ fn essentials(r: &Record) -> String {
 fn select(store: &Store, q: &str) -> Vec<Vec<String>> {
     store
         .query(q, Duration::from_secs(10), |results| {
-            let oxigraph::sparql::QueryResults::Solutions(solutions) = results else {
+            let palermo::store::Answer::Solutions(solutions) = results else {
                 panic!("not a SELECT");
             };
             Ok(solutions
@@ -109,7 +109,7 @@ fn shacl(store: &Store) -> (bool, String) {
     let dir = tempfile::tempdir().unwrap();
     let dump = dir.path().join("store.nq");
     let mut ser = RdfSerializer::from_format(RdfFormat::NQuads).for_writer(Vec::new());
-    for q in store.oxigraph().iter() {
+    for q in store.iter() {
         ser.serialize_quad(&q.unwrap()).unwrap();
     }
     std::fs::write(&dump, ser.finish().unwrap()).unwrap();
@@ -194,12 +194,12 @@ async fn one_palermo_harvests_another() {
 
     // Every record arrived whole: titles, authors (persons apart from
     // organisations), years, places, categories, languages, types.
-    let ids_a = record_ids(store_a.oxigraph(), &iris_a).unwrap();
-    let ids_b = record_ids(store_b.oxigraph(), &iris_b).unwrap();
+    let ids_a = record_ids(&store_a, &iris_a).unwrap();
+    let ids_b = record_ids(&store_b, &iris_b).unwrap();
     assert_eq!(ids_b.len(), 103);
     for id in &ids_a {
-        let ra = record(store_a.oxigraph(), &iris_a, id).unwrap().unwrap();
-        let rb = record(store_b.oxigraph(), &iris_b, &here(id))
+        let ra = record(&store_a, &iris_a, id).unwrap().unwrap();
+        let rb = record(&store_b, &iris_b, &here(id))
             .unwrap()
             .unwrap_or_else(|| panic!("{id} was not harvested"));
         assert_eq!(essentials(&rb), essentials(&ra), "{id}");
@@ -238,10 +238,8 @@ async fn one_palermo_harvests_another() {
     // And they export like any other: every citation format of a harvested
     // record carries the same title, year and authors as upstream's export.
     for id in &ids_a {
-        let ra = record(store_a.oxigraph(), &iris_a, id).unwrap().unwrap();
-        let rb = record(store_b.oxigraph(), &iris_b, &here(id))
-            .unwrap()
-            .unwrap();
+        let ra = record(&store_a, &iris_a, id).unwrap().unwrap();
+        let rb = record(&store_b, &iris_b, &here(id)).unwrap().unwrap();
         // Curators' notes (RIS N1) are not part of oai_dc, so they stay
         // home, and so does a place of publication (RIS CY): oai_dc has no
         // element for it.
@@ -291,25 +289,16 @@ async fn one_palermo_harvests_another() {
     assert_eq!((second.records, second.deletions), (1, 1));
     assert_eq!((second.added, second.changed, second.removed), (0, 1, 1));
     assert_eq!(second.requests, 2, "Identify and one page");
-    let changed = record(
-        store_b.oxigraph(),
-        &iris_b,
-        &here("2018-htmss-annual-report"),
-    )
-    .unwrap()
-    .unwrap();
+    let changed = record(&store_b, &iris_b, &here("2018-htmss-annual-report"))
+        .unwrap()
+        .unwrap();
     assert_eq!(changed.year, Some(2019));
     assert_eq!(
-        record(
-            store_b.oxigraph(),
-            &iris_b,
-            &here("2017-htmss-annual-report")
-        )
-        .unwrap(),
+        record(&store_b, &iris_b, &here("2017-htmss-annual-report")).unwrap(),
         None,
         "deleted upstream, deleted here"
     );
-    assert_eq!(record_ids(store_b.oxigraph(), &iris_b).unwrap().len(), 102);
+    assert_eq!(record_ids(&store_b, &iris_b).unwrap().len(), 102);
 
     // Nothing new: nothing fetched but the empty answer.
     let third = harvest(&store_b, &iris_b, HarvestOptions::new(a.oai()))
@@ -338,7 +327,7 @@ async fn one_palermo_harvests_another() {
     let some = ids_a
         .iter()
         .find(|id| {
-            record(store_a.oxigraph(), &iris_a, id)
+            record(&store_a, &iris_a, id)
                 .unwrap()
                 .is_some_and(|r| r.authors.len() > 1 && !r.countries.is_empty())
         })
@@ -401,11 +390,11 @@ async fn one_palermo_harvests_another() {
     )
     .await
     .unwrap();
-    let law = record_ids(store_a.oxigraph(), &iris_a)
+    let law = record_ids(&store_a, &iris_a)
         .unwrap()
         .into_iter()
         .filter(|id| {
-            record(store_a.oxigraph(), &iris_a, id)
+            record(&store_a, &iris_a, id)
                 .unwrap()
                 .unwrap()
                 .categories
@@ -417,7 +406,7 @@ async fn one_palermo_harvests_another() {
         by_set.deletions, 1,
         "the set's list carries the tombstone too"
     );
-    assert_eq!(record_ids(store_c.oxigraph(), &iris_c).unwrap().len(), law);
+    assert_eq!(record_ids(&store_c, &iris_c).unwrap().len(), law);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

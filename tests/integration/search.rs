@@ -189,7 +189,7 @@ fn sparql_counts(store: &Store, query: &str) -> BTreeMap<String, u64> {
     store
         .query(query, Duration::from_secs(10), |results| {
             let mut out = BTreeMap::new();
-            if let oxigraph::sparql::QueryResults::Solutions(solutions) = results {
+            if let palermo::store::Answer::Solutions(solutions) = results {
                 for s in solutions {
                     let s = s.unwrap();
                     let k = match s.get("k") {

@@ -13,7 +13,7 @@ fn validate(
     let dir = tempfile::tempdir().unwrap();
     let dump = dir.path().join("catalogue.nq");
     let mut ser = RdfSerializer::from_format(RdfFormat::NQuads).for_writer(Vec::new());
-    for q in store.oxigraph().iter() {
+    for q in store.iter() {
         let q = q.unwrap();
         if !drop(&q) {
             ser.serialize_quad(&q).unwrap();

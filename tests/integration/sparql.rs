@@ -618,7 +618,6 @@ async fn load_is_refused_and_load_silent_changes_nothing() {
     }
     let graphs = |g: &str| {
         store
-            .oxigraph()
             .contains_named_graph(oxigraph::model::NamedNodeRef::new_unchecked(g))
             .unwrap()
     };
@@ -733,15 +732,15 @@ async fn writes_need_the_token_and_keep_modified_right() {
 
     let iris = common::iris();
     let id = "understanding-human-trafficking-in-conflict";
-    let rec = palermo::rdf::read::record(store.oxigraph(), &iris, id)
+    let rec = palermo::rdf::read::record(&store, &iris, id)
         .unwrap()
         .unwrap();
     assert_eq!(rec.title, "Understanding Human Trafficking in Conflict");
-    let modified = palermo::rdf::meta::modified(store.oxigraph(), &iris, id)
+    let modified = palermo::rdf::meta::modified(&store, &iris, id)
         .unwrap()
         .unwrap();
     assert!(modified.as_str() > "2026-01-01T00:00:00Z", "{modified}");
-    let other = palermo::rdf::meta::modified(store.oxigraph(), &iris, "vita")
+    let other = palermo::rdf::meta::modified(&store, &iris, "vita")
         .unwrap()
         .unwrap();
     assert_eq!(
@@ -756,7 +755,7 @@ async fn writes_need_the_token_and_keep_modified_right() {
     let report: serde_json::Value = r.json_or_panic().await;
     assert_eq!(report["deleted"], serde_json::json!([id]));
     assert!(
-        palermo::rdf::read::record(store.oxigraph(), &iris, id)
+        palermo::rdf::read::record(&store, &iris, id)
             .unwrap()
             .is_none()
     );
@@ -783,7 +782,7 @@ async fn writes_need_the_token_and_keep_modified_right() {
         200
     );
     assert!(
-        palermo::rdf::meta::modified(store.oxigraph(), &iris, "partner-report")
+        palermo::rdf::meta::modified(&store, &iris, "partner-report")
             .unwrap()
             .is_some()
     );
@@ -1043,11 +1042,11 @@ mod differential {
 
     use super::common;
     use oxigraph::model::{Triple, Variable};
-    use oxigraph::sparql::results::{
-        QueryResultsFormat, QueryResultsParser, SliceQueryResultsParserOutput,
-    };
-    use oxigraph::sparql::{QueryResults, QuerySolution, SparqlEvaluator};
     use palermo::http::Config;
+    use palermo::store::Answer as Bare;
+    use sparesults::{
+        QueryResultsFormat, QueryResultsParser, QuerySolution, SliceQueryResultsParserOutput,
+    };
     use spargebra::algebra::{Expression, GraphPattern, OrderExpression};
     use std::collections::BTreeSet;
 
@@ -1144,14 +1143,15 @@ mod differential {
         search: &palermo::search::SearchIndex,
         query: &str,
     ) -> Answer {
-        let evaluator =
-            palermo::search::sparql::register(SparqlEvaluator::new(), search, &common::iris());
-        let mut prepared = evaluator.parse_query(query).unwrap();
-        prepared.dataset_mut().set_default_graph_as_union();
-        match prepared.on_store(store.oxigraph()).execute().unwrap() {
-            QueryResults::Boolean(b) => Answer::Boolean(b),
-            QueryResults::Solutions(s) => rows_answer(query, s.variables().to_vec(), s),
-            QueryResults::Graph(g) => Answer::Graph(g.map(|t| t.unwrap().to_string()).collect()),
+        let options = palermo::search::sparql::register(
+            palermo::store::QueryOptions::default(),
+            search,
+            &common::iris(),
+        );
+        match store.query_unguarded(&options, query).unwrap() {
+            Bare::Boolean(b) => Answer::Boolean(b),
+            Bare::Solutions(s) => rows_answer(query, s.variables().to_vec(), s),
+            Bare::Graph(g) => Answer::Graph(g.map(|t| t.unwrap().to_string()).collect()),
         }
     }
 
@@ -1304,7 +1304,7 @@ PREFIX pal: <http://localhost:8080/ontology#>
         }
         let mut with_authors = 0;
         for (id, authors) in &got {
-            let record = palermo::rdf::read::record(store.oxigraph(), &common::iris(), id)
+            let record = palermo::rdf::read::record(&store, &common::iris(), id)
                 .unwrap()
                 .unwrap();
             let expected: Vec<(String, String)> = record

@@ -516,7 +516,7 @@ fn last_response_date(
     key: &HarvestKey,
 ) -> Result<Option<String>, Error> {
     Ok(key
-        .response_dates(store.oxigraph(), iris, source)?
+        .response_dates(store, iris, source)?
         .into_iter()
         .find(|d| parse_datestamp(d).is_some()))
 }

@@ -2,17 +2,16 @@
 //! each with its own deadline.
 
 use oxigraph::model::NamedNode;
-use oxigraph::sparql::results::{
-    QueryResultsFormat, QueryResultsParser, SliceQueryResultsParserOutput,
-};
 use oxigraph::sparql::{
     DefaultServiceHandler, QueryEvaluationError, QuerySolution, QuerySolutionIter,
 };
+use sparesults::{QueryResultsFormat, QueryResultsParser, SliceQueryResultsParserOutput};
 use spargebra::algebra::GraphPattern;
 use std::sync::Arc;
 use std::time::Duration;
 
 /// Calls a remote SPARQL endpoint when its IRI starts with an allowed prefix.
+#[derive(Debug, Clone)]
 pub struct AllowList {
     prefixes: Vec<String>,
     timeout: Duration,
@@ -83,10 +82,7 @@ impl DefaultServiceHandler for AllowList {
             .into();
         let mut response = agent
             .post(service_name.as_str())
-            .header(
-                "accept",
-                oxigraph::sparql::results::QueryResultsFormat::Json.media_type(),
-            )
+            .header("accept", QueryResultsFormat::Json.media_type())
             .send_form([("query", query.to_string())])
             .map_err(|e| fail(e.into()))?;
         let status = response.status();

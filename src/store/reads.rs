@@ -1,0 +1,158 @@
+//! Reads: quads by pattern and named graphs, as a backend-neutral stream.
+
+use super::Store;
+use crate::error::Error;
+use crate::rdf::Iris;
+use crate::record::Record;
+use oxigraph::model::{
+    GraphNameRef, NamedNode, NamedNodeRef, NamedOrBlankNode, NamedOrBlankNodeRef, Quad, QuadRef,
+    Term, TermRef,
+};
+
+/// The quads of a lookup, read as they are consumed.
+#[must_use]
+pub struct Quads<'a> {
+    inner: oxigraph::store::QuadIter<'a>,
+}
+
+impl<'a> Quads<'a> {
+    pub(super) fn embedded(inner: oxigraph::store::QuadIter<'a>) -> Self {
+        Quads { inner }
+    }
+}
+
+impl Iterator for Quads<'_> {
+    type Item = Result<Quad, Error>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        Some(self.inner.next()?.map_err(Error::from))
+    }
+}
+
+impl Store {
+    /// The quads matching a pattern (`None` matches anything), in any
+    /// graph unless `graph_name` says which.
+    pub fn quads_for_pattern(
+        &self,
+        subject: Option<NamedOrBlankNodeRef<'_>>,
+        predicate: Option<NamedNodeRef<'_>>,
+        object: Option<TermRef<'_>>,
+        graph_name: Option<GraphNameRef<'_>>,
+    ) -> Quads<'static> {
+        Quads::embedded(
+            self.inner
+                .quads_for_pattern(subject, predicate, object, graph_name),
+        )
+    }
+
+    /// Every quad of the store (dumps, checks).
+    pub fn iter(&self) -> Quads<'static> {
+        Quads::embedded(self.inner.iter())
+    }
+
+    pub fn contains<'b>(&self, quad: impl Into<QuadRef<'b>>) -> Result<bool, Error> {
+        Ok(self.inner.contains(quad)?)
+    }
+
+    /// The named graphs.
+    pub fn named_graphs(&self) -> impl Iterator<Item = Result<NamedOrBlankNode, Error>> + use<> {
+        self.inner.named_graphs().map(|g| g.map_err(Error::from))
+    }
+
+    pub fn contains_named_graph<'b>(
+        &self,
+        graph: impl Into<NamedOrBlankNodeRef<'b>>,
+    ) -> Result<bool, Error> {
+        Ok(self.inner.contains_named_graph(graph)?)
+    }
+
+    /// All quads of one named graph.
+    pub fn graph_quads(&self, graph: NamedNodeRef<'_>) -> Result<Vec<Quad>, Error> {
+        self.quads_for_pattern(None, None, None, Some(GraphNameRef::NamedNode(graph)))
+            .collect()
+    }
+
+    /// The objects of `subject predicate ?object` for several subjects at
+    /// once (in `graph`, or in any graph), one list per subject in the
+    /// subjects' order: set memberships or change stamps of a page of
+    /// records. A remote engine answers it in one request, whatever the
+    /// page's size; the embedded store looks each subject up.
+    pub fn objects_of(
+        &self,
+        subjects: &[NamedNode],
+        predicate: NamedNodeRef<'_>,
+        graph: Option<GraphNameRef<'_>>,
+    ) -> Result<Vec<Vec<Term>>, Error> {
+        subjects
+            .iter()
+            .map(|s| {
+                self.quads_for_pattern(Some(s.as_ref().into()), Some(predicate), None, graph)
+                    .map(|q| q.map(|q| q.object))
+                    .collect()
+            })
+            .collect()
+    }
+
+    /// Several records at once, in the order of `ids`; `None` for an id
+    /// with no record. One batch for a page or a chunk of an export: a
+    /// remote engine answers it in a bounded number of requests, whatever
+    /// its size. The embedded store reads the records on every core, each
+    /// worker keeping the agents it has read ([`crate::rdf::read::Reader`]).
+    pub fn records(&self, iris: &Iris, ids: &[String]) -> Result<Vec<Option<Record>>, Error> {
+        use rayon::prelude::*;
+        ids.par_iter()
+            .map_init(
+                || crate::rdf::read::Reader::new(self, iris),
+                |reader, id| reader.record(id),
+            )
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use oxigraph::model::{GraphName, Literal};
+
+    #[test]
+    fn batched_reads_answer_in_the_order_asked_with_a_place_for_each() {
+        let store = Store::memory().unwrap();
+        let iris = Iris::new("http://localhost:8080/");
+        let ex = |s: &str| NamedNode::new_unchecked(format!("http://example.org/{s}"));
+        let p = ex("p");
+        store
+            .transaction(|tx| {
+                tx.insert(&Quad::new(
+                    ex("a"),
+                    p.clone(),
+                    Literal::from(1),
+                    GraphName::DefaultGraph,
+                ));
+                tx.insert(&Quad::new(ex("c"), p.clone(), Literal::from(3), ex("g")));
+                Ok(())
+            })
+            .unwrap();
+        let subjects = [ex("c"), ex("b"), ex("a")];
+        let all = store.objects_of(&subjects, p.as_ref(), None).unwrap();
+        assert_eq!(
+            all,
+            [
+                vec![Term::from(Literal::from(3))],
+                vec![],
+                vec![Term::from(Literal::from(1))]
+            ]
+        );
+        let in_g = store
+            .objects_of(
+                &subjects,
+                p.as_ref(),
+                Some(GraphNameRef::NamedNode(ex("g").as_ref())),
+            )
+            .unwrap();
+        assert_eq!(in_g, [vec![Term::from(Literal::from(3))], vec![], vec![]]);
+        // No records here: a place for each id all the same.
+        let ids = ["x".to_string(), "y".to_string()];
+        assert_eq!(store.records(&iris, &ids).unwrap(), [None, None]);
+        assert!(store.records(&iris, &[]).unwrap().is_empty());
+    }
+}
