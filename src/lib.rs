@@ -20,6 +20,7 @@ pub mod rdf;
 pub mod record;
 pub mod report;
 pub mod search;
+pub mod side;
 pub mod stats;
 pub mod store;
 pub mod synthetic;
