@@ -100,6 +100,27 @@ fn decode(bytes: &[u8]) -> Option<Record> {
     ciborium::from_reader(body).ok()
 }
 
+/// An id and its stored value; `None` when the store has no record for it.
+type Encoded<'i> = (&'i String, Option<Vec<u8>>);
+
+/// These records read from the triples and encoded, on every core, in
+/// order.
+fn read_encoded<'i>(
+    store: &Store,
+    iris: &Iris,
+    ids: &[&'i String],
+) -> Result<Vec<Encoded<'i>>, Error> {
+    use rayon::prelude::*;
+    ids.par_iter()
+        .map_init(
+            || Reader::new(store.oxigraph(), iris),
+            |reader, id| -> Result<Encoded<'i>, Error> {
+                Ok((id, reader.record(id)?.as_ref().map(encode).transpose()?))
+            },
+        )
+        .collect()
+}
+
 /// What the metadata table says.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 struct Meta {
@@ -322,11 +343,13 @@ impl SideFile {
         }
     }
 
-    /// The side file in `dir` for serving: opened and caught up by the
-    /// change when it is sound and of this schema and base; else made
+    /// The side file in `dir` for serving, opened on a thread of its own
+    /// (redb's integrity check reads the whole file): until it is open and
+    /// current, records are read from the triples. Opened and caught up by
+    /// the change when it is sound and of this schema and base; else made
     /// afresh. A missing, damaged, foreign or stale one, or one behind a
-    /// change of everything, is rebuilt in the background (readers use the
-    /// triples meanwhile). Never fails the start: at worst, no side file.
+    /// change of everything, is rebuilt in the background. Never fails the
+    /// start: at worst, no side file.
     pub fn open(dir: Option<&Path>, store: &Store, iris: &Iris) -> Self {
         if std::env::var_os(DISABLE).is_some() {
             return Self::disabled(iris);
@@ -335,27 +358,50 @@ impl SideFile {
             return Self::disabled(iris);
         };
         let path = dir.join(FILE);
-        let db = match Self::open_ours(&path, iris) {
-            Ok(db) => Some(db),
+        let side = Self::with(Some(path.clone()), iris, None);
+        let (opener, store) = (side.clone(), store.clone());
+        let spawned = std::thread::Builder::new()
+            .name("palermo-side".into())
+            .spawn(move || opener.open_now(&path, &store));
+        if let Err(e) = spawned {
+            tracing::warn!(error = %e, "cannot start opening the side file; records are read from the triples");
+        }
+        side
+    }
+
+    /// `open`'s work: open or make the file, then catch it up.
+    fn open_now(&self, path: &Path, store: &Store) {
+        let started = std::time::Instant::now();
+        let iris = &self.inner.iris;
+        let db = match Self::open_ours(path, iris) {
+            Ok(db) => db,
             Err(e) => {
                 tracing::warn!(error = %e, "the side file of records is unusable: rebuilding it");
-                Self::create_empty(&path, iris)
-                    .map_err(|e| tracing::error!(error = %e, "cannot create the side file; records are read from the triples"))
-                    .ok()
+                match Self::create_empty(path, iris) {
+                    Ok(db) => db,
+                    Err(e) => {
+                        tracing::error!(error = %e, "cannot create the side file; records are read from the triples");
+                        return;
+                    }
+                }
             }
         };
-        let side = Self::with(Some(path), iris, db);
-        match side.catch_up(store) {
+        *self
+            .inner
+            .db
+            .write()
+            .unwrap_or_else(PoisonError::into_inner) = Some(Arc::new(db));
+        match self.catch_up(store) {
             Ok(()) => tracing::info!(
-                generation = side.generation(),
-                rebuilding = side.inner.rebuilding.load(Ordering::SeqCst),
+                generation = self.generation(),
+                rebuilding = self.inner.rebuilding.load(Ordering::SeqCst),
+                seconds = started.elapsed().as_secs_f64(),
                 "side file of records opened"
             ),
             Err(e) => {
                 tracing::warn!(error = %e, "the side file could not catch up; records are read from the triples until it does")
             }
         }
-        side
     }
 
     /// Open the file at `path` if it is sound and ours; an error (to
@@ -544,13 +590,12 @@ impl SideFile {
             self.spawn_rebuild(store);
             return Ok(());
         }
-        // Read after `changes.to` was: each record is at least as new as
-        // that generation, and a later change is applied by the next run.
-        let mut reader = Reader::new(store.oxigraph(), iris);
-        let mut read = Vec::with_capacity(changes.set.records.len());
-        for id in &changes.set.records {
-            read.push((id.as_str(), reader.record(id)?));
-        }
+        // One transaction: the records and the generation they reach are
+        // seen together or not at all. Records are read after `changes.to`
+        // was, so each is at least as new as it says; a later change is
+        // applied by the next run. Read a chunk at a time on every core,
+        // written as it comes, so memory stays bounded by the chunk.
+        let ids: Vec<&String> = changes.set.records.iter().collect();
         let txn = db
             .begin_write()
             .map_err(|e| redb_error("starting a write", e))?;
@@ -558,17 +603,17 @@ impl SideFile {
             let mut records = txn
                 .open_table(RECORDS)
                 .map_err(|e| redb_error("opening the records", e))?;
-            for (id, record) in &read {
-                match record {
-                    Some(r) => {
-                        records
-                            .insert(*id, encode(r)?.as_slice())
-                            .map_err(|e| redb_error("writing a record", e))?;
-                    }
-                    None => {
-                        records
-                            .remove(*id)
-                            .map_err(|e| redb_error("removing a record", e))?;
+            for chunk in ids.chunks(CHUNK) {
+                for (id, value) in read_encoded(store, iris, chunk)? {
+                    match value {
+                        Some(v) => records
+                            .insert(id.as_str(), v.as_slice())
+                            .map(drop)
+                            .map_err(|e| redb_error("writing a record", e))?,
+                        None => records
+                            .remove(id.as_str())
+                            .map(drop)
+                            .map_err(|e| redb_error("removing a record", e))?,
                     }
                 }
             }
@@ -583,7 +628,7 @@ impl SideFile {
         tracing::debug!(
             from = changes.from,
             to = changes.to,
-            records = read.len(),
+            records = ids.len(),
             "side file followed the store"
         );
         Ok(())
@@ -628,7 +673,6 @@ impl SideFile {
     /// The generation is removed first and set last, so the file is stale,
     /// and unread, until every record is in.
     fn fill(&self, store: &Store) -> Result<usize, Error> {
-        use rayon::prelude::*;
         let Some(db) = self.db() else {
             return Ok(0);
         };
@@ -649,21 +693,13 @@ impl SideFile {
             .map_err(|e| redb_error("creating the records", e))?;
         txn.commit().map_err(|e| redb_error("committing", e))?;
         let ids = crate::rdf::read::record_ids(store.oxigraph(), iris)?;
+        let ids: Vec<&String> = ids.iter().collect();
         let mut n = 0;
         for chunk in ids.chunks(CHUNK) {
-            let values: Vec<(&String, Vec<u8>)> = chunk
-                .par_iter()
-                .map_init(
-                    || Reader::new(store.oxigraph(), iris),
-                    |reader, id| -> Result<Option<(&String, Vec<u8>)>, Error> {
-                        match reader.record(id)? {
-                            Some(r) => Ok(Some((id, encode(&r)?))),
-                            None => Ok(None),
-                        }
-                    },
-                )
-                .filter_map(Result::transpose)
-                .collect::<Result<_, _>>()?;
+            let values: Vec<(&String, Vec<u8>)> = read_encoded(store, iris, chunk)?
+                .into_iter()
+                .filter_map(|(id, v)| Some((id, v?)))
+                .collect();
             txn = db
                 .begin_write()
                 .map_err(|e| redb_error("starting a write", e))?;
