@@ -198,6 +198,9 @@ struct Inner {
     rebuilding: AtomicBool,
     /// One writer at a time: the follower's catch-up and a rebuild.
     writing: Mutex<()>,
+    /// After a failure, the timer leaves the file alone until then (a
+    /// full disk must not turn into a rebuild every half second).
+    backoff_until: Mutex<Option<std::time::Instant>>,
     reads: Reads,
 }
 
@@ -338,6 +341,7 @@ impl SideFile {
                 current: AtomicBool::new(false),
                 rebuilding: AtomicBool::new(false),
                 writing: Mutex::new(()),
+                backoff_until: Mutex::new(None),
                 reads: Reads::default(),
             }),
         }
@@ -546,6 +550,31 @@ impl SideFile {
             .then(|| self.inner.generation.load(Ordering::SeqCst))
     }
 
+    /// Whether the file is open, not being rebuilt, and not at
+    /// `generation`: a catch-up is due.
+    pub fn lags(&self, generation: u64) -> bool {
+        let backing_off = self
+            .inner
+            .backoff_until
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .is_some_and(|t| std::time::Instant::now() < t);
+        self.is_enabled()
+            && !backing_off
+            && !self.inner.rebuilding.load(Ordering::SeqCst)
+            && self.generation() != Some(generation)
+    }
+
+    /// Leave the file alone for a while after a failure.
+    fn back_off(&self) {
+        *self
+            .inner
+            .backoff_until
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) =
+            Some(std::time::Instant::now() + std::time::Duration::from_secs(30));
+    }
+
     /// Reads served from it and from the triples.
     pub fn reads(&self) -> &Reads {
         &self.inner.reads
@@ -567,6 +596,10 @@ impl SideFile {
     /// background. Runs on the follower's blocking thread after every
     /// write and poll.
     pub fn catch_up(&self, store: &Store) -> Result<(), Error> {
+        self.catch_up_now(store).inspect_err(|_| self.back_off())
+    }
+
+    fn catch_up_now(&self, store: &Store) -> Result<(), Error> {
         if self.inner.rebuilding.load(Ordering::SeqCst) {
             // The rebuild catches up when it ends.
             return Ok(());
@@ -659,6 +692,7 @@ impl SideFile {
                         "side file of records rebuilt"
                     ),
                     Err(e) => {
+                        side.back_off();
                         tracing::error!(error = %e, "rebuilding the side file failed; records are read from the triples")
                     }
                 }

@@ -380,6 +380,9 @@ fn a_kill_between_the_store_commit_and_the_side_file_update_is_never_served() {
 
     // The process dies right after the store committed the update.
     let mut server = Server::start(&data, &[("PALERMO_TEST_ABORT_BEFORE_SIDE_FILE", "1")]);
+    // Open and current first: the file is opened (and caught up) on a
+    // thread of its own, which would otherwise follow the write itself.
+    server.wait_current();
     let answered = server.update(&retitle(ZEBRA, "The zebrafinch atlas"));
     assert!(answered.is_err(), "{answered:?}");
     let started = Instant::now();
