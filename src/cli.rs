@@ -129,7 +129,8 @@ pub enum Command {
     /// Counts: records, sources, types, categories, triples.
     Stats,
     /// Verify (the default) or rebuild the data derived from the store in
-    /// the data directory (the search index), against the store's generation.
+    /// the data directory (the search index, the side file of records),
+    /// against the store's generation.
     Index {
         /// Verify: whether the index is sound, of this schema and base, and
         /// how many changes it is behind (exit status 1 when it is unusable).
@@ -169,6 +170,10 @@ pub enum Command {
         /// LaTeX-escaped ASCII BibTeX for legacy BibTeX.
         #[arg(long)]
         ascii: bool,
+        /// Read every record from the triples, not from the side file of
+        /// records (which is used only when it matches the store anyway).
+        #[arg(long, hide = true)]
+        no_side_file: bool,
     },
     /// Write a synthetic catalogue to stdout, for benchmarks and load tests
     /// (`palermo gen --records 100000 > big.json && palermo import big.json`).
@@ -376,6 +381,7 @@ pub fn run(cli: Cli) -> Result<(), Error> {
             style,
             locale,
             ascii,
+            no_side_file,
         } => {
             let store = open_store(&cli.data_dir, &iris)?;
             let format = export_format(&format)?;
@@ -394,14 +400,28 @@ pub fn run(cli: Cli) -> Result<(), Error> {
                 locale,
                 html: false,
             };
+            let side = if no_side_file {
+                crate::side::SideFile::disabled(&iris)
+            } else {
+                crate::side::SideFile::open_for_reading(
+                    &cli.data_dir.join(crate::http::DERIVED),
+                    &iris,
+                )
+            };
+            let source = side.source(&store)?;
             let out = std::io::stdout().lock();
             let n = crate::export::Exporter::new(iris.clone()).write_records(
                 format,
-                crate::export::records_from_store(&store, &iris, ids),
+                source.records(ids),
                 &opts,
                 out,
             )?;
-            eprintln!("exported {n} records");
+            let reads = side.reads();
+            eprintln!(
+                "exported {n} records ({} read from the side file, {} from the triples)",
+                reads.hits(),
+                reads.fallbacks()
+            );
             Ok(())
         }
         Command::Gen {
@@ -432,10 +452,8 @@ pub fn run(cli: Cli) -> Result<(), Error> {
         }
         Command::Index { check: _, rebuild } => {
             let store = open_store(&cli.data_dir, &iris)?;
-            let dir = cli
-                .data_dir
-                .join(crate::http::DERIVED)
-                .join(crate::http::SEARCH);
+            let derived = cli.data_dir.join(crate::http::DERIVED);
+            let dir = derived.join(crate::http::SEARCH);
             if rebuild {
                 let started = std::time::Instant::now();
                 let n = crate::search::SearchIndex::rebuild_in(&dir, &store, &iris)?;
@@ -445,17 +463,32 @@ pub fn run(cli: Cli) -> Result<(), Error> {
                     crate::rdf::meta::generation(&store, &iris)?,
                     started.elapsed().as_secs_f64()
                 );
+                let started = std::time::Instant::now();
+                let n = crate::side::SideFile::rebuild_in(&derived, &store, &iris)?;
+                println!(
+                    "side file rebuilt in {}: {n} records, generation {}, {:.1} s",
+                    derived.join(crate::side::FILE).display(),
+                    crate::rdf::meta::generation(&store, &iris)?,
+                    started.elapsed().as_secs_f64()
+                );
                 return Ok(());
             }
             let check = crate::search::SearchIndex::check(&dir, &store, &iris)?;
             print!("{check}");
-            if check.usable() {
-                Ok(())
-            } else {
+            let side = crate::side::SideFile::check(&derived, &store, &iris)?;
+            print!("{side}");
+            if !check.usable() {
                 Err(Error::BadRequest(format!(
                     "the search index in {} is not usable; `palermo index --rebuild` rebuilds it (serve also does, at start)",
                     dir.display()
                 )))
+            } else if !side.usable() {
+                Err(Error::BadRequest(format!(
+                    "the side file {} is not usable (exports read the triples meanwhile); `palermo index --rebuild` rebuilds it (serve also does, at start)",
+                    side.path.display()
+                )))
+            } else {
+                Ok(())
             }
         }
     }

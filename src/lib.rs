@@ -19,6 +19,7 @@ pub mod record;
 pub mod remote;
 pub mod report;
 pub mod search;
+pub mod side;
 pub mod stats;
 pub mod store;
 pub mod synthetic;

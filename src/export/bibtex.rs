@@ -513,13 +513,34 @@ impl Writer {
     }
 
     pub fn write(&mut self, record: &Record, iris: &Iris, w: &mut impl Write) -> io::Result<()> {
-        let mut e = entry(record, iris);
-        e.key = self.keys.assign(&e.key);
-        if self.ascii && record.year.is_none() {
-            e.set("year", vec![normal(self.undated.assign(record))]);
+        self.write_all(std::slice::from_ref(record), iris, w)
+    }
+
+    /// Write `records` in order, the entries made and serialised on every
+    /// core. The stateful part stays sequential and in order (cite keys
+    /// disambiguated against those before, undated years lettered), so the
+    /// bytes are those of writing the records one at a time.
+    pub fn write_all(
+        &mut self,
+        records: &[Record],
+        iris: &Iris,
+        w: &mut impl Write,
+    ) -> io::Result<()> {
+        use rayon::prelude::*;
+        let mut entries: Vec<Entry> = records.par_iter().map(|r| entry(r, iris)).collect();
+        for (e, record) in entries.iter_mut().zip(records) {
+            e.key = self.keys.assign(&e.key);
+            if self.ascii && record.year.is_none() {
+                e.set("year", vec![normal(self.undated.assign(record))]);
+            }
         }
-        w.write_all(to_string(&e, self.ascii).as_bytes())?;
-        w.write_all(b"\n")
+        let ascii = self.ascii;
+        let texts: Vec<String> = entries.par_iter().map(|e| to_string(e, ascii)).collect();
+        for text in texts {
+            w.write_all(text.as_bytes())?;
+            w.write_all(b"\n")?;
+        }
+        Ok(())
     }
 }
 

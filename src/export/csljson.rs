@@ -147,8 +147,31 @@ impl Writer {
     }
 
     pub fn write(&mut self, record: &Record, iris: &Iris, w: &mut impl Write) -> io::Result<()> {
+        self.write_all(std::slice::from_ref(record), iris, w)
+    }
+
+    /// Write `records` in order, each item mapped and serialised on every
+    /// core; the separators, which depend on what came before, are
+    /// written here in order, so the bytes are those of one at a time.
+    pub fn write_all(
+        &mut self,
+        records: &[Record],
+        iris: &Iris,
+        w: &mut impl Write,
+    ) -> io::Result<()> {
+        use rayon::prelude::*;
+        let items: Vec<serde_json::Result<String>> = records
+            .par_iter()
+            .map(|r| serde_json::to_string_pretty(&item(r, iris)))
+            .collect();
+        for json in items {
+            self.write_json(&json.map_err(io::Error::other)?, w)?;
+        }
+        Ok(())
+    }
+
+    fn write_json(&mut self, json: &str, w: &mut impl Write) -> io::Result<()> {
         w.write_all(if self.count == 0 { b"[\n" } else { b",\n" })?;
-        let json = serde_json::to_string_pretty(&item(record, iris)).map_err(io::Error::other)?;
         // Indent the item inside the array; JSON strings hold no raw newline.
         for (i, line) in json.lines().enumerate() {
             if i > 0 {

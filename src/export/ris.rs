@@ -117,6 +117,23 @@ pub fn ris_record(record: &Record, iris: &Iris) -> RisRecord {
 }
 
 /// Write one record, ending with `ER` and a blank line.
+/// Write `records` in order, each made on every core (RIS keeps no state
+/// between records).
+pub fn write_records(records: &[Record], iris: &Iris, w: &mut impl Write) -> io::Result<()> {
+    use rayon::prelude::*;
+    let texts: Vec<io::Result<Vec<u8>>> = records
+        .par_iter()
+        .map(|r| {
+            let mut out = Vec::with_capacity(1024);
+            write_record(r, iris, &mut out).map(|()| out)
+        })
+        .collect();
+    for text in texts {
+        w.write_all(&text?)?;
+    }
+    Ok(())
+}
+
 pub fn write_record(record: &Record, iris: &Iris, w: &mut impl Write) -> io::Result<()> {
     let r = ris_record(record, iris);
     for (tag, value) in &r.tags {

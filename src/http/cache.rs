@@ -167,16 +167,18 @@ impl ResponseCache {
         inner.records.insert(record.id.clone(), record);
     }
 
-    /// The record `id`, from the cache or read with `reader` (and kept);
-    /// `None` when no source holds it.
+    /// The record `id`, from the cache or read from `source` (the side
+    /// file when current, else the triples with `reader`) and kept; `None`
+    /// when no source holds it.
     pub fn read_record(
         &self,
+        source: &crate::side::RecordSource<'_>,
         reader: &mut crate::rdf::read::Reader<'_>,
         id: &str,
     ) -> Result<Option<Arc<Record>>, crate::error::Error> {
         match self.record(id) {
             Ok(r) => Ok(Some(r)),
-            Err(generation) => Ok(reader.record(id)?.map(|r| {
+            Err(generation) => Ok(source.record(reader, id)?.map(|r| {
                 let r = Arc::new(r);
                 self.insert_record(generation, r.clone());
                 r

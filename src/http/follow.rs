@@ -79,6 +79,11 @@ pub async fn catch_up(state: &AppState) {
         .seen
         .store(changes.to, Ordering::SeqCst);
     if changes.is_empty() {
+        // A side file whose last catch-up failed, or that finished a
+        // rebuild, is retried here rather than at the next write.
+        if state.side.lags(changes.to) {
+            follow_side_file(state).await;
+        }
         return;
     }
     apply(state, &changes).await;
@@ -98,6 +103,12 @@ async fn apply(state: &AppState, changes: &Changes) {
     }
     state.store_counts.refresh(&state.store, &state.config.iris);
     state.search.follow(&state.store, &records).await;
+    if std::env::var_os(crate::side::ABORT_BEFORE_UPDATE).is_some() {
+        // A kill between the store's commit and the side file's update.
+        tracing::error!("{} is set: aborting", crate::side::ABORT_BEFORE_UPDATE);
+        std::process::abort();
+    }
+    follow_side_file(state).await;
     if changes.set.everything {
         super::warm::spawn(state, None);
     } else if !records.is_empty() {
@@ -110,6 +121,16 @@ async fn apply(state: &AppState, changes: &Changes) {
         everything = changes.set.everything,
         "followed the store"
     );
+}
+
+/// Bring the side file of records up to the store (`crate::side`): from
+/// its own generation, which may differ from this follower's (after a
+/// rebuild, or at start). Readers use the triples until it is current.
+async fn follow_side_file(state: &AppState) {
+    let (side, store) = (state.side.clone(), state.store.clone());
+    if let Err(e) = blocking(move || side.catch_up(&store)).await {
+        tracing::warn!(error = %e, "the side file of records could not follow the store; records are read from the triples until it does");
+    }
 }
 
 /// Follow the store on a timer until the returned task is aborted (at

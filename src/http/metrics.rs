@@ -121,6 +121,11 @@ struct CacheLabels {
 }
 
 #[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct ResultLabel {
+    result: &'static str,
+}
+
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct LaneLabel {
     lane: &'static str,
 }
@@ -205,6 +210,23 @@ fn read_now(state: &AppState) -> Registry {
         "search_index_lag",
         "Changes committed to the store that the search index does not reflect yet",
         gauge(store_generation.saturating_sub(state.search.generation()) as i64),
+    );
+    let side_reads: Family<ResultLabel, Counter> = Family::default();
+    let reads = state.side.reads();
+    for (result, n) in [("hit", reads.hits()), ("fallback", reads.fallbacks())] {
+        side_reads.get_or_create(&ResultLabel { result }).inc_by(n);
+    }
+    r.register(
+        "side_file_reads",
+        "Records read for exports, OAI-PMH, pages and rendering ahead: from the side file of records (hit), or from the triples because it was not current (fallback)",
+        side_reads,
+    );
+    // -1 while it is stale (being rebuilt) or there is none.
+    let side_generation = state.side.generation().map_or(-1, |g| g as i64);
+    r.register(
+        "side_file_generation",
+        "The store generation the side file of records reflects (-1: stale, being rebuilt, or none)",
+        gauge(side_generation),
     );
     let lanes: Family<LaneLabel, Gauge> = Family::default();
     for (lane, sem, size) in [

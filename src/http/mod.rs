@@ -86,7 +86,9 @@ pub struct Config {
     /// Extra CSL styles (`*.csl`), besides hayagriva's archive.
     pub styles_dir: Option<std::path::PathBuf>,
     /// Where derived data lives on disk (`DERIVED` under the data
-    /// directory): the search index. `None` keeps it in memory.
+    /// directory): the search index and the side file of records
+    /// (`side::FILE`). `None` keeps the index in memory and has no side
+    /// file (records are read from the triples).
     pub derived_dir: Option<std::path::PathBuf>,
 }
 
@@ -191,6 +193,9 @@ pub struct Shared {
     pub warmer: warm::Warmer,
     /// Where this process is in the store's change feed (`follow`).
     pub follower: follow::Follower,
+    /// Records as the exports need them, kept beside the store
+    /// (`crate::side`); read through `side.source(&store)`.
+    pub side: crate::side::SideFile,
 }
 
 impl AppState {
@@ -203,14 +208,16 @@ impl AppState {
             config.search_dir().as_deref(),
         )?;
         let exporter = crate::export::Exporter::with_styles(config.iris.clone(), styles);
-        Ok(Self::assemble(store, config, search, exporter))
+        let side = crate::side::SideFile::open(config.derived_dir.as_deref(), &store, &config.iris);
+        Ok(Self::assemble(store, config, search, exporter, side))
     }
 
     /// Shared state with hayagriva's archived styles only.
     pub fn new(store: Store, config: Config) -> Self {
         let search = crate::search::SearchIndex::build_or_unavailable(&store, &config.iris);
         let exporter = crate::export::Exporter::new(config.iris.clone());
-        Self::assemble(store, config, search, exporter)
+        let side = crate::side::SideFile::disabled(&config.iris);
+        Self::assemble(store, config, search, exporter, side)
     }
 
     fn assemble(
@@ -218,6 +225,7 @@ impl AppState {
         config: Config,
         search: crate::search::SearchIndex,
         exporter: crate::export::Exporter,
+        side: crate::side::SideFile,
     ) -> Self {
         // What follows is made from the store as it is now; a generation
         // that cannot be read is 0, and the first run catches up.
@@ -234,6 +242,7 @@ impl AppState {
             exporter,
             cache: cache::ResponseCache::new(cache::DEFAULT_BUDGET),
             warmer: warm::Warmer::default(),
+            side,
             config: Arc::new(config),
         }))
     }

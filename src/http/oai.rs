@@ -29,7 +29,8 @@ pub async fn oai(
 ) -> Response {
     let iris = state.config.iris.clone();
     let settings = settings.map_or_else(|| Settings::for_iris(&iris), |Extension(s)| s);
-    let provider = Provider::new(state.store.clone(), iris, settings);
+    let provider =
+        Provider::new(state.store.clone(), iris, settings).with_side_file(state.side.clone());
     let mut pairs = decode(query.as_deref().unwrap_or_default().as_bytes());
     let now = time::OffsetDateTime::now_utc();
     if method == Method::POST {

@@ -16,6 +16,7 @@ use crate::export::{ExportOptions, Format};
 use crate::oai::xml::Xml;
 use crate::rdf::{Iris, describe, meta, read};
 use crate::record::Record;
+use crate::side::SideFile;
 use crate::store::Store;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{StatusCode, header};
@@ -172,12 +173,14 @@ struct Loaded {
 /// from the schemes compiled in), so single-record exports stay cheap.
 fn load(
     store: &Store,
-    iris: &Iris,
+    side: &SideFile,
     id: &str,
     rdf: bool,
     html: bool,
 ) -> Result<Option<Loaded>, Error> {
-    let Some(record) = read::record(store, iris, id)? else {
+    let source = side.source(store)?;
+    let iris = source.iris();
+    let Some(record) = source.record(&mut source.reader(), id)? else {
         return Ok(None);
     };
     // The store-wide fallback scans every date: only for records without one.
@@ -328,14 +331,10 @@ pub async fn record(
         Ok(kept) => return Ok(kept.respond(&method, &headers)),
         Err(generation) => generation,
     };
-    let (store, iris, key) = (
-        state.store.clone(),
-        state.config.iris.clone(),
-        id.to_string(),
-    );
+    let (store, side, key) = (state.store.clone(), state.side.clone(), id.to_string());
     let rdf = matches!(doc, RecordDoc::Rdf(d) if d != Doc::Html);
     let html = matches!(doc, RecordDoc::Rdf(Doc::Html));
-    let Some(loaded) = blocking(move || load(&store, &iris, &key, rdf, html)).await? else {
+    let Some(loaded) = blocking(move || load(&store, &side, &key, rdf, html)).await? else {
         return Err(missing(&state, id, suggest).await);
     };
     let iris = &state.config.iris;
@@ -479,10 +478,13 @@ pub async fn unapi(
     if !valid_key(&id) {
         return Err(no_record());
     }
-    let (store, iris, key) = (state.store.clone(), state.config.iris.clone(), id.clone());
-    let record = blocking(move || read::record(&store, &iris, &key))
-        .await?
-        .ok_or_else(no_record)?;
+    let (store, side, key) = (state.store.clone(), state.side.clone(), id.clone());
+    let record = blocking(move || {
+        let source = side.source(&store)?;
+        source.record(&mut source.reader(), &key)
+    })
+    .await?
+    .ok_or_else(no_record)?;
     let Some(format) = format else {
         return Ok(xml(StatusCode::MULTIPLE_CHOICES, unapi_formats(Some(&id))));
     };

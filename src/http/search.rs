@@ -408,8 +408,9 @@ async fn export(
 }
 
 /// Records by id, in the order given, written in a citation format as a
-/// streamed body: read from the store one at a time (through the record
-/// cache), ids whose record is gone since skipped. `/records` exports and
+/// streamed body: read one at a time (through the record cache, from the
+/// side file when it is current, else from the triples), ids whose record
+/// is gone since skipped. `/records` exports and
 /// `/cite` answer through it.
 pub(super) fn stream_citations<I>(
     state: &AppState,
@@ -421,16 +422,19 @@ pub(super) fn stream_citations<I>(
 where
     I: Iterator<Item = Result<String, Error>> + Send + 'static,
 {
-    let (store, iris, exporter, cache) = (
+    let (store, side, exporter, cache) = (
         state.store.clone(),
-        state.config.iris.clone(),
+        state.side.clone(),
         state.exporter.clone(),
         state.cache.clone(),
     );
     let body = streamed(CHUNK, move |writer| {
-        let mut reader = crate::rdf::read::Reader::new(&store, &iris);
+        // The store's generation is read once: the whole export comes from
+        // the side file if it matched then, else from the triples.
+        let source = side.source(&store)?;
+        let mut reader = source.reader();
         let records = ids.filter_map(|id| match id {
-            Ok(id) => match cache.read_record(&mut reader, &id) {
+            Ok(id) => match cache.read_record(&source, &mut reader, &id) {
                 Ok(Some(r)) => Some(Ok(std::sync::Arc::unwrap_or_clone(r))),
                 // Deleted since the search: skipped, as `records_from_store` does.
                 Ok(None) => None,

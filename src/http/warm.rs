@@ -1,5 +1,6 @@
 //! Background rendering of formatted references: after start (every
-//! record) and after each write (the records it changed), the records (read once from the store) and their APA
+//! record) and after each write (the records it changed), the records (read once, from
+//! the side file when it is current, else from the store) and their APA
 //! references (plain and HTML) go into the caches, so that bibliographies
 //! meet the warm path (hayagriva takes ~0.6 ms per reference and the store
 //! ~0.3 ms per record; cached, each is a map lookup).
@@ -107,10 +108,11 @@ fn run_for<'a>(
     ids: impl Iterator<Item = &'a String>,
 ) -> Result<usize, crate::error::Error> {
     let iris = state.exporter.iris();
-    let mut reader = crate::rdf::read::Reader::new(&state.store, iris);
+    let source = state.side.source(&state.store)?;
+    let mut reader = source.reader();
     // The records go into the response cache too: a bibliography needs
     // them before it can look up their references.
-    let records = ids.map(|id| state.cache.read_record(&mut reader, id));
+    let records = ids.map(|id| state.cache.read_record(&source, &mut reader, id));
     itertools::process_results(records, |records| {
         let records = records.flatten().map(Arc::unwrap_or_clone);
         state.exporter.styles().warm(records, iris)

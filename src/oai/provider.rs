@@ -87,6 +87,8 @@ pub struct Provider {
     store: Store,
     iris: Iris,
     settings: Settings,
+    /// Where records are read from when it is current (`crate::side`).
+    side: crate::side::SideFile,
 }
 
 impl Provider {
@@ -94,10 +96,17 @@ impl Provider {
         let mut settings = settings;
         settings.page_size = settings.page_size.max(1);
         Provider {
+            side: crate::side::SideFile::disabled(&iris),
             store,
             iris,
             settings,
         }
+    }
+
+    /// Read records from this side file while it is current.
+    pub fn with_side_file(mut self, side: crate::side::SideFile) -> Self {
+        self.side = side;
+        self
     }
 
     /// The protocol's base URL: `{base}oai`.
@@ -384,6 +393,9 @@ impl Provider {
             .of_records(&self.store, &self.iris, &unread)?
             .into_iter();
         let mut entries = Vec::with_capacity(page.len());
+        // One look at the store's generation for the page.
+        let source = self.side.source(&self.store)?;
+        let mut reader = source.reader();
         for (item, specs) in page {
             let specs = match specs {
                 Some(s) => s,
@@ -395,7 +407,9 @@ impl Provider {
                     header: self.header(&item, specs),
                     metadata: None,
                 },
-                ListVerb::Records => self.entry_with_sets(&item, specs, format, &labels)?,
+                ListVerb::Records => {
+                    self.entry_with_sets(&item, specs, format, &labels, &source, &mut reader)?
+                }
             };
             entries.push(entry);
         }
@@ -427,7 +441,8 @@ impl Provider {
         } else {
             sets.of_record(&self.store, &self.iris, &item.id)?
         };
-        self.entry_with_sets(item, specs, format, labels)
+        let source = self.side.source(&self.store)?;
+        self.entry_with_sets(item, specs, format, labels, &source, &mut source.reader())
     }
 
     fn entry_with_sets(
@@ -436,6 +451,8 @@ impl Provider {
         specs: Vec<String>,
         format: Format,
         labels: &Labels,
+        source: &crate::side::RecordSource<'_>,
+        reader: &mut crate::rdf::read::Reader<'_>,
     ) -> Result<Entry, Error> {
         let mut header = self.header(item, specs);
         if item.deleted {
@@ -444,7 +461,7 @@ impl Provider {
                 metadata: None,
             });
         }
-        let metadata = match crate::rdf::read::record(&self.store, &self.iris, &item.id)? {
+        let metadata = match source.record(reader, &item.id)? {
             Some(record) => {
                 let mut x = Xml::default();
                 format.write(

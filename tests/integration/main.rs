@@ -44,5 +44,6 @@ mod search;
 mod search_browser;
 mod search_http;
 mod shacl;
+mod side_file;
 mod sparql;
 mod w3c;
