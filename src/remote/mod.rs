@@ -14,10 +14,21 @@
 //!   `post_graph`, `delete_graph`, `get_graph` (N-Triples).
 //! - Errors: the engine's syntax error → `Error::BadQuery`; its timeout →
 //!   `Error::Timeout` (503); a result cut at its row cap →
-//!   `Error::Truncated`; unreachable, or an update not answered in time
-//!   (applied or not, we cannot tell) → `Error::BackendUnavailable` (503);
-//!   anything else it answers, refused credentials included →
-//!   `Error::Backend` (502), with the engine's own message.
+//!   `Error::Truncated`; unreachable, an answer whose connection broke
+//!   before its end, or a write not answered in time or whose connection
+//!   broke once it was sent (applied or not, we cannot tell: said in the
+//!   message) → `Error::BackendUnavailable` (503); anything else it
+//!   answers, refused credentials included → `Error::Backend` (502), with
+//!   the engine's own message.
+//! - Under network faults (`tests/integration/faults.rs`, through a fault
+//!   proxy): every call ends by its deadline (plus `VIRTUOSO_GRACE` on
+//!   Virtuoso); an answer is taken only when its framing (`Content-Length`
+//!   or the last chunk) is complete and it parses; a write is sent once,
+//!   never retried; a failed connection is not reused, so the same
+//!   `Client` works again once the engine does. An answer framed only by
+//!   the connection's close (no length, not chunked; neither engine does
+//!   this) cannot be told from a cut one: N-Triples cut at a line's end
+//!   would parse.
 //!
 //! # Engines and their quirks
 //!
@@ -157,6 +168,8 @@ struct Call<'a> {
     what: String,
     /// The error to give when the answer does not come in time.
     late: fn(&Client, &str, Duration) -> Error,
+    /// A write: once sent, a broken connection leaves its outcome unknown.
+    write: bool,
 }
 
 impl Client {
@@ -240,6 +253,7 @@ impl Client {
             authenticate: false,
             what: "query".into(),
             late: |_, _, t| Error::Timeout(t),
+            write: false,
         })?;
         let late = || Error::Timeout(timeout);
         if !response.status().is_success() {
@@ -269,13 +283,16 @@ impl Client {
             });
         }
         let media_type = header("content-type").unwrap_or_default();
-        let timed_out = Rc::new(Cell::new(false));
+        let broke = Rc::new(Cell::new(None));
         let reader = Watch {
             inner: response.body_mut().as_reader(),
-            timed_out: timed_out.clone(),
+            broke: broke.clone(),
         };
-        answer::parse(&media_type, reader, "query")
-            .map_err(|e| if timed_out.get() { late() } else { e })
+        answer::parse(&media_type, reader, "query").map_err(|e| match broke.get() {
+            Some(Broke::Late) => late(),
+            Some(Broke::Cut) => self.cut("query", &e),
+            None => e,
+        })
     }
 
     /// Run the SPARQL Update `text`. `timeout` bounds the wait for the
@@ -301,6 +318,7 @@ impl Client {
             authenticate: true,
             what: "update".into(),
             late: Client::unanswered,
+            write: true,
         })?;
         self.finish(&mut response, "update", timeout)
     }
@@ -356,6 +374,7 @@ impl Client {
             authenticate: true,
             what: what.clone(),
             late: Client::unanswered,
+            write: true,
         })?;
         self.finish(&mut response, &what, timeout)
     }
@@ -373,6 +392,7 @@ impl Client {
             authenticate: true,
             what: what.clone(),
             late: Client::unanswered,
+            write: true,
         })?;
         if response.status() == StatusCode::NOT_FOUND {
             return Ok(false);
@@ -399,6 +419,7 @@ impl Client {
             authenticate: true,
             what: what.clone(),
             late: |_, _, t| Error::Timeout(t),
+            write: false,
         })?;
         if response.status() == StatusCode::NOT_FOUND {
             return Ok(None);
@@ -412,15 +433,18 @@ impl Client {
             .and_then(|v| v.to_str().ok())
             .unwrap_or(answer::NTRIPLES)
             .to_string();
-        let timed_out = Rc::new(Cell::new(false));
+        let broke = Rc::new(Cell::new(None));
         let reader = Watch {
             inner: response.body_mut().as_reader(),
-            timed_out: timed_out.clone(),
+            broke: broke.clone(),
         };
         match answer::parse(&media_type, reader, &what) {
             Ok(answer) => answer.into_triples().map(Some),
-            Err(_) if timed_out.get() => Err(Error::Timeout(timeout)),
-            Err(e) => Err(e),
+            Err(e) => Err(match broke.get() {
+                Some(Broke::Late) => Error::Timeout(timeout),
+                Some(Broke::Cut) => self.cut(&what, &e),
+                None => e,
+            }),
         }
     }
 
@@ -451,6 +475,15 @@ impl Client {
         }
         let _ = io::copy(&mut response.body_mut().as_reader(), &mut io::sink());
         Ok(())
+    }
+
+    /// An answer whose connection broke before its end (`Broke::Cut`);
+    /// `e` is the parser's error, which quotes the transport's.
+    fn cut(&self, what: &str, e: &Error) -> Error {
+        Error::BackendUnavailable(format!(
+            "{what}: the connection to the {} broke before the end of its answer ({e})",
+            self.backend
+        ))
     }
 
     /// A write not answered in time.
@@ -490,7 +523,7 @@ impl Client {
                 self.run(request, SendBody::from_reader(reader), call.timeout)
             }
         };
-        let response = sent.map_err(|e| self.transport(e, &call))?;
+        let response = sent.map_err(|e| self.transport(e, &call, call.write))?;
         if response.status() == StatusCode::UNAUTHORIZED {
             let mut response = response;
             return Err(self.refused(&mut response, &call.what, call.timeout));
@@ -523,7 +556,8 @@ impl Client {
         let request = http::Request::builder().method(Method::HEAD).uri(&call.url);
         let mut response = self
             .run(request, SendBody::none(), call.timeout)
-            .map_err(|e| self.transport(e, call))?;
+            // Only the challenge broke: the write itself was not sent.
+            .map_err(|e| self.transport(e, call, false))?;
         if response.status() != StatusCode::UNAUTHORIZED {
             return Ok(None);
         }
@@ -542,8 +576,9 @@ impl Client {
         })
     }
 
-    /// A transport failure (no answer, or none in time) as our error.
-    fn transport(&self, e: ureq::Error, call: &Call<'_>) -> Error {
+    /// A transport failure (no answer, or none in time) as our error;
+    /// `sent_write`: the request was the write itself.
+    fn transport(&self, e: ureq::Error, call: &Call<'_>, sent_write: bool) -> Error {
         let timed_out = match &e {
             ureq::Error::Timeout(t) => {
                 !matches!(t, ureq::Timeout::Connect | ureq::Timeout::Resolve)
@@ -561,7 +596,27 @@ impl Client {
                 | ureq::Error::HostNotFound
                 | ureq::Error::Timeout(_)
         );
-        if unreachable {
+        // Nothing was sent when the connection could not be made; once it
+        // was, a write may have reached the engine before it broke (found
+        // by the fault tests: such a write was reported as "cannot reach",
+        // as if surely not applied).
+        let connected = !matches!(
+            &e,
+            ureq::Error::ConnectionFailed | ureq::Error::HostNotFound | ureq::Error::Timeout(_)
+        ) && !matches!(&e, ureq::Error::Io(io) if matches!(
+            io.kind(),
+            io::ErrorKind::ConnectionRefused
+                | io::ErrorKind::HostUnreachable
+                | io::ErrorKind::NetworkUnreachable
+                | io::ErrorKind::NetworkDown
+                | io::ErrorKind::AddrNotAvailable
+        ));
+        if unreachable && sent_write && connected {
+            Error::BackendUnavailable(format!(
+                "{}: the connection to the {} broke before its answer ({e}); the write may or may not have been applied",
+                call.what, self.backend
+            ))
+        } else if unreachable {
             Error::BackendUnavailable(format!(
                 "{}: cannot reach the {}: {e}",
                 call.what, self.backend
@@ -631,18 +686,53 @@ impl Client {
     }
 }
 
-/// A body reader that notes whether reading it timed out, so that a
-/// result cut by our deadline is a timeout, not an invalid answer.
+/// How reading an answer's body failed, if it failed in transport: the
+/// parser only sees "invalid", and a cut is not the engine's bad answer.
+#[derive(Clone, Copy, PartialEq)]
+enum Broke {
+    /// Our deadline passed mid-body: `Error::Timeout`.
+    Late,
+    /// The connection closed or reset before the body's end (its length or
+    /// last chunk): `Error::BackendUnavailable`, as for an engine we cannot
+    /// reach. Found by the fault tests: it was a 502 "answer is not
+    /// valid", though the engine answered nothing wrong.
+    Cut,
+}
+
+/// A body reader that notes whether reading it timed out or broke off
+/// (`Broke`), so that a result cut by our deadline or by the network is
+/// our timeout or a 503, not an invalid answer.
 struct Watch<R> {
     inner: R,
-    timed_out: Rc<Cell<bool>>,
+    broke: Rc<Cell<Option<Broke>>>,
 }
 
 impl<R: Read> Read for Watch<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         self.inner.read(buf).inspect_err(|e| {
-            if e.kind() == io::ErrorKind::TimedOut {
-                self.timed_out.set(true);
+            use io::ErrorKind::*;
+            // ureq's own deadline (`timeout_global`) comes as its
+            // `Error::Timeout` wrapped in an `ErrorKind::Other`, not as
+            // `TimedOut` (found by the fault tests: an answer stalled
+            // mid-body past the deadline was a 502 "answer is not valid:
+            // timeout: global", not our timeout).
+            // A connection closed inside a chunked answer's last chunk
+            // comes as its `BodyStalled`.
+            let ureq = e
+                .get_ref()
+                .and_then(|inner| inner.downcast_ref::<ureq::Error>());
+            match e.kind() {
+                _ if matches!(ureq, Some(ureq::Error::Timeout(_))) => {
+                    self.broke.set(Some(Broke::Late))
+                }
+                _ if matches!(ureq, Some(ureq::Error::BodyStalled)) => {
+                    self.broke.set(Some(Broke::Cut))
+                }
+                TimedOut => self.broke.set(Some(Broke::Late)),
+                UnexpectedEof | ConnectionReset | ConnectionAborted | BrokenPipe => {
+                    self.broke.set(Some(Broke::Cut))
+                }
+                _ => {}
             }
         })
     }

@@ -13,6 +13,8 @@ mod engines;
 #[allow(dead_code)]
 mod export_support;
 #[allow(dead_code)]
+mod fault_proxy;
+#[allow(dead_code)]
 mod oai_support;
 
 mod browser_query;
@@ -26,6 +28,7 @@ mod export_memory;
 mod export_parsers;
 mod export_roundtrip;
 mod export_types;
+mod faults;
 mod fuzz_regressions;
 mod hostile;
 mod http;
