@@ -886,7 +886,7 @@ impl<'a> RecordSource<'a> {
             }
         }
         reads.fallbacks.fetch_add(1, Ordering::Relaxed);
-        Ok(reader.record(id)?)
+        reader.record(id)
     }
 
     /// Records in the order of `ids`, ids without a record skipped. Read a
