@@ -265,10 +265,10 @@ fn check(reference: &Run, palermo: &[&Run], files: &[&str]) {
     let runs = std::iter::once(reference).chain(palermo.first().copied());
     if std::env::var_os("PALERMO_W3C_RECORD").is_some() {
         write_list(files[0], &reference.passed);
-        if report.is_empty() {
-            if let (Some(file), Some(run)) = (files.get(1), palermo.first()) {
-                write_list(file, &run.passed);
-            }
+        if report.is_empty()
+            && let (Some(file), Some(run)) = (files.get(1), palermo.first())
+        {
+            write_list(file, &run.passed);
         }
     } else {
         for (file, got) in files.iter().zip(runs) {

@@ -39,11 +39,14 @@ w3c_sparql.py). Virtuoso has no default graph of its own: without a
 dataset it reads the union of every graph, its ~2,500 system triples
 included, and an update that names no graph needs one. So one named graph,
 urn:x-w3c:update-default, stands for the default graph: the test's ut:data
-is loaded into it, every update that gives no dataset of its own (no
-USING, no WITH: the protocol forbids both) names it as using-graph-uri,
-which Virtuoso takes as both the graph the update writes to and the one its
-WHERE reads (default-graph-uri does the same and passes the same tests),
-and it is read back as the default graph. Virtuoso takes a request's own
+is loaded into it, and it is read back as the default graph. Every update
+that gives no dataset of its own (no USING, no WITH: the protocol forbids
+both) gets the dataset a store with a real default graph would have: the
+stand-in as using-graph-uri, which Virtuoso takes as both the graph the
+update writes to and the one its WHERE reads, and the test's named graphs
+(ut:graphData) as using-named-graph-uri, since a dataset that names a
+default graph and no named graph has none (Virtuoso holds to that in an
+update's WHERE; default-graph-uri instead of using-graph-uri does the same). Virtuoso takes a request's own
 USING graph as the graph its template writes to as well, so a test with
 USING and a template without GRAPH fails there: its own difference. The graphs Virtuoso holds
 before the first test (virtrdf#, ldp#, its /sparql graph) are its own, and
@@ -285,6 +288,8 @@ class VirtuosoEndpoint(Endpoint):
         super().__init__(endpoint, None, "/sparql-auth", None)
         self.opener = w3c.digest_opener(self.endpoint, user, password)
         self.system = set()
+        # The test's named graphs before its update (see `update`).
+        self.named = []
 
     def own(self, graph):
         return graph in self.system or graph == STAND_IN
@@ -297,6 +302,7 @@ class VirtuosoEndpoint(Endpoint):
         params = [("update", text)]
         if not OWN_DATASET.search(re.sub(r"#[^\n]*", "", text)):
             params.append(("using-graph-uri", STAND_IN))
+            params += [("using-named-graph-uri", g) for g in self.named]
         form = urllib.parse.urlencode(params)
         status, _, body = self.request(
             "POST", self.update_path, form.encode("utf-8"),
@@ -337,6 +343,7 @@ class VirtuosoEndpoint(Endpoint):
 def run_test(t, endpoint):
     if isinstance(endpoint, VirtuosoEndpoint):
         endpoint.reset([n for n, _ in t.before + t.after if n])
+        endpoint.named = sorted({n for n, _ in t.before if n})
     else:
         endpoint.reset()
     for name, path in t.before:
