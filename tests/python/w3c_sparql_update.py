@@ -31,9 +31,33 @@ Tests whose request names ALL or NAMED graphs drop the endpoint's own graphs
 as well, so they run last: every other test runs beside Palermo's catalogue
 and own graphs.
 
+VIRTUOSO (--virtuoso --user U --password P): Virtuoso 7.2 itself, through
+the endpoints Palermo's client (src/remote) uses: updates as a form POST to
+/sparql-auth, the Graph Store at /sparql-graph-crud-auth, both with Digest
+authentication, data sent as N-Triples that rdflib wrote (as in
+w3c_sparql.py). Virtuoso has no default graph of its own: without a
+dataset it reads the union of every graph, its ~2,500 system triples
+included, and an update that names no graph needs one. So one named graph,
+urn:x-w3c:update-default, stands for the default graph: the test's ut:data
+is loaded into it, and it is read back as the default graph. Every update
+that gives no dataset of its own (no USING, no WITH: the protocol forbids
+both) gets the dataset a store with a real default graph would have: the
+stand-in as using-graph-uri, which Virtuoso takes as both the graph the
+update writes to and the one its WHERE reads, and the test's named graphs
+(ut:graphData) as using-named-graph-uri, since a dataset that names a
+default graph and no named graph has none (Virtuoso holds to that in an
+update's WHERE; default-graph-uri instead of using-graph-uri does the same). Virtuoso takes a request's own
+USING graph as the graph its template writes to as well, so a test with
+USING and a template without GRAPH fails there: its own difference. The graphs Virtuoso holds
+before the first test (virtrdf#, ldp#, its /sparql graph) are its own, and
+are left alone like Palermo's. Where Virtuoso still lets an update see them,
+or the stand-in as a named graph (GRAPH ?g, NAMED, ALL), that is its own
+difference and is counted.
+
 usage:
   w3c_sparql_update.py --endpoint URL [--update-path P] [--token T]
       [--own-graphs PREFIX] [--out F] [--failures F] [--only S]
+  w3c_sparql_update.py --endpoint URL --virtuoso --user U --password P [...]
 
 Test ids, --out, --failures and stdout are as in w3c_sparql.py. Exits 0
 unless the runner itself broke.
@@ -61,6 +85,10 @@ SUITE = ("sparql11", "manifest-all.ttl")
 TOUCHES_EVERY_GRAPH = re.compile(r"\b(ALL|NAMED)\b", re.IGNORECASE)
 # The graph part of an encoded predicate (see `encode`).
 DEFAULT = "urn:x-w3c:default-graph"
+# An update that gives its own dataset for WHERE (or its target).
+OWN_DATASET = re.compile(r"\b(USING|WITH)\b", re.IGNORECASE)
+# On Virtuoso, the graph that stands for the default graph (see VIRTUOSO).
+STAND_IN = "urn:x-w3c:update-default"
 
 
 class Test:
@@ -253,8 +281,71 @@ class Endpoint(w3c.Http):
         return [(n, g) for n, g in out if len(g)]
 
 
+class VirtuosoEndpoint(Endpoint):
+    """Virtuoso 7.2 itself (VIRTUOSO in this docstring)."""
+
+    def __init__(self, endpoint, user, password):
+        super().__init__(endpoint, None, "/sparql-auth", None)
+        self.opener = w3c.digest_opener(self.endpoint, user, password)
+        self.system = set()
+        # The test's named graphs before its update (see `update`).
+        self.named = []
+
+    def own(self, graph):
+        return graph in self.system or graph == STAND_IN
+
+    def graphs(self, pattern):
+        # Virtuoso keeps no empty graph: GRAPH ?g {} matches nothing.
+        return super().graphs("?s ?p ?o")
+
+    def update(self, text, what):
+        params = [("update", text)]
+        if not OWN_DATASET.search(re.sub(r"#[^\n]*", "", text)):
+            params.append(("using-graph-uri", STAND_IN))
+            params += [("using-named-graph-uri", g) for g in self.named]
+        form = urllib.parse.urlencode(params)
+        status, _, body = self.request(
+            "POST", self.update_path, form.encode("utf-8"),
+            {"Content-Type": "application/x-www-form-urlencoded"})
+        if not 200 <= status < 300:
+            raise Failure(f"{what}: HTTP {status}: {body[:300].decode('utf-8', 'replace')!r}")
+
+    def reset(self, names=()):
+        # DROP SILENT also the test's own graph names: CREATE GRAPH records
+        # a graph that holds nothing, and a second CREATE of it fails.
+        drops = sorted(set(self.graphs("")) | {n for n in names if not self.own(n)})
+        ops = [f"CLEAR SILENT GRAPH <{STAND_IN}>"] + [f"DROP SILENT GRAPH <{g}>" for g in drops]
+        self.update(" ;\n".join(ops), "reset")
+
+    def target(self, name):
+        return w3c.Virtuoso.GSP + "?" + urllib.parse.urlencode({"graph": name or STAND_IN})
+
+    def put(self, name, path):
+        body = parse_file(path).serialize(format="nt", encoding="utf-8")
+        status, _, answer = self.request("PUT", self.target(name), body,
+                                         {"Content-Type": "application/n-triples"})
+        if not 200 <= status < 300:
+            raise Failure(f"upload of {path.name} into {name or 'the default graph'}: "
+                          f"HTTP {status}: {answer[:300]!r}")
+
+    def read(self, name):
+        status, _, body = self.request("GET", self.target(name), None,
+                                       {"Accept": "application/n-triples"})
+        if status == 404:  # a graph that holds nothing does not exist
+            return rdflib.Graph()
+        if status != 200:
+            raise Failure(f"reading {name or 'the default graph'}: HTTP {status}")
+        g = rdflib.Graph()
+        g.parse(data=body.decode("utf-8"), format="nt")
+        return g
+
+
 def run_test(t, endpoint):
-    endpoint.reset()
+    if isinstance(endpoint, VirtuosoEndpoint):
+        endpoint.reset([n for n, _ in t.before + t.after if n])
+        endpoint.named = sorted({n for n, _ in t.before if n})
+    else:
+        endpoint.reset()
     for name, path in t.before:
         endpoint.put(name, path)
     text = t.request.read_text(encoding="utf-8")
@@ -269,6 +360,10 @@ def main():
     ap.add_argument("--update-path", default="/sparql/update")
     ap.add_argument("--token")
     ap.add_argument("--own-graphs", help="IRI prefix of the endpoint's own graphs")
+    ap.add_argument("--virtuoso", action="store_true",
+                    help="the endpoint is Virtuoso itself (give --user, --password)")
+    ap.add_argument("--user")
+    ap.add_argument("--password")
     ap.add_argument("--suites", default=os.environ.get(
         "PALERMO_W3C_SUITES", os.path.expanduser("~/.cache/palermo/w3c")))
     ap.add_argument("--out")
@@ -281,12 +376,18 @@ def main():
     tests = load_tests(root)
     if args.only:
         tests = [t for t in tests if args.only in t.id]
-    endpoint = Endpoint(args.endpoint, args.token, args.update_path, args.own_graphs)
+    if args.virtuoso:
+        endpoint = VirtuosoEndpoint(args.endpoint, args.user, args.password)
+    else:
+        endpoint = Endpoint(args.endpoint, args.token, args.update_path, args.own_graphs)
     u = urllib.parse.urlparse(args.endpoint)
     try:
         socket.create_connection((u.hostname, u.port or 80), timeout=w3c.TIMEOUT).close()
     except OSError as e:
         sys.exit(f"cannot reach {args.endpoint}: {e}")
+    if args.virtuoso:
+        # Virtuoso's own graphs: those it holds before the first test.
+        endpoint.system = set(endpoint.graphs(""))
 
     passed, failures = [], {}
     for t in tests:
