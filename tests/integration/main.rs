@@ -15,6 +15,7 @@ mod export_support;
 #[allow(dead_code)]
 mod oai_support;
 
+mod backend;
 mod browser_query;
 mod bulk_import;
 mod capture;
