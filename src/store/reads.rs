@@ -144,8 +144,9 @@ impl Store {
     /// worker keeping the agents it has read ([`crate::rdf::read::Reader`]).
     pub fn records(&self, iris: &Iris, ids: &[String]) -> Result<Vec<Option<Record>>, Error> {
         use rayon::prelude::*;
-        // On a remote engine too, for now: each record costs the requests
-        // of its reads (`rdf::read::Reader`), sent in parallel.
+        if let Engine::Remote(r) = &self.engine {
+            return r.records(iris, ids);
+        }
         ids.par_iter()
             .map_init(
                 || crate::rdf::read::Reader::new(self, iris),

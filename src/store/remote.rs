@@ -12,7 +12,7 @@
 //! - the join guard's rewrite is never sent: the engine's own timeout and
 //!   our read timeout bound the query instead.
 
-use super::{Answer, Dataset, QueryOptions, Solutions, Triples};
+use super::{Answer, Dataset, Engine as OxEngine, QueryOptions, Solutions, Triples};
 use crate::error::Error;
 use crate::remote::{self, Client, Engine};
 use oxigraph::model::{
@@ -273,6 +273,67 @@ impl Remote {
                     .iter()
                     .map(|s| found.remove(s.as_str()).unwrap_or_default()),
             );
+        }
+        Ok(out)
+    }
+}
+
+impl Remote {
+    /// [`super::Store::records`]: each `BATCH` of records' neighbourhoods
+    /// (`rdf::read::followed`) in one query, read into a store in memory,
+    /// where [`crate::rdf::read::Reader`] reads them as it would here.
+    pub fn records(
+        &self,
+        iris: &crate::rdf::Iris,
+        ids: &[String],
+    ) -> Result<Vec<Option<crate::record::Record>>, Error> {
+        let mut path = String::new();
+        for (i, p) in crate::rdf::read::followed(iris).iter().enumerate() {
+            if i > 0 {
+                path.push('|');
+            }
+            path.push_str(&p.to_string());
+        }
+        let mut out = Vec::with_capacity(ids.len());
+        for chunk in ids.chunks(BATCH) {
+            let mut values = String::new();
+            for id in chunk {
+                let _ = write!(values, "{} ", iris.record(id));
+            }
+            // The path over the union of the graphs (records link to
+            // agents held in other graphs); each quad then in its graph,
+            // or in the engine's default graph when in no named one.
+            let text = format!(
+                "SELECT DISTINCT ?s ?p ?o ?g WHERE {{ VALUES ?r {{ {values}}} ?r ({path})* ?s . \
+                 {{ GRAPH ?g {{ ?s ?p ?o }} }} UNION {{ ?s ?p ?o FILTER NOT EXISTS {{ GRAPH ?h {{ ?s ?p ?o }} }} }} }}"
+            );
+            let rows = self
+                .send(&text, &Dataset::Service, READ_TIMEOUT)?
+                .into_rows()?;
+            let near = super::Store::memory()?;
+            let OxEngine::Embedded(inner) = &near.engine else {
+                unreachable!("a memory store is embedded")
+            };
+            for row in &rows {
+                let subject: NamedOrBlankNode = match row.get("s") {
+                    Some(Term::NamedNode(n)) => n.clone().into(),
+                    Some(Term::BlankNode(b)) => b.clone().into(),
+                    other => return Err(unexpected("?s", other)),
+                };
+                let predicate = match row.get("p") {
+                    Some(Term::NamedNode(n)) => n.clone(),
+                    other => return Err(unexpected("?p", other)),
+                };
+                let object = row
+                    .get("o")
+                    .cloned()
+                    .ok_or_else(|| unexpected("?o", None))?;
+                inner.insert(&Quad::new(subject, predicate, object, graph_of(row)?))?;
+            }
+            let mut reader = crate::rdf::read::Reader::new(&near, iris);
+            for id in chunk {
+                out.push(reader.record(id)?);
+            }
         }
         Ok(out)
     }

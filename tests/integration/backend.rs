@@ -104,6 +104,16 @@ async fn a_reader_on_oxigraph_server_answers_as_the_embedded_store() {
     let per_record = remote.remote_requests().unwrap() - before;
     assert_eq!(one, embedded.records(&iris(), &[id.clone()]).unwrap());
     eprintln!("one record read from the engine: {per_record} requests");
+    assert_eq!(per_record, 1);
+    // A page of records (or an export's chunk): one request per 200.
+    let before = remote.remote_requests().unwrap();
+    assert_eq!(
+        remote.records(&iris(), &ids).unwrap(),
+        embedded.records(&iris(), &ids).unwrap()
+    );
+    let all = remote.remote_requests().unwrap() - before;
+    eprintln!("{} records read from the engine: {all} requests", ids.len());
+    assert_eq!(all as usize, ids.len().div_ceil(200));
 
     let (local, _stop_local) = common::serve(
         embedded,
@@ -115,12 +125,26 @@ async fn a_reader_on_oxigraph_server_answers_as_the_embedded_store() {
     .await;
     let (reader, _stop_reader) = common::serve(remote.clone(), reader_config()).await;
 
+    // What a record page costs, once the start-up work (warming every
+    // record's references) is done: only the change feed's poll then.
+    let mut last = remote.remote_requests().unwrap();
+    for _ in 0..600 {
+        tokio::time::sleep(std::time::Duration::from_millis(1000)).await;
+        let now = remote.remote_requests().unwrap();
+        if now - last <= 3 {
+            break;
+        }
+        last = now;
+    }
+    let other = &ids[ids.len() / 3];
     let before_page = remote.remote_requests().unwrap();
-    let page = fetch(&format!("{reader}/records/{id}"), Some("text/html")).await;
+    let page = fetch(&format!("{reader}/records/{other}"), Some("text/html")).await;
     eprintln!(
-        "record page on the engine: {} requests",
+        "record page on the engine: {} requests (with up to 2 polls of the change feed)",
         remote.remote_requests().unwrap() - before_page
     );
+    assert_eq!(page.0, 200, "{}", page.2);
+    let page = fetch(&format!("{reader}/records/{id}"), Some("text/html")).await;
     assert_eq!(page.0, 200, "{}", page.2);
     assert_eq!(
         page,
