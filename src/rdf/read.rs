@@ -276,7 +276,16 @@ impl<'a> Reader<'a> {
 }
 
 /// The record with this id, or `None` when the store has no title for it.
+/// On a remote engine, one request (`Store::records`) instead of one per
+/// node read.
 pub fn record(store: &Store, iris: &Iris, id: &str) -> Result<Option<Record>, Error> {
+    if store.is_remote() {
+        return Ok(store
+            .records(iris, &[id.to_string()])?
+            .into_iter()
+            .next()
+            .flatten());
+    }
     Reader::new(store, iris).record(id)
 }
 

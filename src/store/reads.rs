@@ -15,6 +15,9 @@ pub struct Quads<'a> {
     inner: QuadSource<'a>,
 }
 
+// The embedded iterator is the common case, and as large as it was before
+// there were two: boxing it would cost an allocation per lookup.
+#[allow(clippy::large_enum_variant)]
 enum QuadSource<'a> {
     Embedded(oxigraph::store::QuadIter<'a>),
     /// A remote engine's answer, read whole (or its error, once).

@@ -102,7 +102,12 @@ async fn a_reader_on_oxigraph_server_answers_as_the_embedded_store() {
     let before = remote.remote_requests().unwrap();
     let one = remote.records(&iris(), std::slice::from_ref(&id)).unwrap();
     let per_record = remote.remote_requests().unwrap() - before;
-    assert_eq!(one, embedded.records(&iris(), &[id.clone()]).unwrap());
+    assert_eq!(
+        one,
+        embedded
+            .records(&iris(), std::slice::from_ref(&id))
+            .unwrap()
+    );
     eprintln!("one record read from the engine: {per_record} requests");
     assert_eq!(per_record, 1);
     // A page of records (or an export's chunk): one request per 200.
