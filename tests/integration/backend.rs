@@ -337,6 +337,21 @@ fn the_cli_reads_a_backend() {
         count.contains(&embedded.len().unwrap().to_string()),
         "{count}"
     );
+    // `export` of every record, as the embedded store gives it.
+    let ids = palermo::rdf::read::record_ids(&embedded, &iris()).unwrap();
+    let mut expected = Vec::new();
+    palermo::export::Exporter::new(iris())
+        .write_records(
+            palermo::export::Format::from_name("bibtex").unwrap(),
+            palermo::export::records_from_store(&embedded, &iris(), ids),
+            &palermo::export::ExportOptions::default(),
+            &mut expected,
+        )
+        .unwrap();
+    assert_eq!(
+        run(&["export", "--format", "bibtex"]),
+        String::from_utf8(expected).unwrap()
+    );
     let out = Command::new(env!("CARGO_BIN_EXE_palermo"))
         .args(["--backend", &engine.url, "--data-dir"])
         .arg(dir.path())
