@@ -87,6 +87,21 @@ fn triples(body: &str, format: oxigraph::io::RdfFormat) -> Vec<String> {
     out
 }
 
+/// Wait until a server on `remote` has done its start-up work (warming
+/// every record's references): only the change feed's poll then, one
+/// request every 0.5 s.
+async fn settle(remote: &Store) {
+    let mut last = remote.remote_requests().unwrap();
+    for _ in 0..600 {
+        tokio::time::sleep(std::time::Duration::from_millis(1000)).await;
+        let now = remote.remote_requests().unwrap();
+        if now - last <= 3 {
+            return;
+        }
+        last = now;
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_reader_on_oxigraph_server_answers_as_the_embedded_store() {
     let (embedded, engine) = tokio::task::spawn_blocking(loaded_engine).await.unwrap();
@@ -130,17 +145,8 @@ async fn a_reader_on_oxigraph_server_answers_as_the_embedded_store() {
     .await;
     let (reader, _stop_reader) = common::serve(remote.clone(), reader_config()).await;
 
-    // What a record page costs, once the start-up work (warming every
-    // record's references) is done: only the change feed's poll then.
-    let mut last = remote.remote_requests().unwrap();
-    for _ in 0..600 {
-        tokio::time::sleep(std::time::Duration::from_millis(1000)).await;
-        let now = remote.remote_requests().unwrap();
-        if now - last <= 3 {
-            break;
-        }
-        last = now;
-    }
+    // What a record page costs, once the start-up work is done.
+    settle(&remote).await;
     let other = &ids[ids.len() / 3];
     let before_page = remote.remote_requests().unwrap();
     let page = fetch(&format!("{reader}/records/{other}"), Some("text/html")).await;
@@ -244,7 +250,30 @@ async fn a_reader_on_oxigraph_server_answers_as_the_embedded_store() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_reader_refuses_writes_naming_the_writer_and_search_functions_remotely() {
     let (_, engine) = tokio::task::spawn_blocking(loaded_engine).await.unwrap();
-    let (reader, _stop) = common::serve(Store::remote(engine.client()), reader_config()).await;
+    let remote = Store::remote(engine.client());
+    // A query goes to a remote engine once, for its whole deadline, never
+    // cut by a stage and sent again. (The engine answers this one within
+    // any stage, so this checks the one request, not the cut.)
+    let config = Config {
+        query_inline_budget: std::time::Duration::from_micros(1),
+        query_fast_budget: std::time::Duration::from_micros(1),
+        ..reader_config()
+    };
+    let (reader, _stop) = common::serve(remote.clone(), config).await;
+    settle(&remote).await;
+    let before = remote.remote_requests().unwrap();
+    let r = get(
+        &format!(
+            "{reader}/sparql?{}",
+            common::form(&[("query", "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")])
+        ),
+        Some("application/sparql-results+json"),
+    )
+    .await;
+    assert_eq!(r.status(), 200);
+    // One, and perhaps a poll of the change feed.
+    let sent = remote.remote_requests().unwrap() - before;
+    assert!(sent <= 2, "{sent} requests");
     let r = common::post_update(
         &reader,
         Some("token"),
