@@ -127,14 +127,30 @@ impl Store {
         predicate: NamedNodeRef<'_>,
         graph: Option<GraphNameRef<'_>>,
     ) -> Result<Vec<Vec<Term>>, Error> {
+        self.objects_of_any(subjects, &[predicate], graph)
+    }
+
+    /// [`Store::objects_of`] for any of several predicates (labels by
+    /// `skos:prefLabel` or `rdfs:label`): the objects of each, one list per
+    /// subject, in the predicates' order. One request on a remote engine.
+    pub fn objects_of_any(
+        &self,
+        subjects: &[NamedNode],
+        predicates: &[NamedNodeRef<'_>],
+        graph: Option<GraphNameRef<'_>>,
+    ) -> Result<Vec<Vec<Term>>, Error> {
         if let Engine::Remote(r) = &self.engine {
-            return r.objects_of(subjects, predicate, graph);
+            return r.objects_of(subjects, predicates, graph);
         }
         subjects
             .iter()
             .map(|s| {
-                self.quads_for_pattern(Some(s.as_ref().into()), Some(predicate), None, graph)
-                    .map(|q| q.map(|q| q.object))
+                predicates
+                    .iter()
+                    .flat_map(|p| {
+                        self.quads_for_pattern(Some(s.as_ref().into()), Some(*p), None, graph)
+                            .map(|q| q.map(|q| q.object))
+                    })
                     .collect()
             })
             .collect()

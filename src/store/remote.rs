@@ -230,20 +230,24 @@ impl Remote {
             .into_boolean()
     }
 
-    /// [`super::Store::objects_of`]: one SELECT per `BATCH` subjects.
+    /// [`super::Store::objects_of_any`]: one SELECT per `BATCH` subjects.
     pub fn objects_of(
         &self,
         subjects: &[NamedNode],
-        predicate: NamedNodeRef<'_>,
+        predicates: &[NamedNodeRef<'_>],
         graph: Option<GraphNameRef<'_>>,
     ) -> Result<Vec<Vec<Term>>, Error> {
         let mut out = Vec::with_capacity(subjects.len());
+        let mut properties = String::new();
+        for p in predicates {
+            let _ = write!(properties, "{p} ");
+        }
         for chunk in subjects.chunks(BATCH) {
             let mut values = String::new();
             for s in chunk {
                 let _ = write!(values, "{s} ");
             }
-            let triple = format!("?s {predicate} ?o");
+            let triple = format!("VALUES ?p {{ {properties}}} ?s ?p ?o");
             let body = match graph {
                 None if self.has_own_default_graph() => {
                     format!("{{ {triple} }} UNION {{ GRAPH ?g {{ {triple} }} }}")
@@ -259,15 +263,30 @@ impl Remote {
             };
             let rows = self
                 .read(&format!(
-                    "SELECT ?s ?o WHERE {{ VALUES ?s {{ {values}}} {body} }}"
+                    "SELECT ?s ?p ?o WHERE {{ VALUES ?s {{ {values}}} {body} }}"
                 ))?
                 .into_rows()?;
-            let mut found: std::collections::HashMap<&str, Vec<Term>> = Default::default();
+            // In the predicates' order, as the embedded store gives them.
+            let rank = |p: Option<&Term>| {
+                predicates
+                    .iter()
+                    .position(|q| matches!(p, Some(Term::NamedNode(n)) if n.as_ref() == *q))
+            };
+            let mut found: std::collections::HashMap<&str, Vec<(usize, Term)>> = Default::default();
             for row in &rows {
-                if let (Some(Term::NamedNode(s)), Some(o)) = (row.get("s"), row.get("o")) {
-                    found.entry(s.as_str()).or_default().push(o.clone());
+                if let (Some(Term::NamedNode(s)), Some(o), Some(i)) =
+                    (row.get("s"), row.get("o"), rank(row.get("p")))
+                {
+                    found.entry(s.as_str()).or_default().push((i, o.clone()));
                 }
             }
+            let mut found: std::collections::HashMap<&str, Vec<Term>> = found
+                .into_iter()
+                .map(|(s, mut objects)| {
+                    objects.sort_by_key(|(i, _)| *i);
+                    (s, objects.into_iter().map(|(_, o)| o).collect())
+                })
+                .collect();
             out.extend(
                 chunk
                     .iter()

@@ -150,10 +150,12 @@ async fn a_reader_on_oxigraph_server_answers_as_the_embedded_store() {
     let other = &ids[ids.len() / 3];
     let before_page = remote.remote_requests().unwrap();
     let page = fetch(&format!("{reader}/records/{other}"), Some("text/html")).await;
+    let sent = remote.remote_requests().unwrap() - before_page;
     eprintln!(
-        "record page on the engine: {} requests (with up to 2 polls of the change feed)",
-        remote.remote_requests().unwrap() - before_page
+        "record page on the engine: {sent} requests (with perhaps a poll of the change feed)"
     );
+    // The record with its neighbourhood, its stamp, its concepts' labels.
+    assert!(sent <= 4, "{sent} requests for a record page");
     assert_eq!(page.0, 200, "{}", page.2);
     let page = fetch(&format!("{reader}/records/{id}"), Some("text/html")).await;
     assert_eq!(page.0, 200, "{}", page.2);
