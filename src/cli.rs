@@ -22,7 +22,8 @@ use std::time::Duration;
     about = "Linked-data catalogue and citation service for publications on human trafficking and migrant smuggling"
 )]
 pub struct Cli {
-    /// Directory of the RocksDB store.
+    /// Directory of the RocksDB store; with --backend, of derived data
+    /// only (the search index).
     #[arg(
         long,
         global = true,
@@ -38,6 +39,19 @@ pub struct Cli {
         default_value = "http://localhost:8080/"
     )]
     pub base_iri: String,
+    /// The SPARQL engine that holds the triples, instead of the store in
+    /// --data-dir: oxigraph+http://host:port/ (Oxigraph server),
+    /// virtuoso+http://host:port/ (Virtuoso) or sparql+http://host:port/path
+    /// (any SPARQL 1.1 query endpoint). Credentials for writes come only
+    /// from PALERMO_BACKEND_USER and PALERMO_BACKEND_PASSWORD.
+    #[arg(long, global = true, env = "PALERMO_BACKEND", value_name = "URL")]
+    pub backend: Option<String>,
+    /// SPARQL 1.1 Update endpoint of a sparql+http backend.
+    #[arg(long, global = true, value_name = "URL", requires = "backend")]
+    pub update_url: Option<String>,
+    /// Graph Store Protocol endpoint of a sparql+http backend.
+    #[arg(long, global = true, value_name = "URL", requires = "backend")]
+    pub gsp_url: Option<String>,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -99,6 +113,13 @@ pub enum Command {
         /// Directory of extra CSL styles (*.csl), offered by file name.
         #[arg(long)]
         styles_dir: Option<PathBuf>,
+        /// writer (takes writes with the token) or reader (serves reads,
+        /// refuses every write with 503 naming the writer).
+        #[arg(long, value_enum, env = "PALERMO_ROLE", default_value_t = crate::http::Role::Writer)]
+        role: crate::http::Role,
+        /// URL of the writer, named in a reader's refusals of writes.
+        #[arg(long, value_name = "URL")]
+        writer: Option<String>,
     },
     /// Import source files (listing pages, curated TOML) or directories of them.
     Import {
@@ -232,6 +253,7 @@ pub fn run(cli: Cli) -> Result<(), Error> {
             cli.base_iri
         ))
     })?;
+    let backend = backend(&cli)?;
     match cli.command {
         Command::Serve {
             bind,
@@ -251,6 +273,8 @@ pub fn run(cli: Cli) -> Result<(), Error> {
             service_allow,
             service_timeout,
             styles_dir,
+            role,
+            writer,
         } => {
             let update_timeout = duration(update_timeout, "--update-timeout")?;
             let request_timeout = duration(request_timeout, "--request-timeout")?;
@@ -263,7 +287,12 @@ pub fn run(cli: Cli) -> Result<(), Error> {
                     request_timeout.as_secs_f32()
                 )));
             }
-            let store = open_store(&cli.data_dir, &iris)?;
+            if backend.is_some() && role == crate::http::Role::Writer {
+                return Err(Error::BadRequest(
+                    "serve --backend runs only as a reader for now (--role reader): a writer on a remote engine is not yet supported (#24); load the engine with `palermo export`'s N-Quads or the Graph Store Protocol".into(),
+                ));
+            }
+            let store = open_store(&cli.data_dir, backend.as_ref(), &iris)?;
             let config = crate::http::Config {
                 bind,
                 iris,
@@ -291,12 +320,14 @@ pub fn run(cli: Cli) -> Result<(), Error> {
                 service_timeout: duration(service_timeout, "--service-timeout")?,
                 styles_dir,
                 derived_dir: Some(cli.data_dir.join(crate::http::DERIVED)),
+                role,
+                writer,
             };
             let runtime = tokio::runtime::Runtime::new()?;
             runtime.block_on(crate::http::serve(store, config))
         }
         Command::Import { files, json } => {
-            let store = open_store(&cli.data_dir, &iris)?;
+            let store = open_store(&cli.data_dir, backend.as_ref(), &iris)?;
             let now = time::OffsetDateTime::now_utc();
             if let Some(report) = stream_import(&store, &iris, &files, now)? {
                 store.flush()?;
@@ -344,7 +375,7 @@ pub fn run(cli: Cli) -> Result<(), Error> {
                 &named_graphs,
                 ["--default-graph", "--named-graph"],
             )?;
-            let store = open_store(&cli.data_dir, &iris)?;
+            let store = open_store(&cli.data_dir, backend.as_ref(), &iris)?;
             let out = std::io::stdout().lock();
             let timeout = duration(timeout, "--timeout")?;
             print_query(&store, &iris, &query, &dataset, format, timeout, out)
@@ -357,7 +388,7 @@ pub fn run(cli: Cli) -> Result<(), Error> {
             source,
             json,
         } => {
-            let store = open_store(&cli.data_dir, &iris)?;
+            let store = open_store(&cli.data_dir, backend.as_ref(), &iris)?;
             let opts = crate::oai::HarvestOptions {
                 set,
                 from,
@@ -383,7 +414,7 @@ pub fn run(cli: Cli) -> Result<(), Error> {
             ascii,
             no_side_file,
         } => {
-            let store = open_store(&cli.data_dir, &iris)?;
+            let store = open_store(&cli.data_dir, backend.as_ref(), &iris)?;
             let format = export_format(&format)?;
             let filter = Filter {
                 category,
@@ -446,12 +477,12 @@ pub fn run(cli: Cli) -> Result<(), Error> {
             Ok(())
         }
         Command::Stats => {
-            let store = open_store(&cli.data_dir, &iris)?;
+            let store = open_store(&cli.data_dir, backend.as_ref(), &iris)?;
             print!("{}", crate::stats::Stats::compute(&store, &iris)?);
             Ok(())
         }
         Command::Index { check: _, rebuild } => {
-            let store = open_store(&cli.data_dir, &iris)?;
+            let store = open_store(&cli.data_dir, backend.as_ref(), &iris)?;
             let derived = cli.data_dir.join(crate::http::DERIVED);
             let dir = derived.join(crate::http::SEARCH);
             if rebuild {
@@ -583,13 +614,42 @@ fn print_report(
     Ok(())
 }
 
-/// Open the store, refuse a base IRI it was not written with
-/// (`meta::check_base`), and finish any bulk import a crash interrupted,
-/// before anything reads it.
-fn open_store(dir: &std::path::Path, iris: &Iris) -> Result<Store, Error> {
-    let store = Store::open(dir)?;
+/// `--backend` with `--update-url` and `--gsp-url`, parsed.
+fn backend(cli: &Cli) -> Result<Option<crate::remote::Backend>, Error> {
+    let Some(url) = &cli.backend else {
+        return Ok(None);
+    };
+    let bad = |e: crate::remote::BadBackend| Error::BadRequest(e.to_string());
+    let mut backend: crate::remote::Backend = url.parse().map_err(bad)?;
+    if let Some(u) = &cli.update_url {
+        backend = backend.with_update_url(u).map_err(bad)?;
+    }
+    if let Some(u) = &cli.gsp_url {
+        backend = backend.with_gsp_url(u).map_err(bad)?;
+    }
+    Ok(Some(backend))
+}
+
+/// Open the store (in `dir`, or the remote engine of `backend`), refuse a
+/// base IRI it was not written with (`meta::check_base`), and finish any
+/// bulk import a crash interrupted, before anything reads it. On a remote
+/// engine, which this process only reads, recovery is the writer's.
+fn open_store(
+    dir: &std::path::Path,
+    backend: Option<&crate::remote::Backend>,
+    iris: &Iris,
+) -> Result<Store, Error> {
+    let store = match backend {
+        Some(backend) => Store::remote(
+            crate::remote::Client::from_env(backend.clone())
+                .map_err(|e| Error::BadRequest(e.to_string()))?,
+        ),
+        None => Store::open(dir)?,
+    };
     crate::rdf::meta::check_base(&store, iris)?;
-    import::bulk::recover(&store, iris)?;
+    if !store.is_remote() {
+        import::bulk::recover(&store, iris)?;
+    }
     Ok(store)
 }
 

@@ -76,6 +76,10 @@ pub enum Error {
     /// The engine cannot be reached, or did not answer a write in time (503).
     #[error("SPARQL engine unavailable: {0}")]
     BackendUnavailable(String),
+    /// A write to a process that does not write: a reader (`serve --role
+    /// reader`), or any write on a remote engine for now (503).
+    #[error("read-only: {0}")]
+    ReadOnly(String),
     /// The engine cut a result at its row cap (502): never taken as complete.
     #[error(
         "the {engine} cut the result at its row cap ({cap} rows); page the query (ORDER BY, LIMIT under the cap) or raise the engine's cap"

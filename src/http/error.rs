@@ -24,7 +24,8 @@ impl Error {
             | Error::UpdateTimeout(_)
             | Error::Busy(_)
             | Error::RequestTooSlow(_)
-            | Error::BackendUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            | Error::BackendUnavailable(_)
+            | Error::ReadOnly(_) => StatusCode::SERVICE_UNAVAILABLE,
             Error::BodyTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Error::BodyTooSlow(_) => StatusCode::REQUEST_TIMEOUT,
             Error::NotAcceptable(_) => StatusCode::NOT_ACCEPTABLE,

@@ -90,6 +90,23 @@ pub struct Config {
     /// (`side::FILE`). `None` keeps the index in memory and has no side
     /// file (records are read from the triples).
     pub derived_dir: Option<std::path::PathBuf>,
+    /// Writer (the default) or reader. A reader serves every read and
+    /// refuses every write with 503, naming the writer (`writer`).
+    pub role: Role,
+    /// The writer's URL, named in a reader's refusals.
+    pub writer: Option<String>,
+}
+
+/// What a `serve` process does (`--role`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum Role {
+    /// Takes writes (with the token) and serves reads; loads the shipped
+    /// catalogue into an empty store.
+    #[default]
+    Writer,
+    /// Serves reads only; refuses writes with 503 naming the writer. It
+    /// never writes, not even the shipped catalogue into an empty store.
+    Reader,
 }
 
 /// The folder of derived data under a data directory (beside the store's
@@ -130,6 +147,8 @@ impl Default for Config {
             service_timeout: Duration::from_secs(5),
             styles_dir: None,
             derived_dir: None,
+            role: Role::Writer,
+            writer: None,
         }
     }
 }
@@ -272,7 +291,7 @@ pub async fn serve(store: Store, config: Config) -> Result<(), Error> {
             tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
         )
         .try_init();
-    {
+    if config.role == Role::Writer {
         let (store, iris) = (store.clone(), config.iris.clone());
         plumbing::blocking(move || ensure_catalogue(&store, &iris)).await?;
     }

@@ -331,11 +331,20 @@ pub async fn run(
             )));
         }
     };
-    let budget = config.query_fast_budget.min(config.query_timeout);
+    // On a remote engine a query is sent once, for its whole deadline: a
+    // query cut by a stage would keep running in the engine while we sent
+    // it again.
+    let remote = state.store.is_remote();
+    let budget = if remote {
+        config.query_timeout
+    } else {
+        config.query_fast_budget.min(config.query_timeout)
+    };
     // A SERVICE call waits on the network, which must not hold up the
-    // request threads; a query that may make one skips the inline stage.
-    let may_call_out =
-        !config.service_allow.is_empty() && query.to_ascii_lowercase().contains("service");
+    // request threads; a query that may make one skips the inline stage,
+    // and so does every query to a remote engine.
+    let may_call_out = remote
+        || !config.service_allow.is_empty() && query.to_ascii_lowercase().contains("service");
     let inline = if may_call_out {
         Duration::ZERO
     } else {

@@ -17,7 +17,18 @@ use oxigraph::io::{RdfFormat, RdfSerializer};
 use oxigraph::model::{GraphName, GraphNameRef, NamedNode};
 
 /// Check the bearer token. Writes are off without a configured token.
+/// A reader refuses every write with 503 and names the writer: it does
+/// not forward it (README, "Running on a SPARQL engine"), so a client
+/// always knows which process took its write.
 fn authorize(state: &AppState, headers: &HeaderMap) -> Result<(), Error> {
+    if state.config.role == super::Role::Reader {
+        return Err(Error::ReadOnly(match &state.config.writer {
+            Some(writer) => format!(
+                "this server is a reader and takes no writes; send writes to the writer at {writer}"
+            ),
+            None => "this server is a reader and takes no writes; send writes to the writer (this reader was not told its URL: --writer)".into(),
+        }));
+    }
     let Some(token) = &state.config.token else {
         return Err(Error::Forbidden(
             "writes are disabled on this server (no PALERMO_TOKEN configured)".into(),

@@ -406,8 +406,11 @@ pub fn label(store: &Store, iri: &NamedNode) -> Result<Option<String>, Error> {
 /// read for a page of concepts or agents, not one per resource.
 pub fn labels_of(store: &Store, iris: &[NamedNode]) -> Result<Vec<Option<String>>, Error> {
     let mut best: Vec<Option<(u8, String)>> = vec![None; iris.len()];
-    for p in [skos::PREF_LABEL, rdfs::LABEL] {
-        for (best, objects) in best.iter_mut().zip(store.objects_of(iris, p, None)?) {
+    // Both label properties in one read (one request on a remote engine);
+    // the best label does not depend on which property gave it.
+    {
+        let labels = store.objects_of_any(iris, &[skos::PREF_LABEL, rdfs::LABEL], None)?;
+        for (best, objects) in best.iter_mut().zip(labels) {
             for o in objects {
                 if let Term::Literal(l) = o {
                     let rank = match l.language() {

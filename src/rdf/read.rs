@@ -75,6 +75,29 @@ fn objects<'q>(
         })
 }
 
+/// The predicates a [`Reader`] follows from a record to the other nodes it
+/// reads (author and editor lists and their cells, agents, the book of a
+/// chapter, repairs): a record's neighbourhood is every node reachable
+/// from it by these, which a remote engine answers for a page of records
+/// in one query (`Store::records`).
+pub fn followed(iris: &Iris) -> Vec<NamedNode> {
+    let mut out: Vec<NamedNode> = [
+        bibo::AUTHOR_LIST,
+        dcterms::CREATOR,
+        dcterms::PUBLISHER,
+        container::EDITOR_LIST,
+        rdf::FIRST,
+        rdf::REST,
+    ]
+    .into_iter()
+    .chain(container::IS_PART_OF)
+    .chain(container::EDITOR)
+    .map(NamedNodeRef::into_owned)
+    .collect();
+    out.push(iris.vocab(pal::REPAIR));
+    out
+}
+
 /// Agents read so far, at most this many (a bulk export meets the same
 /// authors and publishers again and again; this bounds its memory).
 const AGENT_CACHE: usize = 100_000;
@@ -253,7 +276,16 @@ impl<'a> Reader<'a> {
 }
 
 /// The record with this id, or `None` when the store has no title for it.
+/// On a remote engine, one request (`Store::records`) instead of one per
+/// node read.
 pub fn record(store: &Store, iris: &Iris, id: &str) -> Result<Option<Record>, Error> {
+    if store.is_remote() {
+        return Ok(store
+            .records(iris, &[id.to_string()])?
+            .into_iter()
+            .next()
+            .flatten());
+    }
     Reader::new(store, iris).record(id)
 }
 

@@ -90,8 +90,8 @@ pub type CustomFunction = Arc<dyn Fn(&[Term]) -> Option<Term> + Send + Sync>;
 /// and `SERVICE` calls to allowed prefixes (none without a list).
 #[derive(Clone, Default)]
 pub struct QueryOptions {
-    functions: Vec<(NamedNode, CustomFunction)>,
-    services: Option<AllowList>,
+    pub(super) functions: Vec<(NamedNode, CustomFunction)>,
+    pub(super) services: Option<AllowList>,
 }
 
 impl QueryOptions {

@@ -20,6 +20,7 @@ mod errors;
 pub mod federation;
 pub mod guard;
 mod reads;
+mod remote;
 mod transaction;
 
 pub use answer::{Answer, CustomFunction, QueryOptions, Solutions, Triples};
@@ -34,17 +35,27 @@ use oxigraph::store::Store as OxStore;
 use std::path::Path;
 use std::time::Duration;
 
-/// The catalogue store. Cheap to clone: Oxigraph's store is reference-counted.
+/// The catalogue store. Cheap to clone: Oxigraph's store is reference-counted,
+/// and so is a remote engine's client.
 #[derive(Clone)]
 pub struct Store {
-    inner: OxStore,
+    engine: Engine,
+}
+
+/// Which engine holds the triples.
+#[derive(Clone)]
+enum Engine {
+    /// Oxigraph in this process (RocksDB on disk, or in memory).
+    Embedded(OxStore),
+    /// A SPARQL 1.1 engine over HTTP (`--backend URL`): reads only, so far.
+    Remote(std::sync::Arc<remote::Remote>),
 }
 
 impl Store {
     /// An in-memory store (tests, one-off conversions).
     pub fn memory() -> Result<Self, Error> {
         Ok(Store {
-            inner: OxStore::new()?,
+            engine: Engine::Embedded(OxStore::new()?),
         })
     }
 
@@ -56,7 +67,9 @@ impl Store {
             Error::internal(format!("cannot create data directory {}", dir.display()), e)
         })?;
         match OxStore::open(dir) {
-            Ok(inner) => Ok(Store { inner }),
+            Ok(inner) => Ok(Store {
+                engine: Engine::Embedded(inner),
+            }),
             Err(e) => {
                 let msg = e.to_string();
                 if msg.contains("LOCK") || msg.contains("lock") {
@@ -80,12 +93,52 @@ impl Store {
         )))
     }
 
+    /// A remote SPARQL 1.1 engine (`--backend URL`). It answers every read;
+    /// writes (`transaction*`, `bulk_load`) are refused with
+    /// [`Error::ReadOnly`] for now: a reader never writes.
+    pub fn remote(client: crate::remote::Client) -> Self {
+        Store {
+            engine: Engine::Remote(std::sync::Arc::new(remote::Remote::new(client))),
+        }
+    }
+
+    /// Whether the triples are in a remote engine.
+    pub fn is_remote(&self) -> bool {
+        matches!(self.engine, Engine::Remote(_))
+    }
+
+    /// Requests sent to a remote engine so far (`None` for the embedded
+    /// store): what a page costs, for tests and benchmarks.
+    pub fn remote_requests(&self) -> Option<u64> {
+        match &self.engine {
+            Engine::Embedded(_) => None,
+            Engine::Remote(r) => Some(r.requests()),
+        }
+    }
+
+    /// The embedded store, or the refusal of a write on a remote engine.
+    fn writable(&self, what: &str) -> Result<&OxStore, Error> {
+        match &self.engine {
+            Engine::Embedded(s) => Ok(s),
+            Engine::Remote(r) => Err(Error::ReadOnly(format!(
+                "{what} on the {}: writing to a remote engine is not yet supported (#24); this process only reads",
+                r.client.backend()
+            ))),
+        }
+    }
+
     pub fn is_empty(&self) -> Result<bool, Error> {
-        Ok(self.inner.is_empty()?)
+        match &self.engine {
+            Engine::Embedded(s) => Ok(s.is_empty()?),
+            Engine::Remote(r) => r.is_empty(),
+        }
     }
 
     pub fn len(&self) -> Result<usize, Error> {
-        Ok(self.inner.len()?)
+        match &self.engine {
+            Engine::Embedded(s) => Ok(s.len()?),
+            Engine::Remote(r) => r.len(),
+        }
     }
 
     /// Evaluate a query with the default graph as the union of all graphs,
@@ -126,6 +179,13 @@ impl Store {
         timeout: Duration,
         consume: impl FnOnce(Answer<'_>) -> Result<T, Error>,
     ) -> Result<T, Error> {
+        let inner = match &self.engine {
+            Engine::Embedded(s) => s,
+            Engine::Remote(r) => {
+                let answer = r.evaluate(options, &query, dataset, timeout)?;
+                return consume(answer);
+            }
+        };
         let token = CancellationToken::new();
         let deadline = Deadline::arm(token.clone(), timeout);
         let evaluator = guarded(options.evaluator(), token);
@@ -134,7 +194,7 @@ impl Store {
         dataset.apply(has_own_dataset, prepared.dataset_mut());
         guard::stop_on_cancel(|| {
             let results = prepared
-                .on_store(&self.inner)
+                .on_store(inner)
                 .execute()
                 .map_err(|e| deadline.explain(e.into()))?;
             consume(Answer::from(results)).map_err(|e| deadline.explain(e))
@@ -152,12 +212,16 @@ impl Store {
         options: &QueryOptions,
         query: &str,
     ) -> Result<Answer<'static>, Error> {
+        let inner = match &self.engine {
+            Engine::Embedded(s) => s,
+            Engine::Remote(r) => return r.query_text(query, &Dataset::Service, UNGUARDED),
+        };
         let mut prepared = options
             .evaluator()
             .parse_query(query)
             .map_err(|e| Error::BadQuery(e.to_string()))?;
         prepared.dataset_mut().set_default_graph_as_union();
-        Ok(Answer::from(prepared.on_store(&self.inner).execute()?))
+        Ok(Answer::from(prepared.on_store(inner).execute()?))
     }
 
     /// Replace whole graphs and apply other changes atomically: either all
@@ -166,7 +230,8 @@ impl Store {
         &self,
         f: impl FnOnce(&mut Transaction<'_>) -> Result<T, Error>,
     ) -> Result<T, Error> {
-        let mut tx = Transaction::new(self.inner.start_transaction()?, None);
+        let inner = self.writable("a transaction")?;
+        let mut tx = Transaction::new(inner.start_transaction()?, None);
         let value = f(&mut tx)?;
         tx.commit()?;
         Ok(value)
@@ -182,12 +247,13 @@ impl Store {
         timeout: Duration,
         f: impl FnOnce(&mut Transaction<'_>) -> Result<T, Error>,
     ) -> Result<T, Error> {
+        let inner = self.writable("a transaction")?;
         let token = CancellationToken::new();
         let deadline = Deadline::arm(token.clone(), timeout);
         let evaluator = guarded(SparqlEvaluator::new(), token);
         // The guard unwinds out of the closure, and so drops the transaction.
         guard::stop_on_cancel(|| {
-            let mut tx = Transaction::new(self.inner.start_transaction()?, Some(evaluator));
+            let mut tx = Transaction::new(inner.start_transaction()?, Some(evaluator));
             let value = f(&mut tx).map_err(|e| deadline.explain(e))?;
             if deadline.token.is_cancelled() {
                 // Cancelled where nothing checked: the deadline holds anyway.
@@ -210,7 +276,7 @@ impl Store {
         ingest: impl FnOnce(&mut BulkLoad<'_>) -> Result<(), Error>,
     ) -> Result<(), Error> {
         let mut loader = BulkLoad::new(
-            self.inner
+            self.writable("a bulk load")?
                 .bulk_loader()
                 .with_max_memory_size_in_megabytes(memory_mb),
         );
@@ -221,10 +287,15 @@ impl Store {
 
     pub fn flush(&self) -> Result<(), Error> {
         #[cfg(feature = "rocksdb")]
-        self.inner.flush()?;
+        if let Engine::Embedded(inner) = &self.engine {
+            inner.flush()?;
+        }
         Ok(())
     }
 }
+
+/// How long [`Store::query_unguarded`] waits for a remote engine.
+const UNGUARDED: Duration = Duration::from_secs(3600);
 
 /// An evaluator with the deadline's token and the join guard.
 fn guarded(evaluator: SparqlEvaluator, token: CancellationToken) -> SparqlEvaluator {

@@ -1,6 +1,6 @@
 //! Reads: quads by pattern and named graphs, as a backend-neutral stream.
 
-use super::Store;
+use super::{Engine, Store};
 use crate::error::Error;
 use crate::rdf::Iris;
 use crate::record::Record;
@@ -12,12 +12,33 @@ use oxigraph::model::{
 /// The quads of a lookup, read as they are consumed.
 #[must_use]
 pub struct Quads<'a> {
-    inner: oxigraph::store::QuadIter<'a>,
+    inner: QuadSource<'a>,
+}
+
+// The embedded iterator is the common case, and as large as it was before
+// there were two: boxing it would cost an allocation per lookup.
+#[allow(clippy::large_enum_variant)]
+enum QuadSource<'a> {
+    Embedded(oxigraph::store::QuadIter<'a>),
+    /// A remote engine's answer, read whole (or its error, once).
+    Remote(std::vec::IntoIter<Result<Quad, Error>>),
 }
 
 impl<'a> Quads<'a> {
     pub(super) fn embedded(inner: oxigraph::store::QuadIter<'a>) -> Self {
-        Quads { inner }
+        Quads {
+            inner: QuadSource::Embedded(inner),
+        }
+    }
+
+    pub(super) fn remote(quads: Result<Vec<Quad>, Error>) -> Self {
+        let items = match quads {
+            Ok(quads) => quads.into_iter().map(Ok).collect::<Vec<_>>(),
+            Err(e) => vec![Err(e)],
+        };
+        Quads {
+            inner: QuadSource::Remote(items.into_iter()),
+        }
     }
 }
 
@@ -25,7 +46,10 @@ impl Iterator for Quads<'_> {
     type Item = Result<Quad, Error>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        Some(self.inner.next()?.map_err(Error::from))
+        match &mut self.inner {
+            QuadSource::Embedded(i) => Some(i.next()?.map_err(Error::from)),
+            QuadSource::Remote(i) => i.next(),
+        }
     }
 }
 
@@ -39,31 +63,51 @@ impl Store {
         object: Option<TermRef<'_>>,
         graph_name: Option<GraphNameRef<'_>>,
     ) -> Quads<'static> {
-        Quads::embedded(
-            self.inner
-                .quads_for_pattern(subject, predicate, object, graph_name),
-        )
+        match &self.engine {
+            Engine::Embedded(s) => {
+                Quads::embedded(s.quads_for_pattern(subject, predicate, object, graph_name))
+            }
+            Engine::Remote(r) => {
+                Quads::remote(r.quads_for_pattern(subject, predicate, object, graph_name))
+            }
+        }
     }
 
     /// Every quad of the store (dumps, checks).
     pub fn iter(&self) -> Quads<'static> {
-        Quads::embedded(self.inner.iter())
+        match &self.engine {
+            Engine::Embedded(s) => Quads::embedded(s.iter()),
+            Engine::Remote(r) => Quads::remote(r.quads_for_pattern(None, None, None, None)),
+        }
     }
 
     pub fn contains<'b>(&self, quad: impl Into<QuadRef<'b>>) -> Result<bool, Error> {
-        Ok(self.inner.contains(quad)?)
+        match &self.engine {
+            Engine::Embedded(s) => Ok(s.contains(quad)?),
+            Engine::Remote(r) => r.contains(quad.into()),
+        }
     }
 
     /// The named graphs.
     pub fn named_graphs(&self) -> impl Iterator<Item = Result<NamedOrBlankNode, Error>> + use<> {
-        self.inner.named_graphs().map(|g| g.map_err(Error::from))
+        let graphs: Box<dyn Iterator<Item = Result<NamedOrBlankNode, Error>>> = match &self.engine {
+            Engine::Embedded(s) => Box::new(s.named_graphs().map(|g| g.map_err(Error::from))),
+            Engine::Remote(r) => match r.named_graphs() {
+                Ok(graphs) => Box::new(graphs.into_iter().map(Ok)),
+                Err(e) => Box::new(std::iter::once(Err(e))),
+            },
+        };
+        graphs
     }
 
     pub fn contains_named_graph<'b>(
         &self,
         graph: impl Into<NamedOrBlankNodeRef<'b>>,
     ) -> Result<bool, Error> {
-        Ok(self.inner.contains_named_graph(graph)?)
+        match &self.engine {
+            Engine::Embedded(s) => Ok(s.contains_named_graph(graph)?),
+            Engine::Remote(r) => r.contains_named_graph(graph.into()),
+        }
     }
 
     /// All quads of one named graph.
@@ -83,11 +127,30 @@ impl Store {
         predicate: NamedNodeRef<'_>,
         graph: Option<GraphNameRef<'_>>,
     ) -> Result<Vec<Vec<Term>>, Error> {
+        self.objects_of_any(subjects, &[predicate], graph)
+    }
+
+    /// [`Store::objects_of`] for any of several predicates (labels by
+    /// `skos:prefLabel` or `rdfs:label`): the objects of each, one list per
+    /// subject, in the predicates' order. One request on a remote engine.
+    pub fn objects_of_any(
+        &self,
+        subjects: &[NamedNode],
+        predicates: &[NamedNodeRef<'_>],
+        graph: Option<GraphNameRef<'_>>,
+    ) -> Result<Vec<Vec<Term>>, Error> {
+        if let Engine::Remote(r) = &self.engine {
+            return r.objects_of(subjects, predicates, graph);
+        }
         subjects
             .iter()
             .map(|s| {
-                self.quads_for_pattern(Some(s.as_ref().into()), Some(predicate), None, graph)
-                    .map(|q| q.map(|q| q.object))
+                predicates
+                    .iter()
+                    .flat_map(|p| {
+                        self.quads_for_pattern(Some(s.as_ref().into()), Some(*p), None, graph)
+                            .map(|q| q.map(|q| q.object))
+                    })
                     .collect()
             })
             .collect()
@@ -100,6 +163,9 @@ impl Store {
     /// worker keeping the agents it has read ([`crate::rdf::read::Reader`]).
     pub fn records(&self, iris: &Iris, ids: &[String]) -> Result<Vec<Option<Record>>, Error> {
         use rayon::prelude::*;
+        if let Engine::Remote(r) = &self.engine {
+            return r.records(iris, ids);
+        }
         ids.par_iter()
             .map_init(
                 || crate::rdf::read::Reader::new(self, iris),

@@ -17,6 +17,7 @@ mod fault_proxy;
 #[allow(dead_code)]
 mod oai_support;
 
+mod backend;
 mod browser_query;
 mod bulk_import;
 mod capture;
