@@ -819,14 +819,21 @@ impl SideFile {
     /// store's current generation (read now, once), else from the triples.
     pub fn source<'a>(&'a self, store: &'a Store) -> Result<RecordSource<'a>, Error> {
         let iris = &self.inner.iris;
-        let now = crate::rdf::meta::generation(store, iris)?;
-        let table = self.db().and_then(|db| {
-            let txn = db.begin_read().ok()?;
-            let meta = Meta::read(&txn).ok()?;
-            (meta.ours(iris) && meta.generation == Some(now))
-                .then(|| txn.open_table(RECORDS).ok())
-                .flatten()
-        });
+        // The store's generation is read only when there is a side file to
+        // compare it with: on a remote engine that read is a request.
+        let table = match self.db() {
+            None => None,
+            Some(db) => {
+                let now = crate::rdf::meta::generation(store, iris)?;
+                (|| {
+                    let txn = db.begin_read().ok()?;
+                    let meta = Meta::read(&txn).ok()?;
+                    (meta.ours(iris) && meta.generation == Some(now))
+                        .then(|| txn.open_table(RECORDS).ok())
+                        .flatten()
+                })()
+            }
+        };
         Ok(RecordSource {
             store,
             iris,
@@ -886,6 +893,10 @@ impl<'a> RecordSource<'a> {
             }
         }
         reads.fallbacks.fetch_add(1, Ordering::Relaxed);
+        if self.store.is_remote() {
+            // One batched request, not a lookup per node.
+            return crate::rdf::read::record(self.store, self.iris, id);
+        }
         reader.record(id)
     }
 
@@ -902,6 +913,20 @@ impl<'a> RecordSource<'a> {
             let chunk: Vec<String> = ids.by_ref().take(CHUNK).collect();
             if chunk.is_empty() {
                 return None;
+            }
+            if self.table.is_none() && self.store.is_remote() {
+                // From the triples on a remote engine: one request per chunk.
+                let read = self.store.records(self.iris, &chunk);
+                self.side
+                    .inner
+                    .reads
+                    .fallbacks
+                    .fetch_add(chunk.len() as u64, Ordering::Relaxed);
+                let read: Vec<Result<Option<Record>, Error>> = match read {
+                    Ok(records) => records.into_iter().map(Ok).collect(),
+                    Err(e) => vec![Err(e)],
+                };
+                return Some(read.into_iter().filter_map(Result::transpose));
             }
             let read: Vec<Result<Option<Record>, Error>> = chunk
                 .par_iter()
