@@ -914,8 +914,9 @@ impl<'a> RecordSource<'a> {
             if chunk.is_empty() {
                 return None;
             }
-            if self.table.is_none() && self.store.is_remote() {
-                // From the triples on a remote engine: one request per chunk.
+            if self.table.is_none() {
+                // All from the triples: the store's batched read (one
+                // request per chunk on a remote engine, every core here).
                 let read = self.store.records(self.iris, &chunk);
                 self.side
                     .inner
